@@ -1,0 +1,74 @@
+"""Reads about organisations, contracts and contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db.models import QuerySet
+
+from casedesk.policy.decision import Decision, allow, deny
+from casedesk.policy.maintenance import GraceWindow, maintenance_decision
+
+from .models import ApiToken, Certification, Contract, Refusal, Role, User
+
+
+def contract_maintenance(contract: Contract, today: dt.date) -> Decision:
+    """A5: paid through today, or inside a grace period for a disputed invoice."""
+    grace = [
+        GraceWindow(g.invoice, g.starts_on, g.ends_on)
+        for g in contract.grace_periods.filter(starts_on__lte=today, ends_on__gte=today)
+    ]
+    return maintenance_decision(paid_through=contract.paid_through, today=today, grace=grace)
+
+
+def active_refusal(contact: User) -> Refusal | None:
+    return contact.refusals.filter(lifted_at__isnull=True).first()
+
+
+def contact_may_open_cases(contact: User) -> Decision:
+    """A6, A8: only active, registered contacts who have not been refused support."""
+    if contact.role != Role.CONTACT or contact.organisation_id is None:
+        return deny(
+            "Only registered contacts of a partner organisation open cases; end users are "
+            "served by their partner."
+        )
+    if not contact.is_active:
+        return deny("This contact is no longer active.")
+    refusal = active_refusal(contact)
+    if refusal is not None:
+        return deny(
+            "Support has been refused to this contact "
+            f"({refusal.get_category_display().lower()}). Please contact Customer Care."
+        )
+    return allow("Registered contact in good standing.")
+
+
+def contracts_for_contact(contact: User) -> QuerySet[Contract]:
+    return Contract.objects.filter(organisation_id=contact.organisation_id).select_related(
+        "site", "organisation"
+    )
+
+
+def certifications_for(contact: User) -> list[Certification]:
+    return list(contact.certifications.select_related("product", "product__group"))
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user behind a bearer token, or None. Tokens are looked up by digest."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__organisation")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return token.user if token else None
+
+
+def engineers() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=[Role.ENGINEER, Role.MANAGER, Role.CARE])

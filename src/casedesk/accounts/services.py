@@ -1,0 +1,175 @@
+"""Writes to accounts: PINs, tokens, refusals, grace periods, visibility (A2-A6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.db import IntegrityError, transaction
+
+from casedesk.core.errors import NotPermitted, PolicyViolation
+
+from .models import (
+    ApiToken,
+    AuditEvent,
+    Contract,
+    GracePeriod,
+    Refusal,
+    RefusalReason,
+    Role,
+    User,
+    new_support_pin,
+)
+from .selectors import active_refusal, token_digest
+
+CARE_ROLES = (Role.CARE, Role.MANAGER)
+
+
+def _require_care(actor: User) -> None:
+    if actor.role not in CARE_ROLES and not actor.is_superuser:
+        raise NotPermitted("Only Customer Care may do this.")
+
+
+def _audit(
+    *,
+    actor: User | None,
+    action: str,
+    subject: str,
+    reason: str,
+    now: dt.datetime,
+    data: dict[str, object] | None = None,
+) -> None:
+    AuditEvent.objects.create(
+        at=now, actor=actor, action=action, subject=subject, reason=reason, data=data or {}
+    )
+
+
+@transaction.atomic
+def contact_regenerate_pin(*, contact: User, now: dt.datetime) -> str:
+    """A2: a fresh support PIN; the old one stops identifying the caller at once."""
+    contact.support_pin = new_support_pin()
+    contact.save(update_fields=["support_pin"])
+    _audit(actor=contact, action="pin.regenerated", subject=contact.email, reason="", now=now)
+    return contact.support_pin
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, now: dt.datetime) -> str:
+    """A new bearer token: returned once in clear, stored only as its SHA-256 digest."""
+    raw = "cdk_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:80] or "API token",
+        digest=token_digest(raw),
+        prefix=raw[:10],
+        created_at=now,
+    )
+    _audit(actor=user, action="token.created", subject=user.email, reason=name, now=now)
+    return raw
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int, now: dt.datetime) -> None:
+    updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    if updated:
+        _audit(actor=user, action="token.revoked", subject=user.email, reason="", now=now)
+
+
+@transaction.atomic
+def contact_refuse(
+    *, actor: User, contact: User, category: str, reason: str, now: dt.datetime
+) -> Refusal:
+    """A6: block a contact from opening cases, with the reason recorded and audited."""
+    _require_care(actor)
+    if category not in RefusalReason.values:
+        raise PolicyViolation("Choose a refusal reason.", field="category")
+    if not reason.strip():
+        raise PolicyViolation("Describe why support is refused.", field="reason")
+    User.objects.select_for_update().get(pk=contact.pk)
+    if active_refusal(contact) is not None:
+        raise PolicyViolation("Support is already refused to this contact.")
+    refusal = Refusal.objects.create(
+        contact=contact, category=category, reason=reason.strip(), refused_by=actor, refused_at=now
+    )
+    _audit(
+        actor=actor,
+        action="contact.refused",
+        subject=contact.email,
+        reason=reason,
+        now=now,
+        data={"category": category},
+    )
+    return refusal
+
+
+@transaction.atomic
+def contact_lift_refusal(*, actor: User, contact: User, reason: str, now: dt.datetime) -> None:
+    """A6 is reversible; the refusal stays on record with who lifted it and why."""
+    _require_care(actor)
+    refusal = active_refusal(contact)
+    if refusal is None:
+        raise PolicyViolation("Support is not refused to this contact.")
+    Refusal.objects.filter(pk=refusal.pk).update(lifted_at=now, lifted_by=actor, lift_reason=reason)
+    _audit(
+        actor=actor, action="contact.refusal_lifted", subject=contact.email, reason=reason, now=now
+    )
+
+
+@transaction.atomic
+def contact_set_colleague_visibility(
+    *, actor: User, contact: User, allowed: bool, reason: str, now: dt.datetime
+) -> None:
+    """A3: granted by Customer Care, normally after an admin case."""
+    _require_care(actor)
+    User.objects.filter(pk=contact.pk).update(can_see_colleagues=allowed)
+    contact.can_see_colleagues = allowed
+    _audit(
+        actor=actor,
+        action="contact.colleague_visibility",
+        subject=contact.email,
+        reason=reason,
+        now=now,
+        data={"allowed": allowed},
+    )
+
+
+def grace_period_record(
+    *,
+    actor: User,
+    contract: Contract,
+    invoice: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    now: dt.datetime,
+) -> GracePeriod:
+    """A5: one grace period per disputed invoice."""
+    _require_care(actor)
+    if not invoice.strip():
+        raise PolicyViolation("Name the disputed invoice.", field="invoice")
+    if ends_on < starts_on:
+        raise PolicyViolation("The grace period must end on or after its start.", field="ends_on")
+    try:
+        with transaction.atomic():
+            grace = GracePeriod.objects.create(
+                contract=contract,
+                invoice=invoice.strip(),
+                starts_on=starts_on,
+                ends_on=ends_on,
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            _audit(
+                actor=actor,
+                action="contract.grace_period",
+                subject=contract.number,
+                reason=invoice,
+                now=now,
+                data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+            )
+    except IntegrityError:
+        raise PolicyViolation(
+            f"Invoice {invoice} already had its grace period.", field="invoice"
+        ) from None
+    return grace

@@ -1,0 +1,5 @@
+"""The REST API (django-ninja) under /api/v1."""
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(title="casedesk API", version="1", urls_namespace="api")

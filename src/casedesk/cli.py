@@ -1,0 +1,166 @@
+"""The ``casedesk`` console script: demo, serve, worker, manage.
+
+Settings are read from ``CASEDESK_*`` variables; the options here only set those
+variables before Django starts, so every entry point configures the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _setup(data_dir: str | None = None) -> None:
+    if data_dir:
+        os.environ["CASEDESK_DATA_DIR"] = str(Path(data_dir).resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Everything on one machine: SQLite, seeded data, web server, printed logins."""
+    os.environ.setdefault("CASEDESK_SITE_URL", f"http://{args.host}:{args.port}")
+    _setup(args.data_dir)
+    _migrate()
+    from casedesk.core import clock
+    from casedesk.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+
+    created = seed_demo(now=clock.now())
+    from django.conf import settings
+
+    url = f"http://{args.host}:{args.port}/"
+    print(f"casedesk demo — data in {settings.DATA_DIR}" + (" (seeded)" if created else ""))
+    print(f"  Portal:  {url}")
+    print(f"  Console: {url}console/")
+    print(f"  API:     {url}api/v1/docs  (OpenAPI: {url}api/v1/openapi.json)")
+    print(f"  Logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in DEMO_LOGINS:
+        print(f"    {role:<28} {email}")
+    print("  Press Ctrl+C to stop.", flush=True)
+    from waitress import serve
+
+    from casedesk.config.wsgi import application
+
+    serve(application, host=args.host, port=args.port, threads=8, ident="casedesk")
+    return 0
+
+
+def _check_production() -> list[str]:
+    problems = []
+    if os.environ.get("CASEDESK_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
+        problems.append("CASEDESK_DEBUG is on; production never runs with DEBUG.")
+    if len(os.environ.get("CASEDESK_SECRET_KEY", "")) < 50:
+        problems.append("CASEDESK_SECRET_KEY must be set to a random value of 50+ characters.")
+    return problems
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The production web server (gunicorn on POSIX, waitress elsewhere)."""
+    problems = _check_production()
+    if problems:
+        for problem in problems:
+            print(f"casedesk serve: {problem}", file=sys.stderr)
+        return 2
+    _setup(args.data_dir)
+    bind = f"{args.host}:{args.port}"
+    workers = (
+        args.workers
+        or int(os.environ.get("CASEDESK_WEB_WORKERS", "0"))
+        or ((os.cpu_count() or 1) * 2 + 1)
+    )
+    try:
+        from gunicorn.app.wsgiapp import WSGIApplication
+    except ImportError:
+        from waitress import serve
+
+        from casedesk.config.wsgi import application
+
+        serve(application, host=args.host, port=args.port, threads=max(workers, 4))
+        return 0
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        os.environ.get("CASEDESK_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "casedesk.config.wsgi:application",
+    ]
+    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    """Django's management commands, with casedesk's settings."""
+    _setup(args.data_dir)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["casedesk manage", *args.rest])
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The background worker for queued tasks."""
+    _setup(args.data_dir)
+    from django.core.management import call_command
+
+    call_command("db_worker", *(["--batch"] if args.once else []))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casedesk", description=__doc__)
+    parser.add_argument("--data-dir", help="where SQLite and files live (CASEDESK_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the demo: SQLite, seeded data, web server")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="production web server, configured by environment")
+    serve.add_argument("--host", default=os.environ.get("CASEDESK_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("CASEDESK_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=0)
+    serve.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="process background tasks and due deadlines")
+    worker.add_argument("--once", action="store_true", help="process what is due, then exit")
+    worker.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    worker.set_defaults(func=cmd_worker)
+
+    manage = sub.add_parser("manage", help="Django management commands (migrate, shell, …)")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.data_dir = getattr(args, "data_dir_sub", None) or args.data_dir
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

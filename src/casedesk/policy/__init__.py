@@ -1,0 +1,1 @@
+"""Pure business rules: no Django imports here, inputs in, decisions out."""
