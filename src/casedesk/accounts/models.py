@@ -248,6 +248,5 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at"]
 
-
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject}"
