@@ -45,7 +45,6 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - local wall-clock arithmetic, offset applied later
 _US = 1_000_000
-_HOUR_US = 3600 * _US
 _MIDNIGHT = time(0)
 _DAY_US = 86_400 * _US
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -61,7 +60,15 @@ def weekly_hours(
     """Same hours on the given weekdays (0 = Monday), closed otherwise; "24:00" is midnight."""
     span = ((_parse_hhmm(opens), _parse_hhmm(closes)),)
     chosen = set(days)
-    return tuple(span if d in chosen else () for d in range(7))  # type: ignore[return-value]
+    return _week([span if d in chosen else () for d in range(7)])
+
+
+def _week(days: list[DayHours]) -> WeekHours:
+    """Checks the length so the seven-tuple type is honest."""
+    if len(days) != 7:
+        raise ValueError("working hours need seven weekdays, Monday first")
+    mon, tue, wed, thu, fri, sat, sun = days
+    return (mon, tue, wed, thu, fri, sat, sun)
 
 
 def _parse_hhmm(text: str) -> time:
@@ -112,8 +119,9 @@ class HolidaySource:
 @functools.lru_cache(maxsize=4096)
 def _holiday_dates(source: HolidaySource, year: int) -> Mapping[date, str]:
     def fetch(categories: tuple[str, ...]) -> dict[date, str]:
-        cls = holidays_lib.country_holidays(source.country)
-        language = "en_US" if "en_US" in getattr(cls, "supported_languages", ()) else None
+        # English names, so ``include_names`` does not depend on the country's language.
+        probe = holidays_lib.country_holidays(source.country)
+        language = "en_US" if "en_US" in getattr(probe, "supported_languages", ()) else None
         found = holidays_lib.country_holidays(
             source.country,
             subdiv=source.subdivision,
@@ -188,7 +196,7 @@ class BusinessCalendar:
         for spans in self.hours:
             previous_end = 0
             for opens, closes in spans:
-                start, end = _minutes(opens), _minutes(closes) or 24 * 60
+                start, end = _tod_us(opens), _tod_us(closes) or _DAY_US
                 if not previous_end <= start < end:
                     raise ValueError(f"working intervals must be sorted and non-empty: {spans}")
                 previous_end = end
@@ -222,7 +230,7 @@ class BusinessCalendar:
     @classmethod
     def always_open(cls, name: str = "24x7", tz: str = "UTC") -> BusinessCalendar:
         """24/7 calendar: business time is elapsed time (R: C2 Production Down)."""
-        return cls(name, tz, (ALWAYS,) * 7)  # type: ignore[arg-type]
+        return cls(name, tz, (ALWAYS,) * 7)
 
     # -- holidays -----------------------------------------------------------------
 
@@ -255,6 +263,7 @@ class BusinessCalendar:
     # -- arithmetic ---------------------------------------------------------------
 
     def is_working_time(self, dt: datetime) -> bool:
+        """Inside an interval ``[open, close)``: a closing instant is not working time."""
         us = _to_us(dt)
         block = self._block_at(us)
         i = bisect_right(block.starts, us) - 1
@@ -301,9 +310,8 @@ class BusinessCalendar:
         """
         if days < 0:
             raise ValueError("business days to add must not be negative")
-        us = self._next_opening_us(_to_us(start))
-        block = anchor_block = self._block_at(us)
-        i = bisect_right(block.starts, us) - 1
+        us, block, i = self._next_opening(_to_us(start))
+        anchor_block = block
         ordinal = block.day_of[i]
         index = bisect_left(block.days, ordinal) + days
         while index >= len(block.days):
@@ -338,11 +346,11 @@ class BusinessCalendar:
             return -self.business_time_between(b, a)
         ba, bb = self._block_at(ua), self._block_at(ub)
         if ba.year == bb.year:
-            return timedelta(microseconds=bb.cum_at(ub) - ba.cum_at(ua))
+            return timedelta(0, 0, bb.cum_at(ub) - ba.cum_at(ua))
         total = ba.total - ba.cum_at(ua) + bb.cum_at(ub)
         for year in range(ba.year + 1, bb.year):
             total += self._block(year).total
-        return timedelta(microseconds=total)
+        return timedelta(0, 0, total)
 
     def business_days_between(self, a: datetime, b: datetime) -> int:
         """Number of business days whose local date is after ``a``'s and up to ``b``'s."""
@@ -404,7 +412,7 @@ class BusinessCalendar:
         return cls(
             name=data["name"],
             tz=data["tz"],
-            hours=hours,  # type: ignore[arg-type]
+            hours=_week(list(hours)),
             holiday_source=source,
             extra_holidays=frozenset(date.fromisoformat(d) for d in data.get("extra_holidays", [])),
             removed_holidays=frozenset(
@@ -416,10 +424,14 @@ class BusinessCalendar:
     # -- internals ----------------------------------------------------------------
 
     def _next_opening_us(self, us: int) -> int:
+        return self._next_opening(us)[0]
+
+    def _next_opening(self, us: int) -> tuple[int, _Block, int]:
+        """The next working instant with its block and interval index."""
         block = self._block_at(us)
         i = bisect_right(block.starts, us) - 1
         if i >= 0 and us < block.ends[i]:
-            return us
+            return us, block, i
         i += 1
         empty = 0
         while i >= len(block.starts):
@@ -427,7 +439,7 @@ class BusinessCalendar:
             if empty > _MAX_EMPTY_YEARS:
                 raise ValueError(f"calendar {self.name!r} has no working time ahead")
             block, i = self._block(block.year + 1), 0
-        return block.starts[i]
+        return block.starts[i], block, i
 
     def _local_us(self, day: date, wall: time) -> int:
         """UTC microseconds of a local wall time; a time in a DST gap maps with the old offset."""
@@ -506,10 +518,6 @@ class BusinessCalendar:
 
 def _tod_us(t: time) -> int:
     return ((t.hour * 60 + t.minute) * 60 + t.second) * _US + t.microsecond
-
-
-def _minutes(t: time) -> int:
-    return t.hour * 60 + t.minute
 
 
 def _to_local_ordinal(dt: datetime, zone: ZoneInfo) -> int:
