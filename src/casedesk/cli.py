@@ -50,8 +50,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  Logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS:
         print(f"    {role:<28} {email}")
-    print("  Press Ctrl+C to stop.", flush=True)
+    print("  Worker: in-process (follow-ups, milestones).  Press Ctrl+C to stop.", flush=True)
+    import threading
+
     from waitress import serve
+
+    from casedesk.scheduling.worker import run_worker
+
+    threading.Thread(target=run_worker, name="casedesk-worker", daemon=True).start()
 
     from casedesk.config.wsgi import application
 
@@ -117,11 +123,21 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """The background worker for queued tasks."""
+    """Process due deadlines (follow-ups, milestones, purges); several may run on PostgreSQL."""
     _setup(args.data_dir)
-    from django.core.management import call_command
+    import signal
+    import threading
 
-    call_command("db_worker", *(["--batch"] if args.once else []))
+    from casedesk.scheduling.worker import run_worker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        done = run_worker(stop=stop, once=args.once, idle_sleep=args.idle)
+    except KeyboardInterrupt:
+        return 0
+    if args.once:
+        print(f"processed {done} deadline(s)")
     return 0
 
 
@@ -145,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="process background tasks and due deadlines")
     worker.add_argument("--once", action="store_true", help="process what is due, then exit")
+    worker.add_argument("--idle", type=float, default=1.0, help="seconds to sleep when idle")
     worker.add_argument("--data-dir", dest="data_dir_sub", default=None)
     worker.set_defaults(func=cmd_worker)
 

@@ -157,6 +157,12 @@ class Case(models.Model):
     all_info_at = models.DateTimeField(
         null=True, blank=True, help_text="When the engineer marked all information provided (C4)"
     )
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="Start of the current follow-up timer (C5)"
+    )
+    policy_version = models.PositiveIntegerField(
+        default=0, help_text="The support policy version the case runs under (0: defaults)"
+    )
     # Optimistic concurrency: a write names the version it read (stale → 409).
     version = models.PositiveIntegerField(default=1)
 
@@ -225,6 +231,7 @@ class EventKind(models.TextChoices):
     OUTCOME = "outcome", "Outcome"
     ALL_INFO = "all_info", "All necessary information provided"
     LINKED = "linked", "Linked case"
+    FOLLOW_UP = "followup", "Automated follow-up"
 
 
 class CaseEvent(models.Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 
@@ -40,6 +40,8 @@ from casedesk.policy.transitions import (
     SubStatus,
     check_transition,
 )
+from casedesk.sla.selectors import current_policy_number
+from casedesk.sla.services import followups_on_priority, followups_on_transition
 
 from .models import (
     Case,
@@ -52,9 +54,6 @@ from .models import (
     SubType,
 )
 from .permissions import actor_for, is_participant
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,6 +255,7 @@ def case_open(
         opened_at=now,
         updated_at=now,
         linked_from=linked_from,
+        policy_version=current_policy_number(),
         **catalogue,
     )
     _event(
@@ -322,6 +322,7 @@ def _apply_transition(
         case.close_reason = ""
         case.closed_by_followup = False
         fields += ["closed_at", "close_reason", "closed_by_followup"]
+    fields += followups_on_transition(case=case, action=action, now=now)
     _touch(case, now, fields)
     _event(
         case,
@@ -583,6 +584,7 @@ def case_change_priority(
     locked.production_down = down
     locked.emergency_criterion = criterion.value if criterion else ""
     _touch(locked, now, ["priority", "production_down", "emergency_criterion"])
+    followups_on_priority(case=locked, now=now)
     _event(
         locked,
         kind=EventKind.PRIORITY,

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "casedesk.accounts",
     "casedesk.catalog",
     "casedesk.cases",
+    "casedesk.scheduling",
+    "casedesk.sla",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    name = "casedesk.sla"
+    label = "sla"
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401  registers the deadline handlers

@@ -1,0 +1,58 @@
+"""Deadline handlers for the SLA clock. Each re-checks the case before acting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from casedesk.cases.models import Case, CaseEvent, EventKind
+from casedesk.cases.services import case_close_after_followups
+from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Status
+from casedesk.scheduling.models import Deadline
+from casedesk.scheduling.registry import handles
+
+from .services import FOLLOWUP, followup_schedule_step
+
+FINAL_NOTICE = (
+    "We have not heard from you since our request, so this case is now closed. If the problem "
+    "persists, call support within 30 days to re-open it, or open a new case."
+)
+
+
+@handles(FOLLOWUP)
+def run_followup(deadline: Deadline, now: dt.datetime) -> str:
+    """Reminder #1/#2, then close with the final notice (C5, B6)."""
+    case = Case.objects.select_for_update().get(pk=deadline.case_id)
+    payload = deadline.payload
+    if Status(case.status) not in WAITING_ON_CUSTOMER:
+        return f"skipped: case is {case.status}"
+    if case.production_down:
+        return "skipped: Production Down cases are not followed up"
+    if case.waiting_since is None or case.waiting_since.isoformat() != payload["started_at"]:
+        return "skipped: a newer request restarted the timer"
+    step = int(payload["step"])
+    if payload["action"] == "close":
+        case_close_after_followups(case=case, now=now, notice=FINAL_NOTICE)
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=None,
+            kind=EventKind.FOLLOW_UP,
+            body=FINAL_NOTICE,
+            data={"step": step, "final": True},
+        )
+        return f"follow-up #{step}: case closed, final notice sent"
+    body = (
+        f"Reminder #{step}: we are waiting for your response to our last message. Reply to "
+        "this case to continue; without a response the case will close automatically."
+    )
+    CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=None,
+        kind=EventKind.FOLLOW_UP,
+        body=body,
+        data={"step": step, "reason": payload.get("reason", "")},
+    )
+    started = dt.datetime.fromisoformat(payload["started_at"])
+    followup_schedule_step(case=case, started_at=started, step=step + 1, now=now)
+    return f"follow-up #{step}: reminder sent"
