@@ -149,6 +149,9 @@ TASKS = {
     }
 }
 
+# A worker's claim on a deadline lapses after this long (a killed worker's rows are retaken).
+DEADLINE_LEASE_SECONDS = int(_env("DEADLINE_LEASE_SECONDS", "300"))
+
 EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = _env("SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("SMTP_PORT", "25"))

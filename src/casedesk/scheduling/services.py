@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 
@@ -22,7 +23,7 @@ from .registry import HANDLERS
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=5)
+DEFAULT_LEASE_SECONDS = 300
 MAX_ATTEMPTS = 8
 
 
@@ -63,6 +64,11 @@ def deadlines_cancel(*, case_id: int, kinds: list[str], now: dt.datetime, why: s
     )
 
 
+def _lease() -> dt.timedelta:
+    """How long a claim holds before another worker may take the deadline over."""
+    return dt.timedelta(seconds=getattr(settings, "DEADLINE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
 def _claimable(now: dt.datetime) -> Q:
     return Q(state=DeadlineState.PENDING, due_at__lte=now) & (
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
@@ -81,7 +87,7 @@ def deadlines_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[
         claimed = []
         for pk in ids:
             won = Deadline.objects.filter(_claimable(now), pk=pk).update(
-                claimed_by=worker, claimed_until=now + LEASE, attempts=F("attempts") + 1
+                claimed_by=worker, claimed_until=now + _lease(), attempts=F("attempts") + 1
             )
             if won:
                 claimed.append(pk)
