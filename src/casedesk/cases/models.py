@@ -232,6 +232,8 @@ class EventKind(models.TextChoices):
     ALL_INFO = "all_info", "All necessary information provided"
     LINKED = "linked", "Linked case"
     FOLLOW_UP = "followup", "Automated follow-up"
+    MILESTONE = "milestone", "SLA milestone"
+    ROOT_CAUSE = "root_cause", "Root cause identified"
 
 
 class CaseEvent(models.Model):

@@ -40,6 +40,7 @@ from casedesk.policy.transitions import (
     SubStatus,
     check_transition,
 )
+from casedesk.sla.milestones import milestone_meet, milestone_start_root_cause
 from casedesk.sla.selectors import current_policy_number
 from casedesk.sla.services import followups_on_priority, followups_on_transition
 
@@ -323,6 +324,8 @@ def _apply_transition(
         case.closed_by_followup = False
         fields += ["closed_at", "close_reason", "closed_by_followup"]
     fields += followups_on_transition(case=case, action=action, now=now)
+    if action is Action.PROPOSE_SOLUTION:
+        milestone_meet(case=case, kind="fix", now=now)
     _touch(case, now, fields)
     _event(
         case,
@@ -693,5 +696,37 @@ def case_mark_all_info_provided(*, case: Case, actor: User, now: dt.datetime) ->
         )
     locked.all_info_at = now
     _touch(locked, now, ["all_info_at"])
-    _event(locked, kind=EventKind.ALL_INFO, actor=actor, now=now)
+    milestone = milestone_start_root_cause(case=locked, now=now)
+    _event(
+        locked,
+        kind=EventKind.ALL_INFO,
+        actor=actor,
+        now=now,
+        data={"root_cause_due": milestone.target_at.isoformat(), "reason": milestone.reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def case_mark_root_cause(*, case: Case, actor: User, summary: str, now: dt.datetime) -> Case:
+    """C3: the root-cause milestone is met; Production Down starts its fix target."""
+    _require_participant(actor, case)
+    _require_support(actor)
+    if not summary.strip():
+        raise PolicyViolation("Summarise the root cause.", field="summary")
+    locked = _lock(case, None)
+    if locked.all_info_at is None:
+        raise PolicyViolation("Mark all necessary information provided first (C4).")
+    met = milestone_meet(case=locked, kind="root_cause", now=now)
+    if met is None:
+        raise PolicyViolation("The root cause was already recorded.")
+    _touch(locked, now, [])
+    _event(
+        locked,
+        kind=EventKind.ROOT_CAUSE,
+        actor=actor,
+        now=now,
+        body=summary.strip(),
+        data={"on_time": now <= met.target_at},
+    )
     return locked
