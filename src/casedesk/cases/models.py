@@ -234,6 +234,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "followup", "Automated follow-up"
     MILESTONE = "milestone", "SLA milestone"
     ROOT_CAUSE = "root_cause", "Root cause identified"
+    ESCALATION = "escalation", "Escalation"
 
 
 class CaseEvent(models.Model):

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "casedesk.cases",
     "casedesk.scheduling",
     "casedesk.sla",
+    "casedesk.escalations",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",

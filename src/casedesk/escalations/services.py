@@ -1,0 +1,153 @@
+"""Escalation: the system says eligible or not, why, and from when (C6); managers resolve."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from casedesk.accounts.models import Role, User
+from casedesk.cases.models import Case, CaseEvent, EventKind
+from casedesk.cases.permissions import is_participant
+from casedesk.core.errors import NotFound, NotPermitted, PolicyViolation
+from casedesk.policy.escalation import Eligibility, escalation_eligibility
+from casedesk.sla.selectors import calendar_for, policy
+
+from .models import Escalation, EscalationKind, EscalationState
+
+SUPPORT_ROLES = (Role.ENGINEER, Role.CARE, Role.MANAGER)
+
+
+def last_support_update(case: Case) -> dt.datetime:
+    """When support last told the customer something (reply or status change)."""
+    latest = (
+        CaseEvent.objects.filter(
+            case=case, public=True, kind__in=[EventKind.REPLY, EventKind.TRANSITION]
+        )
+        .exclude(actor__role=Role.CONTACT)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return latest or case.opened_at
+
+
+def escalation_check(
+    *, case: Case, kind: str, now: dt.datetime, significant_impact: bool = False
+) -> Eligibility:
+    if kind not in EscalationKind.values:
+        raise PolicyViolation("Choose an escalation or a root-cause request.", field="kind")
+    if case.is_closed:
+        return Eligibility(False, "Closed cases are not escalated; re-open it first.", None)
+    return escalation_eligibility(
+        case.priority,
+        case.production_down,
+        last_support_update(case),
+        now,
+        calendar_for(case.policy_version, case.region),
+        case.deployment,  # type: ignore[arg-type]
+        kind,  # type: ignore[arg-type]
+        case.all_info_at,
+        significant_impact,
+        policy(case.policy_version),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class EscalationRequest:
+    kind: str
+    reason: str
+    summary: str
+    expectations: str
+    critical_dates: str = ""
+    significant_impact: bool = False
+
+
+@transaction.atomic
+def escalation_request(
+    *, case: Case, actor: User, request: EscalationRequest, now: dt.datetime
+) -> Escalation:
+    """Record an eligible request with the template fields and put it on the timeline."""
+    if not is_participant(actor, case):
+        raise NotFound("No such case.")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    verdict = escalation_check(
+        case=locked, kind=request.kind, now=now, significant_impact=request.significant_impact
+    )
+    if not verdict:
+        raise PolicyViolation(verdict.reason, field="kind")
+    for name in ("reason", "summary", "expectations"):
+        if not getattr(request, name).strip():
+            raise PolicyViolation(f"The {name} is required.", field=name)
+    if Escalation.objects.filter(
+        case=locked,
+        kind=request.kind,
+        state__in=[EscalationState.OPEN, EscalationState.IN_PROGRESS],
+    ).exists():
+        raise PolicyViolation("This case already has an open request of that kind.", field="kind")
+    version = locked.major_version.name if locked.major_version else "—"
+    patch = f"/{locked.patch.name}" if locked.patch else ""
+    escalation = Escalation.objects.create(
+        case=locked,
+        kind=request.kind,
+        requested_by=actor,
+        requested_at=now,
+        eligibility=verdict.reason,
+        subject=f"{locked.organisation.name} – {locked.number} – {locked.subject}"[:300],
+        reason=request.reason.strip(),
+        summary=request.summary.strip(),
+        critical_dates=request.critical_dates.strip(),
+        expectations=request.expectations.strip(),
+    )
+    CaseEvent.objects.create(
+        case=locked,
+        at=now,
+        actor=actor,
+        kind=EventKind.ESCALATION,
+        body=request.reason.strip(),
+        data={
+            "escalation": escalation.pk,
+            "kind": request.kind,
+            "state": "open",
+            "eligibility": verdict.reason,
+            "product": str(locked.product or ""),
+            "version": f"{version}{patch}",
+        },
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_resolve(
+    *, escalation: Escalation, actor: User, state: str, outcome: str, now: dt.datetime
+) -> Escalation:
+    """A manager works the escalation to an outcome (C6)."""
+    if actor.role != Role.MANAGER:
+        raise NotPermitted("Escalations are worked by support managers.")
+    if state not in (
+        EscalationState.IN_PROGRESS,
+        EscalationState.RESOLVED,
+        EscalationState.DECLINED,
+    ):
+        raise PolicyViolation("Choose in progress, resolved or declined.", field="state")
+    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if locked.state in (EscalationState.RESOLVED, EscalationState.DECLINED):
+        raise PolicyViolation("This escalation already has its outcome.")
+    if state != EscalationState.IN_PROGRESS and not outcome.strip():
+        raise PolicyViolation("Record the outcome.", field="outcome")
+    locked.state = state
+    locked.handled_by = actor
+    locked.outcome = outcome.strip()
+    if state != EscalationState.IN_PROGRESS:
+        locked.closed_at = now
+    locked.save(update_fields=["state", "handled_by", "outcome", "closed_at"])
+    CaseEvent.objects.create(
+        case_id=locked.case_id,
+        at=now,
+        actor=actor,
+        kind=EventKind.ESCALATION,
+        body=outcome.strip(),
+        data={"escalation": locked.pk, "state": state},
+    )
+    return locked
