@@ -13,6 +13,7 @@ from casedesk.policy.followup import next_followup
 from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Action, Status
 from casedesk.scheduling.services import deadline_schedule, deadlines_cancel
 
+from .models import PolicyVersion
 from .selectors import calendar_for, policy
 
 if TYPE_CHECKING:
@@ -78,4 +79,24 @@ def followups_on_priority(*, case: Case, now: dt.datetime) -> None:
             kinds=[FOLLOWUP],
             now=now,
             why="Production Down: no automated follow-up",
+        )
+
+
+def policy_version_save(
+    *, data: dict[str, object], note: str, actor: object, now: dt.datetime
+) -> PolicyVersion:
+    """Save an edited policy as the next version (C1-C8 are data, not code)."""
+    from django.db import transaction
+
+    from casedesk.policy.defaults import SupportPolicy
+
+    parsed = SupportPolicy.from_dict(data)  # raises ValueError/KeyError on bad input
+    with transaction.atomic():
+        last = PolicyVersion.objects.select_for_update().order_by("-number").first()
+        return PolicyVersion.objects.create(
+            number=(last.number if last else 0) + 1,
+            data=parsed.to_dict(),
+            note=note[:200],
+            created_at=now,
+            created_by=actor,
         )
