@@ -9,6 +9,14 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """PBKDF2 is slow by design; tests of other things need not pay for it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Per-test memory cache: rate-limit counters must not leak between tests or runs.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     return dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)

@@ -423,3 +423,22 @@ def test_unknown_case_numbers_are_not_found(world):
     for number in ["CS-999999", "nonsense", "CS-", "CS-1e5", "1" * 40]:
         with pytest.raises(NotFound):
             selectors.access_case(world.engineer, number)
+
+
+def test_control_characters_are_refused_before_the_database(world):
+    # PostgreSQL refuses NUL; the service says so as a field error instead of a 500.
+    with pytest.raises(PolicyViolation) as err:
+        world.open_case(world.alice, subject="Dialer\x00stops")
+    assert err.value.field == "subject"
+    with pytest.raises(PolicyViolation):
+        services.case_add_update(
+            case=world.alice_case, actor=world.alice, body="a\x00b", now=world.now
+        )
+
+
+def test_unicode_digits_are_not_case_numbers(world):
+    for number in ["CS-²", "CS-١٢٣", "٣"]:
+        with pytest.raises(NotFound):
+            selectors.access_case(world.engineer, number)
+    page = selectors.list_cases(world.alice, selectors.CaseFilters(q="²"))
+    assert page.items == []

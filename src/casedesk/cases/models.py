@@ -215,7 +215,7 @@ def parse_case_number(number: str) -> int | None:
     text = number.strip().upper()
     if text.startswith(CASE_NUMBER_PREFIX):
         text = text[len(CASE_NUMBER_PREFIX) :]
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         return None
     return int(text)
 

@@ -169,7 +169,15 @@ def _resolve_product(draft: CaseDraft, contract: Contract) -> dict[str, Any]:
     }
 
 
+def _reject_control_characters(**texts: str) -> None:
+    """NUL and other C0 controls are never meant and PostgreSQL refuses NUL outright."""
+    for field, text in texts.items():
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+            raise PolicyViolation("Remove the control characters from this text.", field=field)
+
+
 def _check_draft(draft: CaseDraft) -> tuple[Priority, EmergencyCriterion | None]:
+    _reject_control_characters(**{k: v for k, v in draft.__dict__.items() if isinstance(v, str)})
     if draft.kind not in Kind.values:
         raise PolicyViolation("Unknown case kind.", field="kind")
     if draft.kind == Kind.SUPPORT and draft.sub_type not in SubType.values:
@@ -372,6 +380,7 @@ def case_transition(
         raise PolicyViolation("Unknown action or close reason.", field="action") from None
     if action in (Action.REOPEN, Action.REQUEST_REOPEN):
         raise PolicyViolation("Use re-open, which checks the re-open window.", field="action")
+    _reject_control_characters(reason=reason)
     if action is Action.CLOSE and not reason.strip():
         raise PolicyViolation("A closure comment is required.", field="reason")
     locked = _lock(case, expected_version)
@@ -418,6 +427,7 @@ def case_add_update(
     Open / Customer Responded.
     """
     _require_participant(actor, case)
+    _reject_control_characters(body=body)
     text = body.strip()
     if not text:
         raise PolicyViolation("Write something first.", field="body")
@@ -463,6 +473,7 @@ def case_reopen(*, case: Case, actor: User, information: str, now: dt.datetime) 
     accepts; support re-opens directly (by phone), including cases closed by follow-up.
     """
     _require_participant(actor, case)
+    _reject_control_characters(information=information)
     locked = _lock(case, None)
     if not locked.is_closed or locked.closed_at is None:
         raise TransitionNotAllowed("Only a closed case can be re-opened.")

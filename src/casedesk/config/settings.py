@@ -115,6 +115,14 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+# Shared by every worker process on the host (login rate limits need one count).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache",
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

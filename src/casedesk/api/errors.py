@@ -1,0 +1,92 @@
+"""Every error the API returns has one shape: ``{"detail": str, "errors": [...]}``.
+
+Domain exceptions are mapped here once (architecture convention 9): a ``DomainError``
+answers with its own ``status_code`` (NotFound 404 — identical for missing and not
+visible, rule 3 —, NotPermitted 403, PolicyViolation 422, TransitionNotAllowed and
+StaleObject 409). Validation errors name the offending field as a dotted path such as
+``body.subject`` or ``query.page``; a body that is not JSON is a 400, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import HttpError, ValidationError
+
+from casedesk.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+
+# Every body parameter is called ``payload``; it is an implementation detail of the
+# handler signature, not part of the field path a client sees.
+BODY_PARAM = "payload"
+
+# Service errors name form fields; the API's body names some of them differently.
+_DOMAIN_FIELDS = {
+    "contract": "contract_id",
+    "product": "product_id",
+    "major_version": "major_version_id",
+    "patch": "patch_id",
+    "assignee": "assignee_email",
+}
+
+
+def _body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or [{"field": None, "message": detail}]}
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if len(parts) >= 2 and parts[0] == "body" and parts[1] == BODY_PARAM:
+        del parts[1]
+    return ".".join(parts)
+
+
+def register(api: NinjaAPI) -> None:
+    """Install the handlers on ``api``; called once where the API is built."""
+
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        field = None
+        if exc.field and "." in exc.field:
+            field = exc.field  # already a full path, e.g. "query.scope"
+        elif exc.field:
+            field = f"body.{_DOMAIN_FIELDS.get(exc.field, exc.field)}"
+        response = api.create_response(
+            request,
+            _body(exc.reason, [{"field": field, "message": exc.reason}]),
+            status=exc.status_code,
+        )
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
+
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "Invalid."))}
+            for e in exc.errors
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return api.create_response(request, _body(f"Invalid input — {summary}", errors), status=422)
+
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        message = str(exc)
+        if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+            message = "Malformed JSON: the request body must be a JSON document."
+        elif exc.status_code == 401 and message == "Unauthorized":
+            message = (
+                "Authentication required: send 'Authorization: Bearer <token>' "
+                "(POST /api/v1/auth/token issues one) or sign in."
+            )
+        return api.create_response(request, _body(message), status=exc.status_code)
+
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(request, _body("The request body is too large."), status=413)
+
+    api.add_exception_handler(DomainError, domain_error)  # type: ignore[arg-type]
+    api.add_exception_handler(ValidationError, validation_error)  # type: ignore[arg-type]
+    api.add_exception_handler(HttpError, http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestDataTooBig, too_big)  # type: ignore[arg-type]

@@ -1,0 +1,291 @@
+"""Case request and response shapes (B2-B11).
+
+Choices are ``Literal`` types built from the domain enums, so the OpenAPI document lists
+the allowed values and anything else is a field-level 422 before a service runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import Field, StringConstraints, field_validator
+
+from casedesk.cases.models import (
+    AdminCategory,
+    ChangeRequestStatus,
+    Environment,
+    Frequency,
+    Kind,
+    Outcome,
+    SubType,
+)
+from casedesk.cases.selectors import MAX_PAGE, QUEUE_SORTS, SORTS
+from casedesk.policy.priority import EmergencyCriterion, Priority
+from casedesk.policy.regions import Region
+from casedesk.policy.transitions import Action, CloseReason, SubStatus
+
+from .common import (
+    Email,
+    Id,
+    InputSchema,
+    PersonOut,
+    Subject,
+    Text,
+    Version,
+    clean_text,
+)
+
+
+def _literal(*values: str) -> Any:
+    return Literal[values]  # type: ignore[valid-type]
+
+
+KindLit = _literal(*Kind.values)
+SubTypeLit = _literal(*SubType.values)
+AdminCategoryLit = _literal("", *AdminCategory.values)
+EnvironmentLit = _literal(*Environment.values)
+PriorityLit = _literal(*(p.value for p in Priority))
+CriterionLit = _literal(*(c.value for c in EmergencyCriterion))
+FrequencyLit = _literal("", *Frequency.values)
+ActionLit = _literal(*(a.value for a in Action))
+SubStatusLit = _literal(*(s.value for s in SubStatus))
+CloseReasonLit = _literal(*(r.value for r in CloseReason))
+OutcomeLit = _literal(*Outcome.values)
+ChangeRequestStatusLit = _literal("", *ChangeRequestStatus.values)
+RegionLit = _literal(*(r.value for r in Region))
+SortLit = _literal(*dict.fromkeys([*SORTS, *QUEUE_SORTS]))
+StateLit = Literal[
+    "open", "closed", "waiting_on_support", "waiting_on_customer", "reopen_requested", "any"
+]
+
+
+# --- list ----------------------------------------------------------------------------
+
+
+class CaseListQuery(Schema):
+    """B10 views: mine / all (A3) for contacts; mine / all / queue for support."""
+
+    scope: Literal["mine", "all", "queue"] = "mine"
+    state: StateLit | None = Field(None, description="Default: open (queue: waiting_on_support)")
+    priority: PriorityLit | None = None
+    product_group: Id | None = None
+    region: RegionLit | None = None
+    sub_status: SubStatusLit | None = None
+    assignee: Literal["me", "none"] | None = Field(None, description="Support only")
+    q: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] = ""
+    sort: SortLit | None = None
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
+
+    @field_validator("q")
+    @classmethod
+    def _searchable(cls, value: str) -> str:
+        value = clean_text(value)
+        # parse_case_number() treats any Unicode digit as a case number; keep it to 0-9.
+        bare = value.upper().removeprefix("CS-")
+        if bare.isdigit() and not bare.isascii():
+            raise ValueError("Case numbers are written with the digits 0-9.")
+        return value
+
+
+# --- opening -------------------------------------------------------------------------
+
+
+class _CaseFields(InputSchema):
+    """The B2 opening fields, all optional here; subclasses decide what is required."""
+
+    kind: KindLit | None = None
+    sub_type: SubTypeLit | None = None
+    admin_category: AdminCategoryLit | None = None
+    product_id: Id | None = None
+    major_version_id: Id | None = None
+    patch_id: Id | None = None
+    environment: EnvironmentLit | None = None
+    priority: PriorityLit | None = Field(None, description="Defaults to low (B2)")
+    production_down: bool | None = None
+    emergency_criterion: CriterionLit | None = None
+    business_impact: Text | None = None
+    expected_behaviour: Text | None = None
+    circumstances: Text | None = None
+    frequency: FrequencyLit | None = None
+    scope: Text | None = None
+    recent_changes: Text | None = None
+    load_at_time: Text | None = None
+    contact_email: Email | None = Field(
+        None, description="Support staff only: the contact the case is opened for (H1)"
+    )
+    channel: Literal["phone", "email", "web"] | None = Field(
+        None, description="Support staff only: how the contact reached us"
+    )
+
+
+class CaseOpenIn(_CaseFields):
+    contract_id: Id
+    subject: Subject
+    description: Text
+
+
+class FollowOnIn(_CaseFields):
+    """B7: a new case linked to a closed one; omitted fields are taken from that case."""
+
+    description: Text
+    subject: Subject | None = None
+    contract_id: Id | None = None
+
+
+# --- actions -------------------------------------------------------------------------
+
+
+class UpdateIn(InputSchema):
+    body: Text
+    internal: bool = Field(False, description="Internal note (support staff only)")
+
+
+class TransitionIn(InputSchema):
+    action: ActionLit
+    to: SubStatusLit
+    reason: Text = ""
+    close_reason: CloseReasonLit | None = None
+    version: Version | None = Field(None, description="The version you read; stale → 409")
+
+
+class CloseIn(InputSchema):
+    sub_status: Literal["resolved", "cancelled"]
+    close_reason: CloseReasonLit | None = Field(
+        None, description="Default: solution_accepted (resolved) / customer_request (cancelled)"
+    )
+    comment: Text
+    version: Version | None = None
+
+
+class ReopenIn(InputSchema):
+    information: Text
+
+
+class PriorityIn(InputSchema):
+    priority: PriorityLit
+    reason: Text
+    production_down: bool | None = None
+    emergency_criterion: CriterionLit | None = None
+    version: Version | None = None
+
+
+class OutcomeIn(InputSchema):
+    outcome: OutcomeLit
+    change_request_id: Annotated[str, StringConstraints(max_length=40)] = ""
+    change_request_status: ChangeRequestStatusLit = ""
+    hot_fix: bool = False
+    note: Text = ""
+
+
+class AssignIn(InputSchema):
+    assignee_email: Email | None = Field(..., description="null puts the case back in the queue")
+    reason: Text = ""
+
+
+# --- responses -----------------------------------------------------------------------
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class CaseSummaryOut(Schema):
+    number: str
+    subject: str
+    kind: str
+    status: str
+    status_label: str
+    sub_status: str
+    sub_status_label: str
+    priority: str
+    production_down: bool
+    organisation: str
+    contact: PersonOut
+    assignee: PersonOut | None
+    product_group: NamedRef | None
+    product: NamedRef | None
+    region: str
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    version: int
+
+
+class CaseListOut(Schema):
+    items: list[CaseSummaryOut]
+    page: int
+    has_next: bool
+
+
+class TargetOut(Schema):
+    value: str
+    label: str
+
+
+class AvailableActionOut(Schema):
+    action: str
+    label: str
+    targets: list[TargetOut]
+    close_reasons: list[TargetOut]
+    endpoint: str = Field(description="Where to send it, relative to the case")
+
+
+class CertificationRef(Schema):
+    product: str
+    version: str
+    function: str
+    valid_until: dt.date
+
+
+class CaseDetailOut(CaseSummaryOut):
+    sub_type: str
+    admin_category: str
+    description: str
+    business_impact: str
+    expected_behaviour: str
+    circumstances: str
+    frequency: str
+    scope: str
+    recent_changes: str
+    load_at_time: str
+    contract: str
+    site: str
+    major_version: NamedRef | None
+    patch: NamedRef | None
+    environment: str
+    deployment: str
+    language: str
+    channel: str
+    emergency_criterion: str
+    close_reason: str
+    closed_by_followup: bool
+    outcome: str
+    change_request_id: str
+    change_request_status: str
+    hot_fix: bool
+    linked_from: str | None
+    all_info_at: dt.datetime | None
+    available_actions: list[AvailableActionOut]
+    contact_certifications: list[CertificationRef] | None = Field(
+        None, description="Support staff only (A7)"
+    )
+
+
+class ActorOut(Schema):
+    full_name: str
+    role: str
+
+
+class EventOut(Schema):
+    id: int
+    at: dt.datetime
+    kind: str
+    kind_label: str
+    summary: str
+    public: bool
+    body: str
+    actor: ActorOut | None
+    data: dict[str, Any] | None = Field(None, description="Structured details; support only")
