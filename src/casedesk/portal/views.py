@@ -1,0 +1,323 @@
+"""Customer portal case pages (B2-B10): thin views over cases.services and cases.selectors.
+
+Every case is fetched through ``access_case`` (a case the contact may not see is a 404),
+every write goes through a service with ``now=clock.now()``, and a refused write
+re-renders its form with the reason and a 4xx status, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from casedesk.accounts.selectors import (
+    contact_may_open_cases,
+    contract_maintenance,
+    contracts_for_contact,
+)
+from casedesk.cases import selectors, services
+from casedesk.cases.models import Case
+from casedesk.cases.permissions import scope_cases
+from casedesk.core import clock
+from casedesk.core.errors import DomainError
+from casedesk.policy.priority import PHONE_FOR_HIGHER, Priority
+from casedesk.policy.reopen import DEFAULT_REOPEN_WINDOW_DAYS
+from casedesk.policy.transitions import Action, Actor, CloseReason, SubStatus, available_actions
+
+from .forms import (
+    CaseListFilterForm,
+    CaseOpenForm,
+    CloseForm,
+    PriorityRequestForm,
+    ReopenRequestForm,
+    UpdateForm,
+    initial_from_case,
+)
+from .web import add_domain_error, contact_view, get_case_or_404
+
+LIST_TITLES = {
+    ("mine", "open"): "My open cases",
+    ("mine", "closed"): "My closed cases",
+    ("all", "open"): "All open cases",
+    ("all", "closed"): "All closed cases",
+}
+# The contact's close picks the sub-status; the close reason follows from it (B6).
+CONTACT_CLOSE_REASON = {
+    SubStatus.RESOLVED.value: CloseReason.SOLUTION_ACCEPTED,
+    SubStatus.CANCELLED.value: CloseReason.CUSTOMER_REQUEST,
+}
+
+
+# --- lists -------------------------------------------------------------------------
+
+
+def list_filters(request: HttpRequest, form: CaseListFilterForm) -> selectors.CaseFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    scope = "all" if request.GET.get("scope") == "all" else "mine"
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    return selectors.CaseFilters(
+        scope=scope,
+        state=data.get("state") or "open",
+        priority=data.get("priority") or "",
+        product_group=data.get("product_group"),
+        q=(data.get("q") or "").strip(),
+        sort=data.get("sort") or "updated",
+        page=page,
+    )
+
+
+@contact_view
+def case_list(request: HttpRequest) -> HttpResponse:
+    """My open/closed cases; with A3, all open/closed cases of the organisation (B10)."""
+    form = CaseListFilterForm(request.GET or None)
+    filters = list_filters(request, form)
+    user: Any = request.user
+    if filters.scope == "all" and not user.can_see_colleagues:
+        filters = selectors.CaseFilters(**{**filters.__dict__, "scope": "mine"})
+    page = selectors.list_cases(user, filters)
+    return render(
+        request,
+        "portal/case_list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "title": LIST_TITLES.get((filters.scope, filters.state), "Cases"),
+            "nav": "all" if filters.scope == "all" else "mine",
+            "show_contact": filters.scope == "all",
+            "filtered": bool(filters.priority or filters.product_group or filters.q),
+        },
+    )
+
+
+# --- opening -------------------------------------------------------------------------
+
+
+def contracts_with_maintenance(contact: Any, today: dt.date) -> list[tuple[Any, Any]]:
+    """Each of the contact's contracts with A5's verdict for today."""
+    return [(c, contract_maintenance(c, today)) for c in contracts_for_contact(contact)]
+
+
+def _open_context(contact: Any, form: CaseOpenForm, contracts: list[tuple[Any, Any]]) -> dict:
+    lapsed = [c for c, ok in contracts if not ok]
+    return {
+        "form": form,
+        "contracts": contracts,
+        "all_lapsed": bool(contracts) and len(lapsed) == len(contracts),
+        "lapsed_reason": next((ok.reason for _, ok in contracts if not ok), ""),
+        "refusal": contact_may_open_cases(contact),
+        "phone_note": PHONE_FOR_HIGHER,
+    }
+
+
+@contact_view
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Open a case (B2, B3; A5 maintenance, A6 refusal)."""
+    return _open_case_page(request, old_case=None)
+
+
+@contact_view
+@require_http_methods(["GET", "POST"])
+def case_follow_on(request: HttpRequest, number: str) -> HttpResponse:
+    """B7: after the re-open window, a new case linked to the closed one, prefilled."""
+    old_case = get_case_or_404(request.user, number)
+    if not old_case.is_closed:
+        messages.error(request, "The case is still open; add an update to it instead.")
+        return redirect("portal-case-detail", number=old_case.number)
+    return _open_case_page(request, old_case=old_case)
+
+
+def _open_case_page(request: HttpRequest, old_case: Case | None) -> HttpResponse:
+    now = clock.now()
+    contact: Any = request.user
+    contracts = contracts_with_maintenance(contact, now.date())
+    status = 200
+    if request.method == "POST":
+        form = CaseOpenForm(request.POST, contracts=contracts)
+        if form.is_valid():
+            try:
+                if old_case is None:
+                    case = services.case_open(contact=contact, draft=form.to_draft(), now=now)
+                else:
+                    case = services.case_open_follow_on(
+                        old_case=old_case, contact=contact, draft=form.to_draft(), now=now
+                    )
+            except DomainError as exc:
+                status = add_domain_error(form, exc)
+            else:
+                messages.success(request, f"Case {case.number} is open. We will be in touch.")
+                return redirect("portal-case-detail", number=case.number)
+        else:
+            status = 400
+    else:
+        initial = initial_from_case(old_case) if old_case else {}
+        form = CaseOpenForm(initial=initial, contracts=contracts)
+    context = _open_context(contact, form, contracts)
+    context.update(old_case=old_case, nav="new")
+    return render(request, "portal/case_new.html", context, status=status)
+
+
+# --- detail and actions --------------------------------------------------------------
+
+
+def detail_context(request: HttpRequest, case: Case, now: dt.datetime, **forms: Any) -> dict:
+    """Everything the contact's case page shows; ``forms`` replaces a blank form by a bound one."""
+    user: Any = request.user
+    actions = {
+        e.action for e in available_actions(Actor.CONTACT, case.status_enum, case.sub_status_enum)
+    }
+    reopen_until = (
+        case.closed_at + dt.timedelta(days=DEFAULT_REOPEN_WINDOW_DAYS) if case.closed_at else None
+    )
+    within_window = reopen_until is not None and now <= reopen_until
+    follow_ons = list(
+        scope_cases(user, Case.objects.filter(linked_from_id=case.pk)).only("id", "subject")
+    )
+    return {
+        "case": case,
+        "timeline": selectors.case_timeline(user, case),
+        "update_form": forms.get("update_form") or UpdateForm(),
+        "close_form": forms.get("close_form")
+        or (CloseForm(initial={"version": case.version}) if Action.CLOSE in actions else None),
+        "reopen_form": forms.get("reopen_form")
+        or (
+            ReopenRequestForm()
+            if Action.REQUEST_REOPEN in actions and within_window and not case.closed_by_followup
+            else None
+        ),
+        "priority_form": forms.get("priority_form")
+        or (
+            PriorityRequestForm(initial={"version": case.version})
+            if case.priority == Priority.LOW and not case.is_closed
+            else None
+        ),
+        "reopen_until": reopen_until,
+        "within_window": within_window,
+        "reopen_requested": case.sub_status == SubStatus.CUSTOMER_REQUESTED_REOPEN,
+        "phone_note": PHONE_FOR_HIGHER,
+        "follow_ons": follow_ons,
+        "window_days": DEFAULT_REOPEN_WINDOW_DAYS,
+        "nav": "mine",
+    }
+
+
+def _detail(
+    request: HttpRequest, case: Case, now: dt.datetime, status: int = 200, **forms: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "portal/case_detail.html",
+        detail_context(request, case, now, **forms),
+        status=status,
+    )
+
+
+@contact_view
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = get_case_or_404(request.user, number)
+    return _detail(request, case, clock.now())
+
+
+@contact_view
+@require_POST
+def case_update(request: HttpRequest, number: str) -> HttpResponse:
+    """B5: a plain-text update; Awaiting Info / Solution Proposed → Open / Customer Responded."""
+    case = get_case_or_404(request.user, number)
+    now = clock.now()
+    form = UpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_add_update(
+                case=case, actor=request.user, body=form.cleaned_data["body"], now=now
+            )
+        except DomainError as exc:
+            status = add_domain_error(form, exc)
+            return _detail(request, case, now, status, update_form=form)
+        messages.success(request, "Your update was added to the case.")
+        return redirect("portal-case-detail", number=case.number)
+    return _detail(request, case, now, 400, update_form=form)
+
+
+@contact_view
+@require_POST
+def case_close(request: HttpRequest, number: str) -> HttpResponse:
+    """B6: Resolved or Cancelled plus a closure comment; stale version → 409."""
+    case = get_case_or_404(request.user, number)
+    now = clock.now()
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        sub = form.cleaned_data["sub_status"]
+        try:
+            services.case_transition(
+                case=case,
+                actor=request.user,
+                action=Action.CLOSE,
+                to=sub,
+                reason=form.cleaned_data["comment"],
+                close_reason=CONTACT_CLOSE_REASON[sub],
+                now=now,
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            status = add_domain_error(form, exc, {"reason": "comment"}, case=case)
+            return _detail(request, case, now, status, close_form=form)
+        messages.success(request, f"Case {case.number} is closed. Thank you.")
+        return redirect("portal-case-detail", number=case.number)
+    return _detail(request, case, now, 400, close_form=form)
+
+
+@contact_view
+@require_POST
+def case_reopen(request: HttpRequest, number: str) -> HttpResponse:
+    """B7: request to re-open within 30 days, with new supporting information."""
+    case = get_case_or_404(request.user, number)
+    now = clock.now()
+    form = ReopenRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_reopen(
+                case=case,
+                actor=request.user,
+                information=form.cleaned_data["information"],
+                now=now,
+            )
+        except DomainError as exc:
+            status = add_domain_error(form, exc)
+            return _detail(request, case, now, status, reopen_form=form)
+        messages.success(request, "Your request to re-open was sent to support.")
+        return redirect("portal-case-detail", number=case.number)
+    return _detail(request, case, now, 400, reopen_form=form)
+
+
+@contact_view
+@require_POST
+def case_priority(request: HttpRequest, number: str) -> HttpResponse:
+    """B8: Low → Medium with a work note; High/Critical only by phone."""
+    case = get_case_or_404(request.user, number)
+    now = clock.now()
+    form = PriorityRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_change_priority(
+                case=case,
+                actor=request.user,
+                priority=Priority.MEDIUM,
+                reason=form.cleaned_data["note"],
+                now=now,
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            status = add_domain_error(form, exc, {"reason": "note"}, case=case)
+            return _detail(request, case, now, status, priority_form=form)
+        messages.success(request, "The case is now Medium priority.")
+        return redirect("portal-case-detail", number=case.number)
+    return _detail(request, case, now, 400, priority_form=form)

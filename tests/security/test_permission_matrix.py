@@ -1,0 +1,257 @@
+"""The generated permission matrix (security rule 3; A3, A4): every route × every role.
+
+Every URL the project serves is listed in ROUTES with the rule it follows. A route
+that is missing here fails ``test_every_route_is_in_the_matrix``, so a new page or
+endpoint cannot ship without its access rule being tried. For case routes each role
+is tried against its own case, a colleague's (with and without colleague
+visibility) and another organisation's: what it may not see must answer exactly like
+a case that does not exist, for reads and writes alike, and change nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import URLResolver, get_resolver
+
+from casedesk.accounts.services import api_token_create
+from casedesk.cases.models import Case, CaseEvent
+
+pytestmark = pytest.mark.django_db
+
+MISSING = "CS-999999"
+
+# rule: "portal-case" (contacts by visibility), "console-case" (support staff only),
+# "api-case" (anyone by visibility, bearer token), "contact-page", "console-page",
+# "api-page", "public" (login, docs), "admin" (Django admin, staff only).
+ROUTES: dict[str, str] = {
+    "": "contact-page",
+    "login/": "public",
+    "logout/": "contact-page",
+    "cases/": "contact-page",
+    "cases/new/": "contact-page",
+    "cases/<str:number>/": "portal-case",
+    "cases/<str:number>/update/": "portal-case",
+    "cases/<str:number>/close/": "portal-case",
+    "cases/<str:number>/reopen/": "portal-case",
+    "cases/<str:number>/priority/": "portal-case",
+    "cases/<str:number>/follow-on/": "portal-case",
+    "profile/": "contact-page",
+    "profile/pin/": "contact-page",
+    "profile/tokens/": "contact-page",
+    "profile/tokens/<int:token_id>/revoke/": "contact-page",
+    "console/": "console-page",
+    "console/cases/new/": "console-page",
+    "console/cases/<str:number>/": "console-case",
+    "console/cases/<str:number>/reply/": "console-case",
+    "console/cases/<str:number>/transition/": "console-case",
+    "console/cases/<str:number>/priority/": "console-case",
+    "console/cases/<str:number>/outcome/": "console-case",
+    "console/cases/<str:number>/assign/": "console-case",
+    "console/cases/<str:number>/all-info/": "console-case",
+    "console/cases/<str:number>/reopen/": "console-case",
+    "api/v1/": "public",
+    "api/v1/openapi.json": "public",
+    "api/v1/docs": "public",
+    "api/v1/auth/token": "public",
+    "api/v1/me": "api-page",
+    "api/v1/me/pin": "api-page",
+    "api/v1/catalogue": "api-page",
+    "api/v1/cases": "api-page",
+    "api/v1/cases/<number>": "api-case",
+    "api/v1/cases/<number>/events": "api-case",
+    "api/v1/cases/<number>/follow-on": "api-case",
+    "api/v1/cases/<number>/updates": "api-case",
+    "api/v1/cases/<number>/transitions": "api-case",
+    "api/v1/cases/<number>/close": "api-case",
+    "api/v1/cases/<number>/reopen": "api-case",
+    "api/v1/cases/<number>/priority": "api-case",
+    "api/v1/cases/<number>/outcome": "api-case",
+    "api/v1/cases/<number>/assign": "api-case",
+    "api/v1/cases/<number>/all-info": "api-case",
+}
+
+# Every field any form or endpoint takes, so a write is a plausible one.
+FORM = {
+    "body": "matrix probe",
+    "comment": "matrix probe",
+    "reason": "matrix probe",
+    "information": "matrix probe",
+    "sub_status": "resolved",
+    "close_reason": "solution_accepted",
+    "priority": "medium",
+    "action": "close",
+    "to": "resolved",
+    "outcome": "fix",
+    "summary": "matrix probe",
+    "internal": "",
+    "assignee": "",
+}
+
+
+API_BODIES = {
+    "updates": {"body": "matrix probe"},
+    "transitions": {
+        "action": "close",
+        "to": "resolved",
+        "reason": "matrix probe",
+        "close_reason": "solution_accepted",
+    },
+    "close": {
+        "sub_status": "resolved",
+        "close_reason": "solution_accepted",
+        "comment": "matrix probe",
+    },
+    "reopen": {"information": "matrix probe"},
+    "priority": {"priority": "medium", "reason": "matrix probe"},
+    "outcome": {"outcome": "fix"},
+    "assign": {"assignee_email": None},
+    "all-info": {},
+    "follow-on": {"description": "matrix probe"},
+}
+
+
+def _routes() -> list[str]:
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern)
+
+    return sorted({r for r in walk(get_resolver().url_patterns) if not r.startswith("admin/")})
+
+
+def test_every_route_is_in_the_matrix():
+    missing = set(_routes()) - set(ROUTES)
+    assert not missing, f"routes without an access rule in the matrix: {sorted(missing)}"
+
+
+def _url(route: str, number: str) -> str:
+    return "/" + route.replace("<str:number>", number).replace("<number>", number)
+
+
+def _call(client, method: str, route: str, number: str, token: str | None):
+    url = _url(route, number)
+    if route.startswith("api/"):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        if method == "get":
+            return client.get(url, **headers)
+        body = API_BODIES.get(route.rsplit("/", 1)[-1], {})
+        return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
+    return client.get(url) if method == "get" else client.post(url, FORM)
+
+
+def _fingerprint(case: Case) -> tuple:
+    case.refresh_from_db()
+    return (
+        case.version,
+        case.status,
+        case.sub_status,
+        case.priority,
+        case.assignee_id,
+        CaseEvent.objects.filter(case=case).count(),
+    )
+
+
+CASE_ROUTES = sorted(r for r, rule in ROUTES.items() if rule.endswith("-case"))
+
+
+@pytest.mark.parametrize("route", CASE_ROUTES)
+def test_case_routes_hide_what_the_actor_may_not_see(client, world, route):
+    # R: A3, A4 — (actor, case, may see?) for every case route.
+    rule = ROUTES[route]
+    pairs = [
+        (world.alice, world.alice_case, True),  # own case
+        (world.alice, world.carol_case, False),  # colleague's, no visibility
+        (world.bob, world.carol_case, True),  # colleague's, with visibility (A3)
+        (world.bob, world.gina_case, False),  # another organisation's
+        (world.gina, world.alice_case, False),
+        (world.engineer, world.gina_case, True),
+        (world.care, world.alice_case, True),
+        (world.manager, world.gina_case, True),
+    ]
+    for user, case, may_see in pairs:
+        if rule == "console-case" and user.is_contact:
+            may_see = False  # the console does not exist for contacts
+        token = api_token_create(user=user, name="matrix", now=world.now)
+        client.force_login(user)
+        for method in ("get", "post"):
+            before = _fingerprint(case)
+            response = _call(client, method, route, case.number, token)
+            missing = _call(client, method, route, MISSING, token)
+            where = f"{method.upper()} {route} as {user.email} on {case.number}"
+            assert response.status_code < 500, where
+            if may_see:
+                assert response.status_code != 404 or method == "post", where
+                continue
+            assert response.status_code == missing.status_code, where
+            assert response.status_code in (404, 405), where
+            assert case.number.encode() not in response.content, where
+            assert _fingerprint(case) == before, f"{where} changed the case"
+        client.logout()
+
+
+@pytest.mark.parametrize(
+    "route",
+    CASE_ROUTES
+    + sorted(
+        r
+        for r, rule in ROUTES.items()
+        if rule in ("contact-page", "console-page", "api-page") and "<" not in r
+    ),
+)
+def test_anonymous_gets_nothing(client, world, route):
+    # R: A4 — no session, no token: a login redirect or 401, never data.
+    for method in ("get", "post"):
+        response = _call(client, method, route, world.alice_case.number, None)
+        assert response.status_code in (302, 401, 403, 404, 405), f"{method} {route}"
+        assert world.alice_case.subject.encode() not in response.content
+
+
+@pytest.mark.parametrize("route", sorted(r for r, rule in ROUTES.items() if rule == "console-page"))
+def test_contacts_never_reach_the_console(client, world, route):
+    # R: A4
+    client.force_login(world.bob)
+    assert client.get("/" + route).status_code == 404
+    assert client.post("/" + route, FORM).status_code == 404
+
+
+def test_lists_never_show_another_organisations_cases(client, world):
+    # R: A3, A4 — lists, API lists and search.
+    forbidden = {
+        world.alice: [world.carol_case, world.gina_case],
+        world.bob: [world.gina_case],
+        world.gina: [world.alice_case, world.carol_case],
+    }
+    for user, cases in forbidden.items():
+        client.force_login(user)
+        token = api_token_create(user=user, name="matrix", now=world.now)
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        for case in cases:
+            pages = [
+                client.get("/cases/", {"scope": "all", "state": "open"}),
+                client.get("/cases/", {"scope": "all", "state": "open", "q": case.number}),
+                client.get("/api/v1/cases", {"scope": "all", "state": "any"}, **auth),
+                client.get(
+                    "/api/v1/cases", {"scope": "all", "state": "any", "q": case.number}, **auth
+                ),
+                client.get("/"),
+            ]
+            for page in pages:
+                assert page.status_code == 200
+                # The search box echoes the query, so look for the case's subject as well.
+                assert case.subject.encode() not in page.content, (user.email, case.number)
+            for page in (pages[0], pages[2], pages[4]):
+                assert case.number.encode() not in page.content, (user.email, case.number)
+        client.logout()
+
+
+def test_contacts_cannot_use_the_care_back_office(client, world):
+    # R: A4 — /admin/ is staff only.
+    client.force_login(world.bob)
+    response = client.get("/admin/cases/case/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(world.engineer)
+    assert client.get("/admin/cases/case/").status_code == 302
