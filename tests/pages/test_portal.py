@@ -10,7 +10,7 @@ import pytest
 from casedesk.accounts.models import ApiToken
 from casedesk.accounts.services import contact_refuse
 from casedesk.cases.models import Case, CaseEvent, EventKind
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 from .helpers import close_case, open_form_data, request_info, url
 
@@ -513,3 +513,16 @@ def test_stylesheet_is_found_by_staticfiles():
     from django.contrib.staticfiles import finders
 
     assert finders.find("casedesk/app.css")
+
+
+def test_login_failures_are_rate_limited(client, world):
+    # R: security rule 12 — the page and the API share one counter per e-mail and address.
+    for _ in range(10):
+        response = client.post("/login/", {"username": world.alice.email, "password": "wrong"})
+        assert response.status_code == 200
+    blocked = client.post("/login/", {"username": world.alice.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-in attempts" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+    other = client.post("/login/", {"username": world.bob.email, "password": PASSWORD})
+    assert other.status_code == 302

@@ -47,6 +47,8 @@ def _audit(
 @transaction.atomic
 def contact_regenerate_pin(*, contact: User, now: dt.datetime) -> str:
     """A2: a fresh support PIN; the old one stops identifying the caller at once."""
+    if contact.role != Role.CONTACT:
+        raise NotPermitted("Support PINs identify customer contacts on the phone.")
     contact.support_pin = new_support_pin()
     contact.save(update_fields=["support_pin"])
     _audit(actor=contact, action="pin.regenerated", subject=contact.email, reason="", now=now)

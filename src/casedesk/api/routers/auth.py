@@ -7,10 +7,9 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from casedesk.accounts.services import api_token_create
-from casedesk.api import ratelimit
 from casedesk.api.schemas.accounts import TokenIn, TokenOut
 from casedesk.api.schemas.common import ErrorOut
-from casedesk.core import clock
+from casedesk.core import clock, ratelimit
 from casedesk.core.errors import DomainError
 
 router = Router(tags=["auth"])

@@ -1,4 +1,4 @@
-"""Login failure limits for the token endpoint (security rule 12).
+"""Login failure limits for the login page and the token endpoint (security rule 12).
 
 Failures are counted per e-mail address and client IP in Django's cache: after
 ``LIMIT`` failures inside ``WINDOW`` seconds the pair is refused with 429 until the window
@@ -33,7 +33,7 @@ class TooManyAttempts(DomainError):
 def _key(email: str, request: HttpRequest) -> str:
     ip = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(f"{email.lower()}|{ip}".encode()).hexdigest()
-    return f"casedesk:api:login-failures:{digest}"
+    return f"casedesk:login-failures:{digest}"
 
 
 def check(email: str, request: HttpRequest) -> None:
