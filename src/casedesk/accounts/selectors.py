@@ -15,6 +15,8 @@ from .models import ApiToken, Certification, Contract, Refusal, Role, User
 
 def contract_maintenance(contract: Contract, today: dt.date) -> Decision:
     """A5: paid through today, or inside a grace period for a disputed invoice."""
+    if contract.paid_through is not None and contract.paid_through >= today:
+        return maintenance_decision(paid_through=contract.paid_through, today=today)
     grace = [
         GraceWindow(g.invoice, g.starts_on, g.ends_on)
         for g in contract.grace_periods.filter(starts_on__lte=today, ends_on__gte=today)

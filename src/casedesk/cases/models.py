@@ -14,6 +14,10 @@ from casedesk.policy.transitions import CloseReason, Status, SubStatus
 
 CASE_NUMBER_PREFIX = "CS-"
 
+# Active cases are a few percent of all cases: partial indexes on them stay small and
+# serve the queues and "open" lists (measured in docs/benchmarks.md).
+ACTIVE_Q = models.Q(status__in=["awaiting_info", "open", "solution_proposed"])
+
 
 def _choices(enum: type) -> list[tuple[str, str]]:
     return [(m.value, m.label) for m in enum]  # type: ignore[attr-defined]
@@ -169,15 +173,33 @@ class Case(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [
-            # Engineer queues: open cases by product group / region, most urgent first.
+            # Engineer queues (waiting on support / on customer), oldest or newest first.
             models.Index(
-                fields=["status", "product_group", "region", "priority", "opened_at"],
-                name="case_queue_idx",
+                fields=["opened_at", "id"], condition=ACTIVE_Q, name="case_active_opened_idx"
             ),
-            models.Index(fields=["status", "priority", "opened_at"], name="case_status_prio_idx"),
+            models.Index(
+                fields=["product_group", "region", "opened_at", "id"],
+                condition=ACTIVE_Q,
+                name="case_active_queue_idx",
+            ),
+            models.Index(
+                fields=["updated_at", "id"], condition=ACTIVE_Q, name="case_active_updated_idx"
+            ),
+            # Queues over closed cases or any state (rare, but bounded by an index).
+            models.Index(fields=["status", "opened_at", "id"], name="case_status_opened_idx"),
             # Customer lists: own cases and organisation-wide views, newest first.
             models.Index(fields=["contact", "status", "updated_at"], name="case_contact_idx"),
             models.Index(fields=["organisation", "status", "updated_at"], name="case_org_idx"),
+            models.Index(
+                fields=["organisation", "updated_at", "id"],
+                condition=ACTIVE_Q,
+                name="case_org_active_idx",
+            ),
+            models.Index(
+                fields=["assignee", "updated_at", "id"],
+                condition=ACTIVE_Q,
+                name="case_assignee_active_idx",
+            ),
             models.Index(fields=["assignee", "status", "updated_at"], name="case_assignee_idx"),
         ]
 
