@@ -1,0 +1,457 @@
+"""HTTP latency (p50/p95) and case-opening throughput of ``casedesk serve`` on loopback.
+
+Run after ``bench/load_cases.py`` (see bench/README.md)::
+
+    export CASEDESK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/casedesk_bench
+    .venv/bin/python bench/http_bench.py [--workers 4] [--requests 300] [--open-requests 3000]
+
+It starts ``casedesk serve`` (gunicorn, production settings: a random 64-character
+CASEDESK_SECRET_KEY, CASEDESK_DEBUG unset) on 127.0.0.1, signs in the bench users the
+loader created (session login through /login/ for the pages, bearer tokens from
+POST /api/v1/auth/token for the API), then:
+
+* sends ``--requests`` GETs per endpoint from ``--threads`` client threads (after a short
+  warm-up) and reports p50/p95/max; every response must be 200;
+* opens ``--open-requests`` cases through ``POST /api/v1/cases`` from ``--open-threads``
+  threads and reports cases/s over the wall time; those cases are deleted afterwards
+  (``--keep-opened`` keeps them).
+
+Everything is bounded: a fixed number of requests, a 30 s timeout per request, and the
+server is stopped at the end (or on Ctrl+C). Nothing leaves the loopback interface.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_cases import (  # the loader is a sibling script, not a package
+    BENCH_PASSWORD,
+    CONTACT_EMAIL,
+    ENGINEER_EMAIL,
+    OWN_CONTACT_EMAIL,
+)
+
+HOST = "127.0.0.1"
+OPEN_MARK = "[http-bench]"
+LIST_TARGET_MS = 50.0
+OPEN_TARGET_PER_S = 300.0
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+
+
+@dataclass
+class Result:
+    name: str
+    latencies_ms: list[float]
+    errors: dict[int, int]
+    wall_s: float
+
+    def pct(self, q: float) -> float:
+        data = sorted(self.latencies_ms)
+        if not data:
+            return float("nan")
+        return data[min(len(data) - 1, round(q * (len(data) - 1)))]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies_ms) / self.wall_s if self.wall_s else 0.0
+
+
+class Client:
+    """Plain http.client on loopback; one connection per request (gunicorn sync closes)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def send(self, req: Request) -> tuple[int, dict[str, list[str]], bytes]:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        try:
+            conn.request(req.method, req.path, body=req.body, headers=req.headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            headers: dict[str, list[str]] = {}
+            for key, value in resp.getheaders():
+                headers.setdefault(key.lower(), []).append(value)
+            return resp.status, headers, body
+        finally:
+            conn.close()
+
+
+def _cookies(headers: dict[str, list[str]]) -> dict[str, str]:
+    jar = {}
+    for line in headers.get("set-cookie", []):
+        name, _, rest = line.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def session_login(client: Client, email: str) -> str:
+    """Sign in through the login page like a browser; returns the Cookie header to send."""
+    status, headers, body = client.send(Request("GET", "/login/"))
+    if status != 200:
+        raise SystemExit(f"GET /login/ → {status}")
+    jar = _cookies(headers)
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if not match or "csrftoken" not in jar:
+        raise SystemExit("The login page has no CSRF token.")
+    form = urllib.parse.urlencode(
+        {
+            "username": email,
+            "password": BENCH_PASSWORD,
+            "csrfmiddlewaretoken": match.group(1).decode(),
+        }
+    ).encode()
+    status, headers, _ = client.send(
+        Request(
+            "POST",
+            "/login/",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={jar['csrftoken']}",
+            },
+            form,
+        )
+    )
+    jar.update(_cookies(headers))
+    if status != 302 or "sessionid" not in jar:
+        raise SystemExit(f"Session login for {email} failed ({status}).")
+    return f"csrftoken={jar['csrftoken']}; sessionid={jar['sessionid']}"
+
+
+def bearer(client: Client, email: str) -> dict[str, str]:
+    body = json.dumps({"email": email, "password": BENCH_PASSWORD, "name": "http-bench"})
+    status, _, data = client.send(
+        Request("POST", "/api/v1/auth/token", {"Content-Type": "application/json"}, body.encode())
+    )
+    if status != 201:
+        raise SystemExit(f"POST /api/v1/auth/token for {email} → {status}: {data[:200]!r}")
+    return {"Authorization": f"Bearer {json.loads(data)['token']}"}
+
+
+def run(
+    client: Client, name: str, requests: Sequence[Request], threads: int, expect: int = 200
+) -> Result:
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def one(req: Request) -> None:
+        t0 = time.perf_counter()
+        try:
+            status, _, _ = client.send(req)
+        except OSError:
+            status = 0
+        elapsed = (time.perf_counter() - t0) * 1000
+        with lock:
+            if status == expect:
+                latencies.append(elapsed)
+            else:
+                errors[status] = errors.get(status, 0) + 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(one, requests))
+    return Result(name, latencies, errors, time.perf_counter() - started)
+
+
+def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.pop("CASEDESK_DEBUG", None)
+    env["CASEDESK_SECRET_KEY"] = secrets.token_urlsafe(48)  # 64 characters
+    env["CASEDESK_DATA_DIR"] = str(log.parent)
+    env.setdefault("CASEDESK_LOG_LEVEL", "WARNING")
+    cmd = [sys.executable, "-m", "casedesk.cli", "serve", "--host", HOST, "--port", str(port)]
+    cmd += ["--workers", str(workers)]
+    out = log.open("wb")
+    # A fixed argv running our own CLI with this interpreter; no shell, no outside input.
+    return subprocess.Popen(  # noqa: S603
+        cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def wait_ready(client: Client, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"casedesk serve exited ({proc.returncode}):\n{log.read_text()[-3000:]}"
+            )
+        try:
+            if client.send(Request("GET", "/login/"))[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("casedesk serve did not answer within 60 s")
+
+
+def wait_quiet(threshold: float, max_wait: int) -> float:
+    """Other work on the machine skews every number; wait (bounded) until it is quiet."""
+    deadline = time.monotonic() + max_wait
+    load = os.getloadavg()[0]
+    while load > threshold and time.monotonic() < deadline:
+        print(f"load average {load:.2f} > {threshold}; waiting for a quiet machine", flush=True)
+        time.sleep(20)
+        load = os.getloadavg()[0]
+    return load
+
+
+@dataclass
+class Fixture:
+    """What the requests refer to, read straight from the benchmark database."""
+
+    case_numbers: list[str]
+    open_body: dict[str, object]
+    total_cases: int
+    org_cases: int
+
+
+def fixture(dsn: str, sample: int) -> Fixture:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        org = conn.execute(
+            "SELECT organisation_id FROM accounts_user WHERE email = %s", [CONTACT_EMAIL]
+        ).fetchone()
+        if org is None:
+            raise SystemExit("No bench users: run bench/load_cases.py first.")
+        org_id = org[0]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM cases_case TABLESAMPLE SYSTEM (5) REPEATABLE (7) "
+                "WHERE organisation_id = %s LIMIT %s",
+                [org_id, sample],
+            )
+        ]
+        contract, product, version, patch = conn.execute(
+            "SELECT c.id, cp.product_id, v.id, p.id FROM accounts_contract c "
+            "JOIN accounts_contract_products cp ON cp.contract_id = c.id "
+            "JOIN catalog_majorversion v ON v.product_id = cp.product_id "
+            "JOIN catalog_patch p ON p.major_version_id = v.id "
+            "WHERE c.organisation_id = %s AND c.paid_through >= current_date "
+            "ORDER BY c.id, cp.product_id, v.id, p.id LIMIT 1",
+            [org_id],
+        ).fetchone()
+        total = conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+        org_cases = conn.execute(
+            "SELECT count(*) FROM cases_case WHERE organisation_id = %s", [org_id]
+        ).fetchone()[0]
+    body = {
+        "contract_id": contract,
+        "product_id": product,
+        "major_version_id": version,
+        "patch_id": patch,
+        "priority": "medium",
+        "subject": f"{OPEN_MARK} Calls drop after transfer to the overflow queue",
+        "description": "Since this morning transferred calls drop after 30 seconds. "
+        "Recent changes: none. Load: 40 agents.",
+        "business_impact": "About 40 agents affected.",
+    }
+    return Fixture([f"CS-{i:06d}" for i in ids], body, total, org_cases)
+
+
+def delete_opened(dsn: str) -> int:
+    """Remove the cases the throughput run opened (with everything that cascades)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.config.settings")
+    import django
+
+    django.setup()
+    from casedesk.cases.models import Case
+
+    qs = Case.objects.filter(subject__startswith=OPEN_MARK)
+    count = qs.count()
+    qs.delete()
+    return count
+
+
+def report(
+    results: list[Result], opening: Result | None, fx: Fixture, args: argparse.Namespace
+) -> str:
+    lines = [
+        f"{fx.total_cases:,} cases; the bench contact's organisation has {fx.org_cases:,}. "
+        f"gunicorn {args.workers} workers; {args.requests} requests per endpoint from "
+        f"{args.threads} client threads on the same machine.",
+        "",
+        "| Endpoint | n | p50 ms | p95 ms | max ms | req/s | errors |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in [*results, *([opening] if opening else [])]:
+        errs = ", ".join(f"{k or 'conn'}×{v}" for k, v in sorted(r.errors.items())) or "—"
+        lines.append(
+            f"| {r.name} | {len(r.latencies_ms)} | {r.pct(0.5):.1f} | {r.pct(0.95):.1f} | "
+            f"{max(r.latencies_ms, default=float('nan')):.1f} | {r.throughput:.0f} | {errs} |"
+        )
+    if opening:
+        verdict = "meets" if opening.throughput >= OPEN_TARGET_PER_S else "misses"
+        lines += [
+            "",
+            f"Case opening: {opening.throughput:.0f} cases/s over {len(opening.latencies_ms)} "
+            f"opened in {opening.wall_s:.1f} s from {args.open_threads} threads "
+            f"({verdict} the {OPEN_TARGET_PER_S:.0f}/s target).",
+        ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8811)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (2-5)")
+    parser.add_argument("--requests", type=int, default=300, help="per endpoint")
+    parser.add_argument("--threads", type=int, default=2, help="client threads for latency")
+    parser.add_argument("--open-requests", type=int, default=3000)
+    parser.add_argument("--open-threads", type=int, default=8)
+    parser.add_argument("--skip-open", action="store_true")
+    parser.add_argument("--keep-opened", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the raw numbers here")
+    parser.add_argument(
+        "--quiet-load",
+        type=float,
+        default=0.7,
+        help="wait (up to --quiet-wait s) until the 1-minute load average is below this",
+    )
+    parser.add_argument("--quiet-wait", type=int, default=900)
+    args = parser.parse_args()
+    if not 2 <= args.workers <= 5:
+        parser.error("--workers must be between 2 and 5")
+    dsn = os.environ.get("CASEDESK_DATABASE_URL", "")
+    if not dsn.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("Set CASEDESK_DATABASE_URL to the PostgreSQL benchmark database.")
+    fx = fixture(dsn, args.requests)
+    load_before = wait_quiet(args.quiet_load, args.quiet_wait)
+    client = Client(args.port)
+    tmp = Path(tempfile.mkdtemp(prefix="casedesk-http-bench-"))
+    log = tmp / "serve.log"
+    proc = start_server(args.port, args.workers, log)
+    try:
+        wait_ready(client, proc, log)
+        eng_cookie = session_login(client, ENGINEER_EMAIL)
+        contact_cookie = session_login(client, CONTACT_EMAIL)
+        eng_api = bearer(client, ENGINEER_EMAIL)
+        contact_api = bearer(client, CONTACT_EMAIL)
+        own_api = bearer(client, OWN_CONTACT_EMAIL)
+        n = args.requests
+        numbers = (fx.case_numbers * (n // max(1, len(fx.case_numbers)) + 1))[:n]
+        eng_page = {"Cookie": eng_cookie}
+        contact_page = {"Cookie": contact_cookie}
+        endpoints: list[tuple[str, list[Request]]] = [
+            ("Engineer queue, first page — /console/", [Request("GET", "/console/", eng_page)] * n),
+            (
+                "Engineer queue — API ?scope=queue",
+                [Request("GET", "/api/v1/cases?scope=queue", eng_api)] * n,
+            ),
+            (
+                "Engineer queue, page 40 — /console/?page=40",
+                [Request("GET", "/console/?page=40", eng_page)] * n,
+            ),
+            (
+                "Customer list, all closed High — /cases/?scope=all&state=closed&priority=high",
+                [Request("GET", "/cases/?scope=all&state=closed&priority=high", contact_page)] * n,
+            ),
+            (
+                "Customer list, all closed High — API",
+                [Request("GET", "/api/v1/cases?scope=all&state=closed&priority=high", contact_api)]
+                * n,
+            ),
+            (
+                "Customer list, my closed — API (contact without visibility)",
+                [Request("GET", "/api/v1/cases?state=closed", own_api)] * n,
+            ),
+            (
+                "Case detail — /cases/CS-xxxxxx/",
+                [Request("GET", f"/cases/{num}/", contact_page) for num in numbers],
+            ),
+            (
+                "Case detail — API /api/v1/cases/{number}",
+                [Request("GET", f"/api/v1/cases/{num}", contact_api) for num in numbers],
+            ),
+        ]
+        results = []
+        for name, reqs in endpoints:
+            run(client, name, reqs[:20], args.threads)  # warm-up: caches, connections
+            result = run(client, name, reqs, args.threads)
+            results.append(result)
+            print(
+                f"{name}: p50 {result.pct(0.5):.1f} ms, p95 {result.pct(0.95):.1f} ms, "
+                f"errors {result.errors or 0}",
+                flush=True,
+            )
+        opening = None
+        if not args.skip_open:
+            body = json.dumps(fx.open_body).encode()
+            headers = {**contact_api, "Content-Type": "application/json"}
+            reqs = [Request("POST", "/api/v1/cases", headers, body)] * args.open_requests
+            opening = run(client, "Open a case — POST /api/v1/cases", reqs, args.open_threads, 201)
+            print(f"opening: {opening.throughput:.0f} cases/s, errors {opening.errors or 0}")
+    finally:
+        stop_server(proc)
+    text = report(results, opening, fx, args)
+    load = os.getloadavg()
+    text += (
+        f"\n\nLoad average before the run {load_before:.2f}; after it "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)."
+    )
+    print()
+    print(text)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    r.name: {
+                        "n": len(r.latencies_ms),
+                        "p50_ms": r.pct(0.5),
+                        "p95_ms": r.pct(0.95),
+                        "mean_ms": statistics.fmean(r.latencies_ms) if r.latencies_ms else None,
+                        "per_s": r.throughput,
+                        "errors": r.errors,
+                    }
+                    for r in [*results, *([opening] if opening else [])]
+                },
+                indent=2,
+            )
+        )
+    if opening and not args.keep_opened:
+        try:
+            print(f"deleted {delete_opened(dsn):,} cases opened by the benchmark")
+        except Exception as exc:  # the numbers above are already out; say what is left
+            print(f"could not delete the opened cases ({exc}); they start with {OPEN_MARK!r}")
+    print(f"server log: {log}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The demo seed (``casedesk demo``): realistic, complete, idempotent, built by services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import authenticate
+
+from casedesk.accounts.models import Certification, Contract, GracePeriod, Role, User
+from casedesk.cases.models import Case, CaseEvent, EventKind, Outcome
+from casedesk.cases.services import CaseDraft, case_open
+from casedesk.catalog.models import Product
+from casedesk.core.errors import PolicyViolation
+from casedesk.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from casedesk.policy.priority import Priority
+from casedesk.policy.regions import Region
+from casedesk.policy.transitions import CloseReason, Status, SubStatus
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def seeded(db):  # type: ignore[no-untyped-def]
+    assert seed_demo(now=NOW) is True
+    return NOW
+
+
+def _login(role_word: str) -> User:
+    email = next(email for role, email in DEMO_LOGINS if role_word in role)
+    return User.objects.get(email=email)
+
+
+def _draft_for(contact: User) -> CaseDraft:
+    contract = Contract.objects.filter(organisation=contact.organisation).first()
+    assert contract is not None
+    product = contract.products.first()
+    version = product.versions.first()
+    return CaseDraft(
+        contract_id=contract.pk,
+        product_id=product.pk,
+        major_version_id=version.pk,
+        subject="IVR prompts cut off",
+        description="The last second of every prompt is cut off since this morning.",
+    )
+
+
+def test_seed_builds_a_desk_on_an_empty_database(seeded):
+    # R: A1, A7, B1, B10
+    assert 45 <= Case.objects.count() <= 60
+    assert Contract.objects.values("organisation").distinct().count() >= 3
+    assert {"cloud", "premise"} <= set(Contract.objects.values_list("deployment", flat=True))
+    regions = set(Contract.objects.values_list("region", flat=True))
+    assert {Region.BRAZIL, Region.JAPAN} <= regions
+    engineer_regions = set(User.objects.filter(role=Role.ENGINEER).values_list("region", flat=True))
+    assert len(engineer_regions) >= 3
+    assert User.objects.filter(role=Role.CONTACT, can_see_colleagues=True).exists()
+    assert User.objects.filter(role=Role.CONTACT, can_see_colleagues=False).exists()
+    assert Certification.objects.count() >= 10
+    for role in (Role.CARE, Role.MANAGER):
+        staff = User.objects.get(role=role)
+        assert staff.is_staff
+        assert staff.has_perm("cases.view_case")
+    # G5: a third-party product bought elsewhere is on no contract.
+    elsewhere = Product.objects.filter(third_party=True, contracts__isnull=True)
+    assert elsewhere.exists()
+    # Timelines spread over the last two months, none in the future.
+    first = Case.objects.order_by("opened_at").first()
+    assert NOW - dt.timedelta(days=62) < first.opened_at < NOW - dt.timedelta(days=50)
+    assert not CaseEvent.objects.filter(at__gt=NOW).exists()
+    assert CaseEvent.objects.filter(kind=EventKind.OPENED).count() == Case.objects.count()
+    # Case numbers follow opening order.
+    opened = list(Case.objects.order_by("pk").values_list("opened_at", flat=True))
+    assert opened == sorted(opened)
+
+
+def test_seed_is_idempotent(seeded):
+    counts = (Case.objects.count(), CaseEvent.objects.count(), User.objects.count())
+    assert seed_demo(now=NOW + dt.timedelta(days=1)) is False
+    assert (Case.objects.count(), CaseEvent.objects.count(), User.objects.count()) == counts
+
+
+def test_seed_covers_every_status_sub_status_and_priority(seeded):
+    # R: B3, B4
+    assert set(Case.objects.values_list("status", flat=True)) == {s.value for s in Status}
+    assert set(Case.objects.values_list("sub_status", flat=True)) == {s.value for s in SubStatus}
+    assert set(Case.objects.values_list("priority", flat=True)) == {p.value for p in Priority}
+
+
+def test_seed_shows_the_special_histories(seeded):
+    # R: B3, B6, B7, B8, B9
+    down = Case.objects.filter(production_down=True)
+    assert down.exists()
+    assert all(c.priority == Priority.CRITICAL and c.emergency_criterion for c in down)
+    assert Case.objects.filter(priority=Priority.CRITICAL, production_down=False).exists()
+    by_followup = Case.objects.filter(closed_by_followup=True)
+    assert by_followup.filter(close_reason=CloseReason.NO_RESPONSE).exists()
+    assert not by_followup.filter(production_down=True).exists()
+    assert Case.objects.filter(sub_status=SubStatus.CUSTOMER_REQUESTED_REOPEN).exists()
+    follow_on = Case.objects.get(linked_from__isnull=False)
+    assert follow_on.opened_at - follow_on.linked_from.closed_at > dt.timedelta(days=30)
+    defects = Case.objects.filter(outcome=Outcome.DEFECT)
+    assert defects.exists()
+    assert all(c.change_request_id for c in defects)
+    assert set(Case.objects.exclude(outcome="").values_list("outcome", flat=True)) == set(
+        Outcome.values
+    )
+    assert Case.objects.filter(hot_fix=True).exists()
+    assert CaseEvent.objects.filter(kind=EventKind.PRIORITY).count() >= 3
+    assert Case.objects.filter(kind="admin").exists()
+    assert Case.objects.filter(kind="service_request").exists()
+
+
+def test_lapsed_contact_cannot_open_but_grace_contact_can(seeded):
+    # R: A5
+    lapsed = _login("lapsed")
+    with pytest.raises(PolicyViolation, match="Accounts Receivable"):
+        case_open(contact=lapsed, draft=_draft_for(lapsed), now=NOW)
+    grace = _login("grace")
+    assert GracePeriod.objects.filter(contract__organisation=grace.organisation).exists()
+    case = case_open(contact=grace, draft=_draft_for(grace), now=NOW)
+    assert case.status == Status.OPEN
+
+
+def test_every_demo_login_authenticates(seeded):
+    roles = {User.objects.get(email=email).role for _, email in DEMO_LOGINS}
+    assert roles == {Role.CONTACT, Role.ENGINEER, Role.CARE, Role.MANAGER}
+    assert _login("colleagues").can_see_colleagues
+    assert not _login("own cases").can_see_colleagues
+    for _, email in DEMO_LOGINS:
+        user = authenticate(username=email, password=DEMO_PASSWORD)
+        assert user is not None, email
+        assert user.email == email
