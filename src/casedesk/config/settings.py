@@ -110,6 +110,14 @@ def _database() -> dict[str, object]:
             "TEST": {"NAME": _env("TEST_SQLITE_NAME") or None},
         }
     config = dj_database_url.parse(url, conn_max_age=int(_env("DB_CONN_MAX_AGE", "60")))
+    if config["ENGINE"].endswith("postgresql"):
+        # Our joins are FK → PK lookups written from the case outwards, already in the best
+        # order; letting the planner search join orders cost more than running the query
+        # (docs/benchmarks.md). CASEDESK_DB_JOIN_COLLAPSE_LIMIT=8 restores the default.
+        limit = int(_env("DB_JOIN_COLLAPSE_LIMIT", "1"))
+        config.setdefault("OPTIONS", {})["options"] = (
+            f"-c join_collapse_limit={limit} -c from_collapse_limit={limit}"
+        )
     config.setdefault("TEST", {})
     return dict(config)
 
