@@ -23,6 +23,8 @@ def _setup(data_dir: str | None = None) -> None:
     from django.conf import settings
 
     Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    # whitenoise serves from the app folders (no collectstatic needed) but expects the root.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 def _migrate() -> None:

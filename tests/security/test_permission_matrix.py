@@ -255,3 +255,11 @@ def test_contacts_cannot_use_the_care_back_office(client, world):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     client.force_login(world.engineer)
     assert client.get("/admin/cases/case/").status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/login/", "/api/v1/docs"])
+def test_pages_load_nothing_from_other_hosts(client, path):
+    # No CDN: every script and stylesheet comes from our own origin.
+    body = client.get(path).content.decode()
+    assert "http://" not in body.replace("http://www.w3.org", "")
+    assert "https://" not in body.replace("https://www.w3.org", "")
