@@ -227,97 +227,107 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _detail(request, case, clock.now())
 
 
+def _case_action(
+    request: HttpRequest,
+    number: str,
+    form_class: type[Any],
+    form_name: str,
+    act: Any,
+    success: str,
+    aliases: dict[str, str] | None = None,
+) -> HttpResponse:
+    """One contact action: validate the form, call the service, re-render on refusal.
+
+    ``act(case, data, now)`` calls the service; a refusal lands on the form field it names
+    with its 4xx status and the contact's text kept (a stale version gets the new one).
+    """
+    case = get_case_or_404(request.user, number)
+    now = clock.now()
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _detail(request, case, now, 400, **{form_name: form})
+    try:
+        act(case, form.cleaned_data, now)
+    except DomainError as exc:
+        status = add_domain_error(form, exc, aliases, case=case)
+        return _detail(request, case, now, status, **{form_name: form})
+    messages.success(request, success.format(number=case.number))
+    return redirect("portal-case-detail", number=case.number)
+
+
 @contact_view
 @require_POST
 def case_update(request: HttpRequest, number: str) -> HttpResponse:
     """B5: a plain-text update; Awaiting Info / Solution Proposed → Open / Customer Responded."""
-    case = get_case_or_404(request.user, number)
-    now = clock.now()
-    form = UpdateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_add_update(
-                case=case, actor=request.user, body=form.cleaned_data["body"], now=now
-            )
-        except DomainError as exc:
-            status = add_domain_error(form, exc)
-            return _detail(request, case, now, status, update_form=form)
-        messages.success(request, "Your update was added to the case.")
-        return redirect("portal-case-detail", number=case.number)
-    return _detail(request, case, now, 400, update_form=form)
+    return _case_action(
+        request,
+        number,
+        UpdateForm,
+        "update_form",
+        lambda case, data, now: services.case_add_update(
+            case=case, actor=request.user, body=data["body"], now=now
+        ),
+        "Your update was added to the case.",
+    )
 
 
 @contact_view
 @require_POST
 def case_close(request: HttpRequest, number: str) -> HttpResponse:
     """B6: Resolved or Cancelled plus a closure comment; stale version → 409."""
-    case = get_case_or_404(request.user, number)
-    now = clock.now()
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        sub = form.cleaned_data["sub_status"]
-        try:
-            services.case_transition(
-                case=case,
-                actor=request.user,
-                action=Action.CLOSE,
-                to=sub,
-                reason=form.cleaned_data["comment"],
-                close_reason=CONTACT_CLOSE_REASON[sub],
-                now=now,
-                expected_version=form.cleaned_data["version"],
-            )
-        except DomainError as exc:
-            status = add_domain_error(form, exc, {"reason": "comment"}, case=case)
-            return _detail(request, case, now, status, close_form=form)
-        messages.success(request, f"Case {case.number} is closed. Thank you.")
-        return redirect("portal-case-detail", number=case.number)
-    return _detail(request, case, now, 400, close_form=form)
+    return _case_action(
+        request,
+        number,
+        CloseForm,
+        "close_form",
+        lambda case, data, now: services.case_transition(
+            case=case,
+            actor=request.user,
+            action=Action.CLOSE,
+            to=data["sub_status"],
+            reason=data["comment"],
+            close_reason=CONTACT_CLOSE_REASON[data["sub_status"]],
+            now=now,
+            expected_version=data["version"],
+        ),
+        "Case {number} is closed. Thank you.",
+        {"reason": "comment"},
+    )
 
 
 @contact_view
 @require_POST
 def case_reopen(request: HttpRequest, number: str) -> HttpResponse:
     """B7: request to re-open within 30 days, with new supporting information."""
-    case = get_case_or_404(request.user, number)
-    now = clock.now()
-    form = ReopenRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_reopen(
-                case=case,
-                actor=request.user,
-                information=form.cleaned_data["information"],
-                now=now,
-            )
-        except DomainError as exc:
-            status = add_domain_error(form, exc)
-            return _detail(request, case, now, status, reopen_form=form)
-        messages.success(request, "Your request to re-open was sent to support.")
-        return redirect("portal-case-detail", number=case.number)
-    return _detail(request, case, now, 400, reopen_form=form)
+    return _case_action(
+        request,
+        number,
+        ReopenRequestForm,
+        "reopen_form",
+        lambda case, data, now: services.case_reopen(
+            case=case, actor=request.user, information=data["information"], now=now
+        ),
+        "Your request to re-open was sent to support.",
+    )
 
 
 @contact_view
 @require_POST
 def case_priority(request: HttpRequest, number: str) -> HttpResponse:
     """B8: Low → Medium with a work note; High/Critical only by phone."""
-    case = get_case_or_404(request.user, number)
-    now = clock.now()
-    form = PriorityRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_change_priority(
-                case=case,
-                actor=request.user,
-                priority=Priority.MEDIUM,
-                reason=form.cleaned_data["note"],
-                now=now,
-                expected_version=form.cleaned_data["version"],
-            )
-        except DomainError as exc:
-            status = add_domain_error(form, exc, {"reason": "note"}, case=case)
-            return _detail(request, case, now, status, priority_form=form)
-        messages.success(request, "The case is now Medium priority.")
-        return redirect("portal-case-detail", number=case.number)
-    return _detail(request, case, now, 400, priority_form=form)
+    return _case_action(
+        request,
+        number,
+        PriorityRequestForm,
+        "priority_form",
+        lambda case, data, now: services.case_change_priority(
+            case=case,
+            actor=request.user,
+            priority=Priority.MEDIUM,
+            reason=data["note"],
+            now=now,
+            expected_version=data["version"],
+        ),
+        "The case is now Medium priority.",
+        {"reason": "note"},
+    )
