@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -47,7 +47,6 @@ class CaseFilters:
     q: str = ""
     sort: str = "updated"
     page: int = 1
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
