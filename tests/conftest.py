@@ -17,6 +17,12 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+@pytest.fixture(autouse=True)
+def _files_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test's attachment bytes go to its own directory."""
+    settings.FILES_ROOT = tmp_path / "files"
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     return dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)

@@ -257,6 +257,8 @@ class EventKind(models.TextChoices):
     MILESTONE = "milestone", "SLA milestone"
     ROOT_CAUSE = "root_cause", "Root cause identified"
     ESCALATION = "escalation", "Escalation"
+    ATTACHMENT = "attachment", "File attached"
+    FILES_PURGED = "files_purged", "Files purged"
 
 
 class CaseEvent(models.Model):
@@ -292,6 +294,8 @@ def describe_event(kind: str, data: dict[str, object]) -> str:
         return f"Priority {data.get('from', '?')} → {data.get('to', '?')}".replace("_", " ")
     if kind == EventKind.ASSIGNMENT:
         return f"Assigned to {data.get('to_name') or 'nobody'}"
+    if kind == EventKind.ATTACHMENT:
+        return f"File attached: {data.get('filename', '')}"
     if kind == EventKind.OUTCOME:
         return f"Outcome: {data.get('outcome_label', '')}"
     return str(EventKind(kind).label) if kind in EventKind.values else kind

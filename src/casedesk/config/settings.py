@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "casedesk.scheduling",
     "casedesk.sla",
     "casedesk.escalations",
+    "casedesk.files",
+    "casedesk.mail",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",
@@ -161,6 +163,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
+# Attachment bytes (files.storage); partial uploads live beside them until complete.
+FILES_ROOT = Path(_env("FILES_DIR", str(DATA_DIR / "files"))).resolve()
 
 TASKS = {
     "default": {
@@ -175,6 +179,19 @@ EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacke
 EMAIL_HOST = _env("SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("SMTP_PORT", "25"))
 DEFAULT_FROM_EMAIL = _env("MAIL_FROM", "support@casedesk.invalid")
+
+
+def _reference_keys() -> dict[int, bytes]:
+    """``CASEDESK_MAIL_REFERENCE_KEYS="2:new-secret,1:old-secret"``: current key first."""
+    keys: dict[int, bytes] = {}
+    for item in _env_list("MAIL_REFERENCE_KEYS", ""):
+        version, _, secret = item.partition(":")
+        if version.isdigit() and 0 < int(version) < 10 and secret:
+            keys[int(version)] = secret.encode()
+    return keys
+
+
+MAIL_REFERENCE_KEYS = _reference_keys()
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
