@@ -118,9 +118,14 @@ def _database() -> dict[str, object]:
         # order; letting the planner search join orders cost more than running the query
         # (docs/benchmarks.md). CASEDESK_DB_JOIN_COLLAPSE_LIMIT=8 restores the default.
         limit = int(_env("DB_JOIN_COLLAPSE_LIMIT", "1"))
-        config.setdefault("OPTIONS", {})["options"] = (
-            f"-c join_collapse_limit={limit} -c from_collapse_limit={limit}"
-        )
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"-c join_collapse_limit={limit} -c from_collapse_limit={limit}"
+        if _env_bool("DB_PREPARED_STATEMENTS", True):
+            # Server-side binding lets psycopg prepare statements a connection repeats, so
+            # PostgreSQL stops re-planning the same queries (docs/benchmarks.md). Turn it off
+            # behind PgBouncer in transaction pooling mode, which cannot keep them.
+            options["server_side_binding"] = True
+            options["prepare_threshold"] = int(_env("DB_PREPARE_THRESHOLD", "5"))
     config.setdefault("TEST", {})
     return dict(config)
 
