@@ -148,8 +148,7 @@ def _paginate(
         # Deferred join: skip the first ``start`` rows on ids alone (an index walk), then
         # join the related rows for one page only, instead of for every skipped row.
         ids = list(qs.values_list("pk", flat=True)[start : start + PAGE_SIZE + 1])
-        by_id = {case.pk: case for case in qs.filter(pk__in=ids)}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        rows = list(qs.filter(pk__in=ids))  # same ordering, so the same rows in the same order
     return Page(items=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
 
 
