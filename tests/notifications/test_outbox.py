@@ -340,3 +340,38 @@ def test_auto_submitted_events_mail_nobody(world):
             data={"auto_submitted": True},
         )
         assert notify_case_event(event=event, now=world.now) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_loop_sends_the_outbox(smtp, now):
+    # R: E1, convention 6 — `casedesk worker` sends mail each tick, besides deadlines.
+    from casedesk.scheduling.worker import run_worker
+    from tests.factories import build_world
+
+    world = build_world(now=now)
+    run_worker(once=True, idle_sleep=0)
+    assert len(mails_to(smtp, "alice@acme.example")) == 1
+    assert OutboundMessage.objects.filter(state=MessageState.SENT).count() == 3
+    assert world.alice_case.number in mails_to(smtp, "alice@acme.example")[0]["Subject"]
+
+
+def test_care_sees_failed_mail_and_sends_it_again(client, settings, smtp, world):
+    # R: rule 7 — a failed message is visible in the back office and can be queued again.
+    smtp.refuse.add("alice@acme.example")
+    pump(world.now)
+    row = OutboundMessage.objects.get(case=world.alice_case)
+    assert row.state == MessageState.FAILED
+    client.force_login(world.care)
+    world.care.is_superuser = True
+    world.care.save()
+    listing = client.get("/admin/notifications/outboundmessage/", {"state__exact": "failed"})
+    assert listing.status_code == 200 and world.alice_case.number.encode() in listing.content
+    smtp.refuse.clear()
+    with time_machine.travel(world.now, tick=False):
+        client.post(
+            "/admin/notifications/outboundmessage/",
+            {"action": "retry", "_selected_action": [row.pk]},
+        )
+    assert pump(world.now + dt.timedelta(minutes=1)) == 1
+    row.refresh_from_db()
+    assert row.state == MessageState.SENT and len(mails_to(smtp, "alice@acme.example")) == 1

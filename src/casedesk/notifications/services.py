@@ -30,7 +30,7 @@ from casedesk.cases.models import Case, CaseEvent, EventKind
 from casedesk.core.errors import PolicyViolation
 from casedesk.policy.transitions import Action, CloseReason
 
-from .models import OutboundMessage, SurveyResponse
+from .models import MessageState, OutboundMessage, SurveyResponse
 from .rendering import new_message_id, render_mail, thread_root
 from .selectors import survey_answered
 from .survey import SurveyInvitation, survey_link
@@ -210,3 +210,10 @@ def survey_respond(
 
 
 ALREADY_RECORDED = "Your answer for this case is already recorded. Thank you."
+
+
+def outbox_retry(*, ids: list[int], now: dt.datetime) -> int:
+    """Queue failed messages again (care, after fixing an address or the SMTP settings)."""
+    return OutboundMessage.objects.filter(pk__in=ids, state=MessageState.FAILED).update(
+        state=MessageState.PENDING, attempts=0, next_attempt_at=now, last_error=""
+    )
