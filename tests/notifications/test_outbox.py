@@ -134,6 +134,8 @@ def test_every_e1_kind_reaches_its_recipients(smtp, world):
     [update] = mails_to(smtp, "eve@support.example")
     text, _ = parts(update)
     assert "Log attached" in text and f"/console/cases/{case.number}/" in text
+    reopened = mails_to(smtp, "alice@acme.example")[-1]
+    assert "Customer phoned: back" in parts(reopened)[0]
     closed = next(m for m in mails_to(smtp, "alice@acme.example") if "Case closed" in m["Subject"])
     assert "/survey/" in parts(closed)[0] and "/survey/" in parts(closed)[1]
 

@@ -74,7 +74,16 @@ def _plan_transition(event: CaseEvent, case: Case, now: dt.datetime) -> list[Pla
     if action == Action.PROPOSE_SOLUTION:
         return [Planned("solution_proposed", _contact(case), False)]
     if action == Action.REOPEN:
-        return [Planned("reopened", _contact(case), False)]
+        # The new information support recorded just before re-opening travels with it.
+        information = (
+            CaseEvent.objects.filter(
+                case=case, at=event.at, kind=EventKind.REPLY, public=True, pk__lt=event.pk
+            )
+            .order_by("-pk")
+            .values_list("body", flat=True)
+            .first()
+        )
+        return [Planned("reopened", _contact(case), False, {"information": information or ""})]
     if action == Action.CLOSE:
         if event.data.get("close_reason") == CloseReason.NO_RESPONSE:
             return []  # the final notice (follow-up #3) is the closing mail
