@@ -11,7 +11,12 @@ from django.db import transaction
 
 from casedesk.cases import services
 from casedesk.cases.models import CaseEvent, EventKind
-from casedesk.escalations.services import EscalationRequest, escalation_request
+from casedesk.escalations.models import Escalation
+from casedesk.escalations.services import (
+    EscalationRequest,
+    escalation_request,
+    escalation_resolve,
+)
 from casedesk.mail.reference import find_reference_tokens, reference_token, reference_valid
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.rendering import thread_root
@@ -215,7 +220,8 @@ def test_milestone_warning_and_breach_go_to_engineer_and_managers(smtp, world):
 
 
 def test_escalation_goes_to_the_management_address(smtp, world):
-    # R: E4, C6 — the request with its template fields, to CASEDESK_MANAGEMENT_EMAIL.
+    # R: E4, C6 — the request with its template fields, to CASEDESK_MANAGEMENT_EMAIL; the
+    # outcome back to whoever asked.
     at = dt.datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
     request = EscalationRequest(
         kind="standard",
@@ -231,6 +237,17 @@ def test_escalation_goes_to_the_management_address(smtp, world):
     text, html = parts(mail)
     assert "Acme – CS-" in text and "Go-live <Monday> at risk" in text
     assert "Go-live &lt;Monday&gt; at risk" in html and "<Monday>" not in html  # rule 5
+    escalation_resolve(
+        escalation=Escalation.objects.get(case=world.alice_case),
+        actor=world.manager,
+        state="resolved",
+        outcome="Hot fix 9.2.2-HF1 scheduled for Friday",
+        now=at,
+    )
+    pump(at)
+    [outcome] = mails_to(smtp, "alice@acme.example")[-1:]
+    assert "Escalation outcome" in outcome["Subject"]
+    assert "Hot fix 9.2.2-HF1" in parts(outcome)[0] and "/cases/CS-" in parts(outcome)[0]
 
 
 def test_html_escapes_what_customers_write(smtp, world):

@@ -144,7 +144,7 @@ def escalation_resolve(
     if state != EscalationState.IN_PROGRESS:
         locked.closed_at = now
     locked.save(update_fields=["state", "handled_by", "outcome", "closed_at"])
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case_id=locked.case_id,
         at=now,
         actor=actor,
@@ -152,4 +152,5 @@ def escalation_resolve(
         body=outcome.strip(),
         data={"escalation": locked.pk, "state": state},
     )
+    notify_case_event(event=event, now=now)  # C6: the requester hears the outcome
     return locked

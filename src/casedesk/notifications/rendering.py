@@ -31,6 +31,7 @@ SUBJECTS: dict[str, str] = {
     "reopened": "Case re-opened",
     "customer_update": "Customer update",
     "escalation": "Escalation",
+    "escalation_outcome": "Escalation outcome",
     "milestone_warning": "SLA target approaching",
     "milestone_breach": "SLA target breached",
 }

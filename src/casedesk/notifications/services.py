@@ -112,13 +112,30 @@ def _plan(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
     if kind == EventKind.MILESTONE:
         which = "milestone_breach" if event.data.get("breach") else "milestone_warning"
         return [Planned(which, [*_address(case.assignee), *_managers()], True)]
-    if kind == EventKind.ESCALATION and event.data.get("state") == "open":
-        from casedesk.escalations.models import Escalation
+    if kind == EventKind.ESCALATION:
+        return _plan_escalation(event)
+    return []
 
-        escalation = Escalation.objects.filter(pk=event.data.get("escalation")).first()
-        return [
-            Planned("escalation", [settings.MANAGEMENT_EMAIL], True, {"escalation": escalation})
-        ]
+
+def _plan_escalation(event: CaseEvent) -> list[Planned]:
+    """E4: a request goes to the management address; its outcome back to the requester."""
+    from casedesk.escalations.models import Escalation
+
+    escalation = (
+        Escalation.objects.select_related("requested_by")
+        .filter(pk=event.data.get("escalation"))
+        .first()
+    )
+    if escalation is None:
+        return []
+    extra = {"escalation": escalation}
+    state = event.data.get("state")
+    if state == "open":
+        return [Planned("escalation", [settings.MANAGEMENT_EMAIL], True, extra)]
+    if state in ("resolved", "declined"):
+        requester = escalation.requested_by
+        staff = requester.role != Role.CONTACT
+        return [Planned("escalation_outcome", _address(requester), staff, extra)]
     return []
 
 
