@@ -36,6 +36,10 @@ def _migrate() -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Everything on one machine: SQLite, seeded data, web server, printed logins."""
     os.environ.setdefault("CASEDESK_SITE_URL", f"http://{args.host}:{args.port}")
+    # No SMTP server needed: the demo writes outbound mail into files in the data dir.
+    os.environ.setdefault(
+        "CASEDESK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
     _setup(args.data_dir)
     _migrate()
     from casedesk.core import clock
@@ -52,6 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  Logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS:
         print(f"    {role:<28} {email}")
+    print(f"  Mail:    {_mail_destination()}")
     print("  Worker: in-process (follow-ups, milestones).  Press Ctrl+C to stop.", flush=True)
     import threading
 
@@ -65,6 +70,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     serve(application, host=args.host, port=args.port, threads=8, ident="casedesk")
     return 0
+
+
+def _mail_destination() -> str:
+    """Where the outbox's mail goes, for the demo banner."""
+    from django.conf import settings
+
+    backend = str(getattr(settings, "EMAIL_BACKEND", ""))
+    if backend.endswith("filebased.EmailBackend"):
+        return f"written to files in {settings.EMAIL_FILE_PATH} (no SMTP server needed)"
+    if backend.endswith("smtp.EmailBackend"):
+        return f"sent via SMTP {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    return f"sent by {backend}"
 
 
 def _check_production() -> list[str]:

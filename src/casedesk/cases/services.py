@@ -25,6 +25,7 @@ from casedesk.core.errors import (
     StaleObject,
     TransitionNotAllowed,
 )
+from casedesk.notifications.services import notify_case_event
 from casedesk.policy.priority import (
     EmergencyCriterion,
     Priority,
@@ -94,9 +95,11 @@ def _event(
     public: bool = True,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, at=now, actor=actor, kind=kind, public=public, body=body, data=data or {}
     )
+    notify_case_event(event=event, now=now)  # E1: outbox rows in this transaction
+    return event
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "casedesk.escalations",
     "casedesk.files",
     "casedesk.mail",
+    "casedesk.notifications",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",
@@ -184,6 +185,18 @@ EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacke
 EMAIL_HOST = _env("SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("SMTP_PORT", "25"))
 DEFAULT_FROM_EMAIL = _env("MAIL_FROM", "support@casedesk.invalid")
+EMAIL_HOST_USER = _env("SMTP_USER")
+EMAIL_HOST_PASSWORD = _env("SMTP_PASSWORD")
+EMAIL_USE_TLS = _env_bool("SMTP_STARTTLS", False)
+EMAIL_USE_SSL = _env_bool("SMTP_SSL", False)
+EMAIL_TIMEOUT = int(_env("SMTP_TIMEOUT", "30"))
+# Where the file backend (the demo's default) writes each sent message.
+EMAIL_FILE_PATH = Path(_env("MAIL_FILE_DIR", str(DATA_DIR / "sent-mail"))).resolve()
+# Message-ID domain; empty means the domain of CASEDESK_MAIL_FROM.
+MAIL_DOMAIN = _env("MAIL_DOMAIN")
+MANAGEMENT_EMAIL = _env("MANAGEMENT_EMAIL", "support-management@casedesk.invalid")
+OUTBOX_MAX_ATTEMPTS = int(_env("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_LEASE_SECONDS = int(_env("OUTBOX_LEASE_SECONDS", "300"))
 
 
 def _reference_keys() -> dict[int, bytes]:
