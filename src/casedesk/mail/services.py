@@ -120,6 +120,41 @@ def mail_receive(
     return mail_process(message_id=message.pk, now=now)
 
 
+def mail_receive_oversize(
+    *,
+    head: bytes,
+    size: int,
+    source: str,
+    envelope_from: str | None,
+    envelope_to: list[str] | str,
+    now: dt.datetime,
+    dedupe_key: str | None = None,
+) -> InboundMessage:
+    """A message too large to download (IMAP): its header is kept, quarantined for care."""
+    message = mail_store(
+        raw=head,
+        source=source,
+        envelope_from=envelope_from,
+        envelope_to=envelope_to,
+        now=now,
+        dedupe_key=dedupe_key,
+    )
+    with transaction.atomic():
+        locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
+        if locked.state != State.RECEIVED:
+            return locked
+        _fill_headers_only(locked)
+        locked.processed_at = now
+        _finish(
+            locked,
+            State.QUARANTINED,
+            "too_large",
+            f"The message is {size:,} bytes; the limit is {mail_limits().max_bytes:,}. Only "
+            "its header was fetched; the message is still in the mailbox.",
+        )
+    return locked
+
+
 def mail_raw(message: InboundMessage) -> bytes:
     with get_storage().open_read(message.raw_key) as stream:
         return stream.read()
