@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 
 _WROTE_START = re.compile(r"^\s*(On|Am|Le|El|Il|Op)\s.+", re.IGNORECASE)
-_WROTE_END = re.compile(r"(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$", re.I)
+_WROTE_END = re.compile(
+    r"(wrote|a écrit|escribió|ha scritto|schreef)\s*:\s*$|\bschrieb\b.*:\s*$", re.I
+)
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(Original Message|Ursprüngliche Nachricht)\s*-{2,}", re.I)
 _FORWARDED = re.compile(r"^\s*-{2,}\s*Forwarded message\s*-{2,}", re.I)
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
