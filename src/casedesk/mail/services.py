@@ -172,7 +172,10 @@ def mail_process(*, message_id: int, now: dt.datetime) -> InboundMessage:
                 processed_at=now
             )
             if claimed:
-                _process(InboundMessage.objects.get(pk=message_id), now, written)
+                message = InboundMessage.objects.get(pk=message_id)
+                _process(message, now, written)
+        if claimed:
+            return message
     except Exception as exc:
         log.exception("inbound message %s quarantined after an error", message_id)
         storage = get_storage()
