@@ -416,3 +416,29 @@ def test_reference_token_of_another_organisation_case_cannot_be_replayed(world):
     gina_token = reference_token(world.gina_case.pk, world.globex.pk)
     raw = reply_bytes(sender="alice@acme.example", subject=f"Re: [{gina_token}]")
     assert receive(raw, world).reason_code == "not_participant"
+
+
+def test_nul_and_control_bytes_in_headers_and_body_are_stored_without_them(world, token):
+    # R: rule 6, rule 8 — PostgreSQL refuses NUL in text and JSON; SQLite would keep it.
+    raw = reply_bytes(
+        sender="alice@acme.example",
+        subject=f"Re: [{token}] a\x00b",
+        headers="X-Odd: c\x00d\x07e\r\n",
+        body="line\x00one\x0bx",
+    )
+    message = receive(raw, world)
+    assert message.state == State.APPENDED, message.reason
+    assert "\x00" not in message.subject and ["X-Odd", "cde"] in message.headers
+    assert "\x00" not in CaseEvent.objects.filter(case=world.alice_case).last().body
+
+
+def test_the_same_imap_message_stored_twice_is_one_row(world):
+    # R: rule 7 — the dedupe key (UIDVALIDITY/UID) is unique.
+    raw = reply_bytes(sender="alice@acme.example", subject="hi")
+    first = services.mail_store(
+        raw=raw, source="imap", envelope_from=None, envelope_to="s", now=world.now, dedupe_key="k/1"
+    )
+    again = services.mail_store(
+        raw=raw, source="imap", envelope_from=None, envelope_to="s", now=world.now, dedupe_key="k/1"
+    )
+    assert first.pk == again.pk and InboundMessage.objects.count() == 1

@@ -25,7 +25,7 @@ from email.policy import compat32
 from email.utils import parseaddr
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from casedesk.accounts.models import AuditEvent, Role, User
 from casedesk.cases.models import Case, Channel
@@ -86,17 +86,28 @@ def mail_store(
         out.flush()
         os.fsync(out.fileno())
     recipients = envelope_to if isinstance(envelope_to, str) else ", ".join(envelope_to)
-    with transaction.atomic():
-        return InboundMessage.objects.create(
-            source=source[:10],
-            envelope_from=None if envelope_from is None else envelope_from[:320],
-            envelope_to=recipients[:5000],
-            received_at=now,
-            size=len(raw),
-            sha256=hashlib.sha256(raw).hexdigest(),
-            raw_key=key,
-            dedupe_key=dedupe_key,
-        )
+    recipients = _CONTROL.sub("", recipients)
+    if envelope_from is not None:
+        envelope_from = _CONTROL.sub("", envelope_from)
+    try:
+        with transaction.atomic():
+            return InboundMessage.objects.create(
+                source=source[:10],
+                envelope_from=None if envelope_from is None else envelope_from[:320],
+                envelope_to=recipients[:5000],
+                received_at=now,
+                size=len(raw),
+                sha256=hashlib.sha256(raw).hexdigest(),
+                raw_key=key,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        # Another poller stored the same IMAP message first: keep theirs, drop our copy.
+        storage.delete(key)
+        existing = InboundMessage.objects.filter(dedupe_key=dedupe_key or "-").first()
+        if existing is None:
+            raise
+        return existing
 
 
 def mail_receive(
@@ -213,6 +224,17 @@ def _clean_text(text: str) -> str:
     return _CONTROL.sub("", text)[:BODY_MAX].strip()
 
 
+def _scrub(message: InboundMessage) -> None:
+    """No NUL or other C0 control in what is stored (PostgreSQL refuses NUL in text/JSON)."""
+    for name in ("subject", "from_name", "from_address", "message_id", "html", "quoted_html"):
+        setattr(message, name, _CONTROL.sub("", getattr(message, name)))
+    message.headers = [[_CONTROL.sub("", n), _CONTROL.sub("", v)] for n, v in message.headers]
+    message.stripped_headers = [_CONTROL.sub("", n) for n in message.stripped_headers]
+    for part in message.parts:
+        part["filename"] = _CONTROL.sub("", part["filename"])
+        part["content_type"] = _CONTROL.sub("", part["content_type"])
+
+
 def _fill(message: InboundMessage, parsed: ParsedMail) -> None:
     """Record what care needs to judge the message: headers, sender, sanitised bodies."""
     message.headers = [[n, v] for n, v in parsed.headers[:500]]
@@ -230,6 +252,7 @@ def _fill(message: InboundMessage, parsed: ParsedMail) -> None:
         {"filename": p.filename[:200], "content_type": p.content_type, "size": len(p.data)}
         for p in parsed.attachments
     ]
+    _scrub(message)
 
 
 def _fill_headers_only(message: InboundMessage) -> None:
@@ -246,6 +269,7 @@ def _fill_headers_only(message: InboundMessage) -> None:
         name, address = parseaddr(str(msg.get("From", "")))
         message.from_name, message.from_address = name[:200], address.lower()[:320]
         message.message_id = str(msg.get("Message-ID", "")).strip().strip("<>")[:998]
+        _scrub(message)
     except Exception:  # a header block too broken to show: care still has the raw download
         log.warning("inbound message %s: headers unreadable", message.pk)
 
