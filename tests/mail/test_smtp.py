@@ -91,3 +91,41 @@ def test_smtp_session_with_several_messages(receiver, world, token):
             )
             client.sendmail("alice@acme.example", ["support@casedesk.invalid"], raw)
     assert InboundMessage.objects.filter(state=State.APPENDED).count() == 3
+
+
+def test_lmtp_answers_data_once_per_recipient(settings, world, token):
+    # RFC 2033: an MTA's LMTP client reads one status per accepted recipient.
+    import socket
+
+    controller = start_receiver(host="127.0.0.1", port=0, lmtp=True)
+    try:
+        with socket.create_connection(("127.0.0.1", controller.port), timeout=10) as sock:
+            stream = sock.makefile("rwb")
+
+            def say(line: bytes) -> None:
+                stream.write(line + b"\r\n")
+                stream.flush()
+
+            def reply() -> bytes:
+                lines = [stream.readline()]
+                while lines[-1][3:4] == b"-":
+                    lines.append(stream.readline())
+                return lines[-1]
+
+            assert reply().startswith(b"220")
+            say(b"LHLO mta.example")
+            assert reply().startswith(b"250")
+            say(b"MAIL FROM:<alice@acme.example>")
+            assert reply().startswith(b"250")
+            for rcpt in (b"support@casedesk.invalid", b"care@casedesk.invalid"):
+                say(b"RCPT TO:<" + rcpt + b">")
+                assert reply().startswith(b"250")
+            say(b"DATA")
+            assert reply().startswith(b"354")
+            stream.write(reply_bytes(sender="alice@acme.example", subject=f"[{token}]") + b".\r\n")
+            stream.flush()
+            assert reply().startswith(b"250") and reply().startswith(b"250")
+            say(b"QUIT")
+    finally:
+        controller.stop()
+    assert InboundMessage.objects.get().state == State.APPENDED

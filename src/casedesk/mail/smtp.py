@@ -70,8 +70,12 @@ class InboundHandler:
             )
         except Exception:
             log.exception("could not store an inbound message")
-            return "451 4.3.0 The message could not be stored; please try again later"
-        return "250 2.0.0 Message accepted"
+            status = "451 4.3.0 The message could not be stored; please try again later"
+        else:
+            status = "250 2.0.0 Message accepted"
+        # LMTP answers DATA once per recipient (RFC 2033); the message is stored once.
+        count = len(envelope.rcpt_tos) if isinstance(server, LMTP) else 1
+        return "\r\n".join([status] * max(count, 1))
 
 
 class ReceiverController(Controller):
