@@ -450,12 +450,19 @@ def case_close_after_followups(*, case: Case, now: dt.datetime, notice: str) -> 
 
 @transaction.atomic
 def case_add_update(
-    *, case: Case, actor: User, body: str, now: dt.datetime, internal: bool = False
+    *,
+    case: Case,
+    actor: User,
+    body: str,
+    now: dt.datetime,
+    internal: bool = False,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """A contact's update, an engineer's public reply, or an internal note (B5).
 
     A customer update while the case waits on the customer moves it to
-    Open / Customer Responded.
+    Open / Customer Responded. ``data`` rides on the event (an e-mail reply's channel,
+    sanitised HTML and quoted history).
     """
     _require_participant(actor, case)
     _reject_control_characters(body=body)
@@ -473,7 +480,9 @@ def case_add_update(
     if kind_of_actor is Actor.CONTACT:
         if internal:
             raise NotPermitted("Contacts cannot write internal notes.")
-        event = _event(locked, kind=EventKind.CUSTOMER_UPDATE, actor=actor, now=now, body=text)
+        event = _event(
+            locked, kind=EventKind.CUSTOMER_UPDATE, actor=actor, now=now, body=text, data=data
+        )
         if locked.status_enum in (Status.AWAITING_INFO, Status.SOLUTION_PROPOSED):
             _apply_transition(
                 locked,
@@ -488,7 +497,9 @@ def case_add_update(
             _touch(locked, now, [])
         return event
     kind = EventKind.NOTE if internal else EventKind.REPLY
-    event = _event(locked, kind=kind, actor=actor, now=now, body=text, public=not internal)
+    event = _event(
+        locked, kind=kind, actor=actor, now=now, body=text, public=not internal, data=data
+    )
     _touch(locked, now, [])
     return event
 

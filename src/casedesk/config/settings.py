@@ -211,6 +211,17 @@ def _reference_keys() -> dict[int, bytes]:
 
 MAIL_REFERENCE_KEYS = _reference_keys()
 
+# Inbound mail (casedesk.mail): limits, sender authentication, our domain, IMAP polling.
+MAIL_MAX_BYTES = int(_env("MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+MAIL_TRUSTED_AUTHSERV_ID = _env("MAIL_TRUSTED_AUTHSERV_ID", "")
+IMAP_HOST = _env("IMAP_HOST", "")
+IMAP_PORT = int(_env("IMAP_PORT", "0"))
+IMAP_USER = _env("IMAP_USER", "")
+IMAP_PASSWORD = _env("IMAP_PASSWORD", "")
+IMAP_SSL = _env_bool("IMAP_SSL", True)
+IMAP_FOLDER = _env("IMAP_FOLDER", "INBOX")
+IMAP_MOVE_TO = _env("IMAP_MOVE_TO", "")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG and bool(_env("SECRET_KEY")))

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from casedesk.cases.models import Case
+from casedesk.mail.domain import mail_domain
 from casedesk.mail.reference import reference_token
 
 # The subject line of each kind, before the case subject.
@@ -43,15 +44,6 @@ class Rendered:
     subject: str
     text: str
     html: str
-
-
-def mail_domain() -> str:
-    """``CASEDESK_MAIL_DOMAIN``, else the domain of the From address."""
-    configured = getattr(settings, "MAIL_DOMAIN", "") or ""
-    if configured:
-        return configured
-    sender = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
-    return sender.rpartition("@")[2] or "casedesk.invalid"
 
 
 def one_line(text: str) -> str:
