@@ -51,6 +51,8 @@ ROUTES: dict[str, str] = {
     "console/cases/<str:number>/assign/": "console-case",
     "console/cases/<str:number>/all-info/": "console-case",
     "console/cases/<str:number>/reopen/": "console-case",
+    "console/cases/<str:number>/dropbox/open/": "console-case",
+    "console/cases/<str:number>/dropbox/revoke/": "console-case",
     "api/v1/": "public",
     "api/v1/openapi.json": "public",
     "api/v1/docs": "public",

@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_alter_caseevent_kind'),
+        ("cases", "0002_alter_caseevent_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('opened', 'Case opened'), ('reply', 'Reply'), ('note', 'Internal note'), ('customer_update', 'Customer update'), ('transition', 'Status change'), ('priority', 'Priority change'), ('assignment', 'Assignment'), ('outcome', 'Outcome'), ('all_info', 'All necessary information provided'), ('linked', 'Linked case'), ('followup', 'Automated follow-up'), ('milestone', 'SLA milestone'), ('root_cause', 'Root cause identified'), ('escalation', 'Escalation'), ('attachment', 'File attached'), ('files_purged', 'Files purged'), ('dropbox', 'SFTP drop box')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("opened", "Case opened"),
+                    ("reply", "Reply"),
+                    ("note", "Internal note"),
+                    ("customer_update", "Customer update"),
+                    ("transition", "Status change"),
+                    ("priority", "Priority change"),
+                    ("assignment", "Assignment"),
+                    ("outcome", "Outcome"),
+                    ("all_info", "All necessary information provided"),
+                    ("linked", "Linked case"),
+                    ("followup", "Automated follow-up"),
+                    ("milestone", "SLA milestone"),
+                    ("root_cause", "Root cause identified"),
+                    ("escalation", "Escalation"),
+                    ("attachment", "File attached"),
+                    ("files_purged", "Files purged"),
+                    ("dropbox", "SFTP drop box"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
