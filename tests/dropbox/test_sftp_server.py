@@ -239,3 +239,25 @@ def test_a_disconnect_mid_upload_leaves_nothing(sftp_server, live, settings):
     assert not Attachment.objects.exists()
     leftovers = [p for p in settings.FILES_ROOT.rglob("*") if p.is_file()]
     assert leftovers == []
+
+
+def test_closing_the_case_cuts_the_session_and_refuses_writes(sftp, live):
+    # R: D1, D2 — a closed case takes no files, by any route
+    import time
+
+    from tests.pages.helpers import close_case
+
+    world, account, password = live
+    (sftp.workdir / "one.txt").write_bytes(b"1")
+    (sftp.workdir / "two.txt").write_bytes(b"2")
+    proc = sftp.start(account.username, password, "put one.txt\n!sleep 4\nput two.txt\n")
+    for _ in range(100):
+        if Attachment.objects.exists():
+            break
+        time.sleep(0.1)
+    world.now = clock.now()
+    close_case(world, world.alice_case)
+    proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
+    assert sftp.run(account.username, password, "put two.txt\n").code != 0

@@ -51,6 +51,9 @@ T = TypeVar("T")
 
 PARTIAL = ".partial"
 DEFAULT_CHECK_SECONDS = 5.0
+WINDOW = 16 * 1024 * 1024
+MAX_OPEN_UPLOADS = 16  # per session: each holds a file descriptor
+MAX_PACKET = 256 * 1024
 
 
 def load_host_key(path: Path) -> asyncssh.SSHKey:
@@ -144,6 +147,10 @@ class DropBoxService:
             allow_pty=False,
             login_timeout=60,
             keepalive_interval=60,
+            # Fewer, larger channel packets and a deeper window: the per-packet Python
+            # work, not the cipher, bounds throughput (docs/benchmarks.md, "SFTP drop box").
+            window=WINDOW,
+            max_pktsize=MAX_PACKET,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._sweeper = asyncio.create_task(self._sweep())
@@ -364,6 +371,8 @@ class DropBoxSFTPServer(asyncssh.SFTPServer):
         if pflags & asyncssh.FXF_WRITE:
             if pflags & (asyncssh.FXF_READ | asyncssh.FXF_APPEND):
                 raise _denied("The drop box takes new files in one pass; no append or update.")
+            if len(self.uploads) >= MAX_OPEN_UPLOADS:
+                raise asyncssh.SFTPFailure("Too many files open at once; close some first.")
             if pflags & asyncssh.FXF_EXCL and target.name in await self._files():
                 raise asyncssh.SFTPFileAlreadyExists("A file of that name was already sent.")
             key = new_storage_key(self.session.case_id) + PARTIAL
