@@ -98,9 +98,10 @@ def main() -> int:
     server = None
     try:
         print(f"load average before: {os.getloadavg()}")
-        write_speed = disk_write(work / "disk.bin", args.size_mb, fsync=False)
+        # Best of two: the machine may be shared, and the first write also allocates.
+        write_speed = max(disk_write(work / "disk.bin", args.size_mb, fsync=False) for _ in "ab")
         write_sync = disk_write(work / "disk.bin", args.size_mb, fsync=True)
-        hash_speed = sha256_speed(args.size_mb)
+        hash_speed = max(sha256_speed(args.size_mb) for _ in "ab")
         print(
             f"disk write (page cache): {write_speed:8.0f} MB/s   with fsync: {write_sync:.0f} MB/s"
         )
