@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PARTIAL = ".partial"
-DEFAULT_CHECK_SECONDS = 5.0
+DEFAULT_CHECK_SECONDS = 2.0
 WINDOW = 16 * 1024 * 1024
 MAX_OPEN_UPLOADS = 16  # per session: each holds a file descriptor
 MAX_PACKET = 256 * 1024
