@@ -81,7 +81,9 @@ def vm_hwm_mb(pid: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-mb", type=int, default=2048)
-    parser.add_argument("--block", type=int, default=32768, help="sftp -B request size (OpenSSH default)")
+    parser.add_argument(
+        "--block", type=int, default=32768, help="sftp -B request size (OpenSSH default)"
+    )
     parser.add_argument("--requests", type=int, default=64, help="sftp -R requests in flight")
     parser.add_argument("--cipher", default="", help="sftp -c (default: negotiated)")
     parser.add_argument("--tmp", default=tempfile.gettempdir())
