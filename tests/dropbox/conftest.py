@@ -98,7 +98,11 @@ def sftp_server(transactional_db, settings, tmp_path):  # type: ignore[no-untype
         if os.environ.get("CI"):
             pytest.fail("CI needs OpenSSH's sftp client (.ci/run installs openssh-client)")
         pytest.skip("no OpenSSH sftp client here: `apt-get install openssh-client`")
+    from django.core.cache import cache
+
     from casedesk.dropbox.server import start_in_thread
+
+    cache.clear()  # login failures from 127.0.0.1 in earlier tests must not count here
 
     runner = start_in_thread("127.0.0.1", 0, host_key_path=tmp_path / "host_key", check_seconds=0.3)
     try:

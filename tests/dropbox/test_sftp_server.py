@@ -261,3 +261,13 @@ def test_closing_the_case_cuts_the_session_and_refuses_writes(sftp, live):
     assert proc.returncode != 0
     assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
     assert sftp.run(account.username, password, "put two.txt\n").code != 0
+
+
+def test_password_guessing_over_ssh_is_rate_limited(sftp, live):
+    # R: security rule 12 — after the limit even the right password is refused
+    from casedesk.dropbox.services import USER_LIMIT
+
+    _world, account, password = live
+    for i in range(USER_LIMIT):
+        assert sftp.run(account.username, f"guess-{i}", "ls\n").code != 0
+    assert sftp.run(account.username, password, "ls\n").code != 0
