@@ -101,3 +101,19 @@ def test_closed_case_offers_no_drop_box(client, world):
     assert "Create SFTP drop box" not in page and "Closed cases take no files" in page
     response = client.post(url("console-dropbox-open", world.alice_case.number))
     assert response.status_code == 422
+
+
+def test_back_office_lists_drop_boxes_without_their_secrets(client, world):
+    # R: D2, security rule 12 — care sees which drop boxes exist, never the password
+    account = dropbox_open(case=world.alice_case, actor=world.care, now=world.now)
+    password = secrets_box.unseal(account.password_sealed)
+    world.care.is_staff = True
+    world.care.is_superuser = True
+    world.care.save()
+    client.force_login(world.care)
+    listing = client.get("/admin/dropbox/dropboxaccount/")
+    assert listing.status_code == 200 and account.username.encode() in listing.content
+    detail = client.get(f"/admin/dropbox/dropboxaccount/{account.pk}/change/")
+    assert detail.status_code == 200
+    for secret in (password, account.password_hash, account.password_sealed):
+        assert secret.encode() not in detail.content
