@@ -20,7 +20,7 @@ def _frozen(time_machine, now):  # type: ignore[no-untyped-def]
 def test_care_creates_sees_and_revokes_the_drop_box(client, world, settings):
     # R: D2, C8
     settings.SFTP_PUBLIC_HOST = "files.example.com"
-    settings.SFTP_PORT = 2222
+    settings.SFTP_PUBLIC_PORT = 2222
     client.force_login(world.care)
     page = client.get(url("console-case-detail", world.alice_case.number)).content.decode()
     assert "Create SFTP drop box" in page
@@ -71,6 +71,7 @@ def test_contacts_cannot_reach_the_console_actions(client, world):
 def test_participants_see_the_login_in_the_portal_others_see_nothing(client, world, settings):
     # R: D2, A3, A4 — a contact of another organisation sees nothing
     settings.SFTP_PUBLIC_HOST = "files.example.com"
+    settings.SFTP_PUBLIC_PORT = 2222
     account = dropbox_open(case=world.alice_case, actor=world.care, now=world.now)
     password = secrets_box.unseal(account.password_sealed)
     for user in (world.alice, world.bob):
@@ -79,6 +80,9 @@ def test_participants_see_the_login_in_the_portal_others_see_nothing(client, wor
         assert account.username in page and password in page
         assert f"sftp -P 2222 {account.username}@files.example.com" in page
         assert "Revoke" not in page
+    settings.SFTP_PUBLIC_PORT = 22  # behind a port mapping: customers use the standard port
+    page = client.get(url("portal-case-detail", world.alice_case.number)).content.decode()
+    assert f"<code>sftp {account.username}@files.example.com</code>" in page
     for user in (world.gina, world.carol):
         client.force_login(user)
         response = client.get(url("portal-case-detail", world.alice_case.number))

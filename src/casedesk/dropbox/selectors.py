@@ -49,7 +49,7 @@ def dropbox_login_for(user: User, case: Case, now: dt.datetime) -> DropBoxLogin 
     return DropBoxLogin(
         account=account,
         host=settings.SFTP_PUBLIC_HOST,
-        port=settings.SFTP_PORT,
+        port=getattr(settings, "SFTP_PUBLIC_PORT", settings.SFTP_PORT),
         username=account.username,
         password=secrets_box.unseal(account.password_sealed),
         expires_at=account.expires_at,
