@@ -259,6 +259,7 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     ATTACHMENT = "attachment", "File attached"
     FILES_PURGED = "files_purged", "Files purged"
+    DROPBOX = "dropbox", "SFTP drop box"
 
 
 class CaseEvent(models.Model):
@@ -298,4 +299,6 @@ def describe_event(kind: str, data: dict[str, object]) -> str:
         return f"File attached: {data.get('filename', '')}"
     if kind == EventKind.OUTCOME:
         return f"Outcome: {data.get('outcome_label', '')}"
+    if kind == EventKind.DROPBOX:
+        return f"SFTP drop box {data.get('username', '')} {data.get('action', '')}"
     return str(EventKind(kind).label) if kind in EventKind.values else kind

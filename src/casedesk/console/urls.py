@@ -16,4 +16,5 @@ urlpatterns = [
     path("cases/<str:number>/all-info/", views.case_all_info, name="console-case-all-info"),
     path("cases/<str:number>/reopen/", views.case_reopen, name="console-case-reopen"),
     path("mail/", include("casedesk.mail.urls")),
+    path("cases/<str:number>/dropbox/", include("casedesk.dropbox.urls")),
 ]
