@@ -165,6 +165,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
 # Attachment bytes (files.storage); partial uploads live beside them until complete.
 FILES_ROOT = Path(_env("FILES_DIR", str(DATA_DIR / "files"))).resolve()
+# tus uploads (files.tus): an unfinished upload expires this long after its last chunk;
+# a PATCH's claim on an upload lapses this long after a killed server stopped renewing it.
+UPLOAD_EXPIRE_HOURS = int(_env("UPLOAD_EXPIRE_HOURS", "24"))
+UPLOAD_LOCK_SECONDS = int(_env("UPLOAD_LOCK_SECONDS", "30"))
 
 TASKS = {
     "default": {
