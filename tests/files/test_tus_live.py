@@ -31,7 +31,7 @@ def make_file(path, size: int) -> str:
 
 
 def cli(args, env):
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603  our own CLI, fixed arguments
         [sys.executable, "-m", "casedesk.cli", "upload", *args],
         env=env,
         stdout=subprocess.PIPE,
@@ -81,7 +81,7 @@ def test_cli_refuses_a_case_it_cannot_see(live_server, world, tmp_path):
     token = api_token_create(user=world.gina, name="cli", now=world.now)
     env = {**os.environ, "CASEDESK_TOKEN": token, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = cli(["--case", world.alice_case.number, "--url", live_server.url, str(source)], env)
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "No such case" in err
     assert not Upload.objects.exists()
 
