@@ -68,3 +68,27 @@ def test_the_upload_script_is_served_from_our_origin(client):
     body = b"".join(response.streaming_content).decode()
     assert "Upload-Checksum" in body and "crypto.subtle.digest" in body
     assert "http://" not in body and "https://" not in body
+
+
+def test_many_files_cost_one_query(client, world, django_assert_num_queries):
+    # R: D3 — the list is one query whatever the number of files (uploader joined).
+    client.force_login(world.alice)
+    url = f"/cases/{world.alice_case.number}/"
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for i in range(15):
+        attachment_store(
+            case=world.alice_case,
+            actor=world.bob if i % 2 else world.alice,
+            filename=f"f{i}.log",
+            stream=io.BytesIO(b"x"),
+            source=Source.BROWSER,
+            now=world.now,
+        )
+    with django_assert_num_queries(len(before.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count("data-sha256") == 15

@@ -405,6 +405,19 @@ def test_bytes_a_killed_request_left_behind_are_cut_back(client, world):
     assert Attachment.objects.get().sha256 == hashlib.sha256(b"12345678").hexdigest()
 
 
+def test_bytes_lost_in_a_power_failure_move_the_offset_back(client, world):
+    # R: D1 — the server answers 409 with the offset it really has; the client resumes.
+    tus = Tus(client, world.alice, world.now)
+    url = path_of(tus.create(world.alice_case.number, 8))
+    tus.patch(url, 0, b"1234")
+    get_storage().truncate(Upload.objects.get().partial_key, 2)
+    response = tus.patch(url, 4, b"5678")
+    assert response.status_code == 409 and response["Upload-Offset"] == "2"
+    assert tus.head(url)["Upload-Offset"] == "2"
+    assert tus.patch(url, 2, b"345678").status_code == 204
+    assert Attachment.objects.get().sha256 == hashlib.sha256(b"12345678").hexdigest()
+
+
 def test_whole_file_hash_is_recomputed_when_chunks_came_through_another_process(client, world):
     # R: security rule 9 — no running hash here, so the stored bytes are read once.
     from casedesk.files import uploads

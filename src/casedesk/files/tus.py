@@ -37,7 +37,14 @@ from casedesk.core.errors import DomainError, NotFound, NotPermitted, PolicyViol
 
 from .models import Source, Upload, UploadState
 from .selectors import access_upload
-from .uploads import Checksum, upload_check_usable, upload_create, upload_terminate, upload_write
+from .uploads import (
+    Checksum,
+    OffsetMoved,
+    upload_check_usable,
+    upload_create,
+    upload_terminate,
+    upload_write,
+)
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
@@ -218,6 +225,8 @@ def _guard(view):  # type: ignore[no-untyped-def]
             return _response(exc.status, exc.reason, exc.headers)
         except DomainError as exc:
             headers = {"Retry-After": "2"} if exc.status_code == 423 else {}
+            if isinstance(exc, OffsetMoved):
+                headers["Upload-Offset"] = str(exc.offset)
             return _response(_domain_status(exc), exc.reason, headers)
 
     wrapper.__name__ = view.__name__

@@ -22,6 +22,7 @@ import os
 import random
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -208,40 +209,56 @@ class TusClient:
                 time.sleep(delay)
 
     def _send(self, url: str, path: Path, size: int, offset: int, head: _Response) -> Result:
+        """PATCH the rest of the file; the next chunk is read and hashed while one is sent."""
         started = time.monotonic()
         first = offset
         response = head
-        with open(path, "rb") as stream:
-            stream.seek(offset)
-            while offset < size:
-                chunk = stream.read(min(self.chunk_size, size - offset))
-                digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
-                response = self._request(
-                    "PATCH",
-                    url,
-                    {
-                        "Content-Type": "application/offset+octet-stream",
-                        "Upload-Offset": str(offset),
-                        "Upload-Checksum": f"sha256 {digest}",
-                    },
-                    chunk,
-                )
-                if response.status in (409, 423, 460) or response.status >= 500:
-                    raise ConnectionError(f"HTTP {response.status}: {response.reason()}")
-                if response.status != 204:
-                    raise UploadFailed(response.reason())
-                offset = int(response.headers["upload-offset"])
-                stream.seek(offset)
-                elapsed = max(time.monotonic() - started, 1e-6)
-                rate = (offset - first) / elapsed / 1e6
-                percent = offset * 100 // max(size, 1)
-                self._say(f"progress {offset}/{size} bytes ({percent}%) {rate:.1f} MB/s")
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(self._prepare, fd, offset, size) if offset < size else None
+                while pending is not None:
+                    chunk, checksum = pending.result()
+                    pending = None
+                    if offset + len(chunk) < size:
+                        pending = pool.submit(self._prepare, fd, offset + len(chunk), size)
+                    response = self._request(
+                        "PATCH",
+                        url,
+                        {
+                            "Content-Type": "application/offset+octet-stream",
+                            "Upload-Offset": str(offset),
+                            "Upload-Checksum": f"sha256 {checksum}",
+                        },
+                        chunk,
+                    )
+                    if response.status in (409, 423, 460) or response.status >= 500:
+                        raise ConnectionError(f"HTTP {response.status}: {response.reason()}")
+                    if response.status != 204:
+                        raise UploadFailed(response.reason())
+                    accepted = int(response.headers["upload-offset"])
+                    if accepted != offset + len(chunk) and accepted < size:
+                        if pending is not None:
+                            pending.result()
+                        pending = pool.submit(self._prepare, fd, accepted, size)
+                    offset = accepted
+                    elapsed = max(time.monotonic() - started, 1e-6)
+                    rate = (offset - first) / elapsed / 1e6
+                    percent = offset * 100 // max(size, 1)
+                    self._say(f"progress {offset}/{size} bytes ({percent}%) {rate:.1f} MB/s")
+        finally:
+            os.close(fd)
         return Result(
             url=url,
             sha256=response.headers.get("upload-sha256", ""),
             attachment_id=response.headers.get("upload-attachment", ""),
             resumed_from=first,
         )
+
+    def _prepare(self, fd: int, offset: int, size: int) -> tuple[bytes, str]:
+        """One chunk from ``offset`` and its base64 SHA-256 (hashlib releases the GIL)."""
+        chunk = os.pread(fd, min(self.chunk_size, size - offset), offset)
+        return chunk, base64.b64encode(hashlib.sha256(chunk).digest()).decode()
 
 
 def _file_sha256(path: Path) -> str:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,6 +67,16 @@ class ChecksumMismatch(DomainError):
     """The chunk's bytes do not match its Upload-Checksum; it was discarded (tus: 460)."""
 
     status_code = 460
+
+
+class OffsetMoved(DomainError):
+    """The server holds fewer bytes than it had accepted (tus: 409, HEAD for the offset)."""
+
+    status_code = 409
+
+    def __init__(self, reason: str, *, offset: int) -> None:
+        super().__init__(reason)
+        self.offset = offset
 
 
 class ChunkTooLarge(DomainError):
@@ -240,11 +252,19 @@ def upload_write(
     storage = get_storage()
     key = upload.partial_key
     try:
-        on_disk = storage.size(key) if storage.exists(key) else -1
-        if on_disk < start:
+        if not storage.exists(key):
             Upload.objects.filter(pk=upload.pk).update(state=UploadState.EXPIRED)
-            storage.delete(key)
             raise UploadGone("This upload's bytes are gone; start the upload again.")
+        on_disk = storage.size(key)
+        if on_disk < start:
+            # Accepted bytes did not survive a power loss: continue from what is there.
+            upload_release(upload=upload, token=token, now=now, offset=on_disk)
+            _RUNNING.pop(upload.pk, None)
+            raise OffsetMoved(
+                f"Only {on_disk} bytes of this upload survived a server restart; "
+                "continue from there.",
+                offset=on_disk,
+            )
         if on_disk > start:
             storage.truncate(key, start)
         running = _running_take(upload.pk, start)
@@ -281,13 +301,22 @@ def _stream_chunk(
     checksum: Checksum | None,
     running: Any | None,
 ) -> tuple[int, bool, bytes | None]:
-    """Copy up to ``size`` bytes into the partial file; (received, cut short, digest)."""
+    """Copy up to ``size`` bytes into the partial file; (received, cut short, digest).
+
+    Hashing runs in a helper thread, one block behind reading and writing (hashlib
+    releases the GIL), so the checksum and the running hash cost little extra time.
+    """
     chunk_hash = hashlib.new(checksum.algorithm) if checksum else None
+    hashes = [h for h in (chunk_hash, running) if h is not None]
     renew_every = lock_lease().total_seconds() / 3
     renewed = time.monotonic()
     received = 0
     cut_short = False
-    with get_storage().open_append(upload.partial_key) as out:
+    with (
+        get_storage().open_append(upload.partial_key) as out,
+        ThreadPoolExecutor(max_workers=1) as hasher,
+    ):
+        hashing: Future[None] | None = None
         while received < size:
             try:
                 block = stream.read(min(BLOCK, size - received))
@@ -303,12 +332,23 @@ def _stream_chunk(
                     raise UploadBusy("This upload was taken over by another request.")
                 renewed = time.monotonic()
             out.write(block)
-            if chunk_hash is not None:
-                chunk_hash.update(block)
-            if running is not None:
-                running.update(block)
+            if hashing is not None:
+                hashing.result()
+            if hashes:
+                hashing = hasher.submit(_update, hashes, block)
             received += len(block)
+        if hashing is not None:
+            hashing.result()
+        if not cut_short and upload.offset + received == upload.length:
+            # The last byte: make the file durable before the case records it.
+            out.flush()
+            os.fsync(out.fileno())
     return received, cut_short, chunk_hash.digest() if chunk_hash else None
+
+
+def _update(hashes: list[Any], block: bytes) -> None:
+    for digest in hashes:
+        digest.update(block)
 
 
 def _finish(upload: Upload, token: str, running: Any | None, now: dt.datetime) -> Upload:
