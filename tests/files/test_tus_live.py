@@ -187,3 +187,52 @@ def test_connection_cut_mid_chunk(live_server, world, tmp_path):
     )
     assert rest.status_code == 204, rest.text
     assert Attachment.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_second_patch_while_one_is_streaming_gets_423(live_server, world):
+    # R: security rule 9 — tus has no locking of its own; two writers never interleave.
+    import requests
+
+    from casedesk.files.uploads import upload_create
+
+    token = api_token_create(user=world.alice, name="raw", now=world.now)
+    upload = upload_create(
+        user=world.alice,
+        case=world.alice_case,
+        filename="race.bin",
+        content_type="",
+        length=400_000,
+        source=Source.CLI,
+        now=clock.now(),
+    )
+    url = f"{live_server.url}/uploads/{upload.pk}"
+    data = os.urandom(400_000)
+    parts = urlsplit(url)
+    slow = socket.create_connection((parts.hostname, parts.port))
+    slow.sendall(
+        (
+            f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Authorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\n"
+            "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        ).encode()
+        + data[:100_000]
+    )
+    for _ in range(100):  # until the slow request holds the claim
+        upload.refresh_from_db()
+        if upload.locked_until is not None:
+            break
+        time.sleep(0.05)
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Tus-Resumable": "1.0.0",
+        "Content-Type": "application/offset+octet-stream",
+        "Upload-Offset": "0",
+    }
+    second = requests.patch(url, data=data, headers=headers, timeout=30)
+    assert second.status_code == 423 and second.headers["Retry-After"]
+    slow.sendall(data[100_000:])
+    reply = slow.recv(4096).decode()
+    slow.close()
+    assert reply.startswith("HTTP/1.1 204") or reply.startswith("HTTP/1.0 204"), reply
+    assert Attachment.objects.get().sha256 == hashlib.sha256(data).hexdigest()
