@@ -129,8 +129,8 @@ def _file(path: Path, size: int) -> str:
 
 
 def test_upload_survives_a_server_restart_and_several_files_go_at_once(browser, server, tmp_path):
-    # R: D1 — several at once, resumable after a broken connection, integrity-checked,
-    # visible progress; SHA-256 shown for every attachment (D3).
+    # R: D1 — several at once, resumable after a broken connection or a page reload,
+    # integrity-checked, visible progress; SHA-256 shown for every attachment (D3).
     big = tmp_path / "switch-trace.pcap"
     big_sha = _file(big, 40 * 1024 * 1024 + 321)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -192,4 +192,27 @@ def test_upload_survives_a_server_restart_and_several_files_go_at_once(browser, 
     for digest in sums:
         page.wait_for_selector(f"[data-files-list] code:text('{digest}')", timeout=30_000)
     assert "uploaded" in page.locator("[data-upload-status]").inner_text()
+
+    # A page reload mid-upload: picking the same file again continues the same upload.
+    again = tmp_path / "second-trace.pcap"
+    again_sha = _file(again, 30 * 1024 * 1024 + 5)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 6 << 20},
+    )
+    page.get_by_label("Attach files").set_input_files(str(again))
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.upload-list li')].some("
+        "li => Number(li.dataset.percent || 0) > 10 && !li.classList.contains('upload--done'))",
+        timeout=60_000,
+    )
+    page.reload()
+    page.get_by_label("Attach files").set_input_files(str(again))
+    page.wait_for_selector(".upload-list li.upload--done", timeout=120_000)
+    assert page.locator(".upload-list li").first.get_attribute("data-sha256") == again_sha
+    with sqlite3.connect(server.data_dir / "casedesk.sqlite3") as db:
+        rows = db.execute(
+            "SELECT state FROM files_upload WHERE filename = 'second-trace.pcap'"
+        ).fetchall()
+    assert rows == [("completed",)]
     context.close()

@@ -105,6 +105,8 @@ def test_upload_in_chunks_becomes_an_attachment_with_its_sha256(client, world):
         offset += size
         assert response["Upload-Offset"] == str(offset)
         assert response["Tus-Resumable"] == "1.0.0"
+        if offset < len(data):
+            assert "GMT" in response["Upload-Expires"]
     att = Attachment.objects.get()
     assert att.case == world.alice_case and att.uploaded_by == world.alice
     assert att.sha256 == hashlib.sha256(data).hexdigest() and att.size == len(data)
