@@ -188,6 +188,26 @@ def test_offset_mismatch_is_409_and_changes_nothing(client, world):
     assert Upload.objects.get().offset == 4
 
 
+def test_a_stale_request_cannot_rewind_what_another_one_wrote(client, world):
+    # R: security rule 9 — the offset is re-read under the claim, not trusted from the load.
+    import io
+
+    from casedesk.files.uploads import OffsetMoved, upload_write
+
+    tus = Tus(client, world.alice, world.now)
+    url = path_of(tus.create(world.alice_case.number, 8))
+    stale = Upload.objects.get()  # loaded by a request that then waited
+    assert tus.patch(url, 0, b"1234").status_code == 204
+    with pytest.raises(OffsetMoved) as refused:
+        upload_write(
+            upload=stale, offset=0, stream=io.BytesIO(b"abcd"), size=4, checksum=None, now=world.now
+        )
+    assert refused.value.offset == 4
+    fresh = Upload.objects.get()
+    assert fresh.offset == 4 and fresh.locked_until is None
+    assert get_storage().open_read(fresh.partial_key).read() == b"1234"
+
+
 def test_chunk_past_the_length_is_refused(client, world):
     tus = Tus(client, world.alice, world.now)
     url = path_of(tus.create(world.alice_case.number, 3))
@@ -353,13 +373,11 @@ def test_closed_case_refuses_creation_and_further_chunks(client, world):
 
 def test_case_closed_before_the_last_byte_attaches_nothing(client, world, monkeypatch):
     # R: D1 — the check is repeated under the case lock when the attachment is recorded.
-    from casedesk.files import tus as tus_views
     from casedesk.files import uploads
 
     tus = Tus(client, world.alice, world.now)
     url = path_of(tus.create(world.alice_case.number, 4))
     monkeypatch.setattr(uploads, "upload_check_usable", lambda upload, now: None)
-    monkeypatch.setattr(tus_views, "upload_check_usable", lambda upload, now: None)
     _close(world, world.alice_case, world.alice)
     response = tus.patch(url, 0, b"1234")
     assert response.status_code == 403 and b"closed" in response.content

@@ -40,7 +40,6 @@ from .selectors import access_upload
 from .uploads import (
     Checksum,
     OffsetMoved,
-    upload_check_usable,
     upload_create,
     upload_terminate,
     upload_write,
@@ -272,7 +271,7 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
     try:
         if size or length == 0:
             upload = upload_write(
-                upload=upload, stream=request, size=size, checksum=checksum, now=now
+                upload=upload, offset=0, stream=request, size=size, checksum=checksum, now=now
             )
     except DomainError:
         if Upload.objects.filter(pk=upload.pk, state=UploadState.ACTIVE).exists():
@@ -320,12 +319,7 @@ def upload_resource(request: HttpRequest, upload_id: str) -> HttpResponse:
     size = _body_size(request)
     if upload.state == UploadState.COMPLETED:
         raise Refused(409, "This upload is already complete.", _upload_headers(upload))
-    upload_check_usable(upload, now)
-    if offset != upload.offset:
-        raise Refused(
-            409,
-            f"Upload-Offset {offset} does not match the upload's offset {upload.offset}.",
-            {"Upload-Offset": str(upload.offset)},
-        )
-    upload = upload_write(upload=upload, stream=request, size=size, checksum=checksum, now=now)
+    upload = upload_write(
+        upload=upload, offset=offset or 0, stream=request, size=size, checksum=checksum, now=now
+    )
     return _response(204, "", _upload_headers(upload))

@@ -228,27 +228,40 @@ def upload_check_usable(upload: Upload, now: dt.datetime) -> None:
 def upload_write(
     *,
     upload: Upload,
+    offset: int,
     stream: Readable,
     size: int,
     checksum: Checksum | None,
     now: dt.datetime,
 ) -> Upload:
-    """Append ``size`` bytes from ``stream`` at the upload's offset (one tus PATCH).
+    """Append ``size`` bytes from ``stream`` at ``offset`` (one tus PATCH).
 
-    Claims the upload, cuts the partial file back to the accepted offset (bytes a
-    killed request left behind), streams the chunk while hashing it, and then either
-    accepts it (new offset; the attachment on the last byte) or discards it: a chunk
-    whose checksum does not match, or a checksummed chunk cut short, leaves the offset
-    where it was. An unchecksummed chunk cut short keeps what arrived (tus core).
+    Claims the upload, re-reads its offset under the claim (another request may have
+    moved it since ``upload`` was loaded: 409), cuts the partial file back to the accepted
+    offset (bytes a killed request left behind), streams the chunk while hashing it, and
+    then either accepts it (new offset; the attachment on the last byte) or discards it:
+    a chunk whose checksum does not match, or a checksummed chunk cut short, leaves the
+    offset where it was. An unchecksummed chunk cut short keeps what arrived (tus core).
     """
     upload_check_usable(upload, now)
-    start = upload.offset
-    if start + size > upload.length:
-        raise ChunkTooLarge(
-            f"This chunk runs past the upload's length ({upload.length} bytes): "
-            f"{size} bytes at offset {start}."
-        )
     token = upload_claim(upload=upload, now=now)
+    try:
+        upload.refresh_from_db(fields=["offset", "state", "expires_at"])
+        upload_check_usable(upload, now)
+        if offset != upload.offset:
+            raise OffsetMoved(
+                f"Upload-Offset {offset} does not match the upload's offset {upload.offset}.",
+                offset=upload.offset,
+            )
+        if offset + size > upload.length:
+            raise ChunkTooLarge(
+                f"This chunk runs past the upload's length ({upload.length} bytes): "
+                f"{size} bytes at offset {offset}."
+            )
+    except BaseException:
+        upload_release(upload=upload, token=token, now=now, offset=None)
+        raise
+    start = offset
     storage = get_storage()
     key = upload.partial_key
     try:
