@@ -111,6 +111,9 @@ def _database() -> dict[str, object]:
                 ),
             },
             "TEST": {"NAME": _env("TEST_SQLITE_NAME") or None},
+            # Closing the last connection checkpoints the WAL (an fsync, ~40 ms on the
+            # bench VM) on every request; a kept connection avoids it (docs/benchmarks.md).
+            "CONN_MAX_AGE": int(_env("DB_CONN_MAX_AGE", "60")),
         }
     config = dj_database_url.parse(url, conn_max_age=int(_env("DB_CONN_MAX_AGE", "60")))
     if config["ENGINE"].endswith("postgresql"):
