@@ -509,3 +509,20 @@ def test_method_override_and_unknown_methods(client, world):
     assert client.get("/uploads/", **TUS, **tus.auth).status_code == 405
     wrong_type = tus.patch(url, 0, b"", CONTENT_TYPE="text/plain")
     assert wrong_type.status_code in (409, 415)
+
+
+def test_form_bodies_are_refused_before_anything_parses_them(world):
+    # R: D1 — a multipart body is never parsed (the CSRF check would spool it to disk).
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.alice)
+    response = client.post(
+        "/uploads/",
+        {"file": ("x" * 1000)},
+        HTTP_UPLOAD_LENGTH="1",
+        HTTP_UPLOAD_METADATA=meta(world.alice_case.number),
+        **TUS,
+    )
+    assert response.status_code == 415
+    assert not Upload.objects.exists()

@@ -242,6 +242,10 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
     if method != "POST":
         return _response(405, "Use POST to create an upload.", {"Allow": "OPTIONS, POST"})
     _check_version(request)
+    # Before authentication: the CSRF check would parse a form body; ours is never one.
+    size = _body_size(request)
+    if size and request.content_type != OFFSET_TYPE:
+        raise Refused(415, f"A creation request with data must be sent as {OFFSET_TYPE}.")
     user, source = _caller(request)
     if request.headers.get("Upload-Defer-Length") is not None:
         raise Refused(400, "Upload-Defer-Length is not supported; send Upload-Length.")
@@ -253,9 +257,6 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
         raise Refused(400, "Name the case in Upload-Metadata: 'case <base64 case number>'.")
     if not filename.strip():
         raise Refused(400, "Name the file in Upload-Metadata: 'filename <base64 name>'.")
-    size = _body_size(request)
-    if size and request.content_type != OFFSET_TYPE:
-        raise Refused(415, f"A creation request with data must be sent as {OFFSET_TYPE}.")
     checksum = _checksum(request) if size else None
     now = clock.now()
     case = access_case(user, number)
@@ -293,6 +294,10 @@ def upload_resource(request: HttpRequest, upload_id: str) -> HttpResponse:
             405, "Use HEAD, PATCH or DELETE.", {"Allow": "OPTIONS, HEAD, PATCH, DELETE"}
         )
     _check_version(request)
+    if method == "PATCH" and request.content_type != OFFSET_TYPE:
+        raise Refused(415, f"Send chunks as Content-Type: {OFFSET_TYPE}.")
+    if method != "PATCH" and _body_size(request):
+        raise Refused(400, f"{method} takes no body.")
     user, _source = _caller(request)
     now = clock.now()
     try:
@@ -312,8 +317,6 @@ def upload_resource(request: HttpRequest, upload_id: str) -> HttpResponse:
         upload_terminate(upload=upload, now=now)
         return _response(204)
     # PATCH
-    if request.content_type != OFFSET_TYPE:
-        raise Refused(415, f"Send chunks as Content-Type: {OFFSET_TYPE}.")
     offset = _int_header(request, "Upload-Offset")
     checksum = _checksum(request)
     size = _body_size(request)
