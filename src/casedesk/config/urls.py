@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("console/", include("casedesk.console.urls")),
     path("", include("casedesk.files.urls")),
+    path("", include("casedesk.notifications.urls")),
     path("", include("casedesk.portal.urls")),
 ]

@@ -1,6 +1,6 @@
 """Console URLs, included at "console/" without a namespace (names prefixed ``console-``)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("cases/<str:number>/assign/", views.case_assign, name="console-case-assign"),
     path("cases/<str:number>/all-info/", views.case_all_info, name="console-case-all-info"),
     path("cases/<str:number>/reopen/", views.case_reopen, name="console-case-reopen"),
+    path("mail/", include("casedesk.mail.urls")),
 ]
