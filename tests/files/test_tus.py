@@ -526,3 +526,14 @@ def test_form_bodies_are_refused_before_anything_parses_them(world):
     )
     assert response.status_code == 415
     assert not Upload.objects.exists()
+
+
+def test_a_chunk_larger_than_djangos_body_limit_streams(client, world, settings):
+    # R: D1 — no size limit: the body is never loaded through request.body, whose
+    # DATA_UPLOAD_MAX_MEMORY_SIZE would refuse it.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    data = b"z" * (3 * 1024 * 1024 + 1)
+    tus = Tus(client, world.alice, world.now)
+    url = path_of(tus.create(world.alice_case.number, len(data)))
+    assert tus.patch(url, 0, data).status_code == 204
+    assert Attachment.objects.get().sha256 == hashlib.sha256(data).hexdigest()
