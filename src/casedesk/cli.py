@@ -258,6 +258,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upload(args: argparse.Namespace) -> int:
+    """Attach files to a case over tus; resumes an interrupted upload when run again (D1)."""
+    from casedesk.files.tus_client import TusClient, UploadFailed
+
+    token = args.token or os.environ.get("CASEDESK_TOKEN", "")
+    if not token:
+        print("casedesk upload: set CASEDESK_TOKEN or pass --token", file=sys.stderr)
+        return 2
+    client = TusClient(args.url, token, chunk_size=args.chunk_size * 1024 * 1024)
+    failed = 0
+    for name in args.files:
+        try:
+            result = client.upload(args.case, name, verify=not args.no_verify)
+        except (UploadFailed, OSError) as exc:
+            print(f"casedesk upload: {name}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{result.sha256}  {name}", flush=True)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casedesk", description=__doc__)
     parser.add_argument("--data-dir", help="where SQLite and files live (CASEDESK_DATA_DIR)")
@@ -304,6 +325,14 @@ def build_parser() -> argparse.ArgumentParser:
     sftp.add_argument("--port", type=int, default=int(os.environ.get("CASEDESK_SFTP_PORT", "2222")))
     sftp.add_argument("--data-dir", dest="data_dir_sub", default=None)
     sftp.set_defaults(func=cmd_sftp)
+    upload = sub.add_parser("upload", help="attach files to a case (resumable tus upload)")
+    upload.add_argument("--case", required=True, help="case number, e.g. CS-000123")
+    upload.add_argument("--url", default="http://127.0.0.1:8000", help="casedesk base URL")
+    upload.add_argument("--token", default="", help="API token (default: $CASEDESK_TOKEN)")
+    upload.add_argument("--chunk-size", type=int, default=16, help="MB per request")
+    upload.add_argument("--no-verify", action="store_true", help="skip the local SHA-256")
+    upload.add_argument("files", nargs="+", metavar="FILE")
+    upload.set_defaults(func=cmd_upload)
 
     manage = sub.add_parser("manage", help="Django management commands (migrate, shell, …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -141,8 +141,8 @@ def test_case_page_query_budget(as_user, world, django_assert_max_num_queries):
             case=world.alice_case, actor=world.engineer, body=f"r{i}", now=world.now
         )
     client = as_user(world.engineer)
-    with django_assert_max_num_queries(9 + 1):  # +1: drop box panel (D2)
+    with django_assert_max_num_queries(9 + 1 + 1):  # +1 drop box panel (D2), +1 files (D1)
         assert client.get(url("console-case-detail", world.alice_case.number)).status_code == 200
     client = as_user(world.alice)
-    with django_assert_max_num_queries(6 + 1):  # +1: drop box panel (D2)
+    with django_assert_max_num_queries(6 + 1 + 1):  # +1 drop box panel (D2), +1 files (D1)
         assert client.get(url("portal-case-detail", world.alice_case.number)).status_code == 200

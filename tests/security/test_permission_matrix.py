@@ -24,7 +24,9 @@ MISSING = "CS-999999"
 
 # rule: "portal-case" (contacts by visibility), "console-case" (support staff only),
 # "api-case" (anyone by visibility, bearer token), "contact-page", "console-page",
-# "api-page", "public" (login, docs), "admin" (Django admin, staff only).
+# "api-page", "public" (login, docs), "admin" (Django admin, staff only), "attachment"
+# (a file, by whoever may see its case), "tus-create" (a tus upload on a visible, open
+# case), "tus-upload" (a tus upload, by its creator only).
 ROUTES: dict[str, str] = {
     "": "contact-page",
     "login/": "public",
@@ -78,6 +80,11 @@ ROUTES: dict[str, str] = {
     "api/v1/cases/<number>/outcome": "api-case",
     "api/v1/cases/<number>/assign": "api-case",
     "api/v1/cases/<number>/all-info": "api-case",
+    "api/v1/cases/<number>/attachments": "api-case",
+    "api/v1/attachments/<attachment_id>/download": "attachment",
+    "files/<int:attachment_id>/download/": "attachment",
+    "uploads/": "tus-create",
+    "uploads/<str:upload_id>": "tus-upload",
     # F7: public by signed token (tests/notifications/test_survey.py tries bad tokens).
     "survey/<str:token>/": "public",
     "console/surveys/": "console-page",
@@ -274,6 +281,142 @@ def test_pages_load_nothing_from_other_hosts(client, path):
     body = client.get(path).content.decode()
     assert "http://" not in body.replace("http://www.w3.org", "")
     assert "https://" not in body.replace("https://www.w3.org", "")
+
+
+# --- files: downloads and tus uploads (D1, D3; security rules 3, 5, 9) ----------------
+
+VISIBILITY = [
+    ("alice", "alice_case", True),
+    ("alice", "carol_case", False),
+    ("bob", "carol_case", True),
+    ("bob", "gina_case", False),
+    ("gina", "alice_case", False),
+    ("engineer", "gina_case", True),
+    ("care", "alice_case", True),
+    ("manager", "gina_case", True),
+]
+
+
+def _attachments(world):
+    import io
+
+    from casedesk.files.services import attachment_store
+
+    return {
+        name: attachment_store(
+            case=getattr(world, name),
+            actor=getattr(world, name).contact,
+            filename=f"{name}.log",
+            stream=io.BytesIO(b"secret bytes of " + name.encode()),
+            source="browser",
+            now=world.now,
+        )
+        for name in ("alice_case", "carol_case", "gina_case")
+    }
+
+
+@pytest.mark.parametrize("route", sorted(r for r, rule in ROUTES.items() if rule == "attachment"))
+def test_attachment_routes_hide_what_the_actor_may_not_see(client, world, route):
+    # R: A4, D3 — a file answers exactly like a missing one to whoever may not see its case.
+    files = _attachments(world)
+    missing_id = max(a.pk for a in files.values()) + 1000
+    for user_name, case_name, may_see in VISIBILITY:
+        user, att = getattr(world, user_name), files[case_name]
+        token = api_token_create(user=user, name="matrix", now=world.now)
+        client.force_login(user)
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if route.startswith("api/") else {}
+
+        def get(pk, auth=auth):
+            url = "/" + route.replace("<int:attachment_id>", str(pk))
+            return client.get(url.replace("<attachment_id>", str(pk)), **auth)
+
+        response, missing = get(att.pk), get(missing_id)
+        where = f"{route} as {user.email} on {case_name}"
+        if may_see:
+            assert response.status_code == 200, where
+            assert b"".join(response.streaming_content).startswith(b"secret bytes"), where
+            assert response["Content-Disposition"].startswith("attachment;"), where
+            assert response["X-Content-Type-Options"] == "nosniff", where
+        else:
+            assert response.status_code == missing.status_code == 404, where
+            assert response.content == missing.content, where
+        client.logout()
+
+
+def _tus_headers(token, **extra):
+    return {"HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_AUTHORIZATION": f"Bearer {token}", **extra}
+
+
+def test_tus_creation_follows_case_visibility(client, world):
+    # R: A4, D1 — an upload can only be started on a case the caller may see.
+    import base64
+
+    from casedesk.files.models import Upload
+
+    for user_name, case_name, may_see in VISIBILITY:
+        user, case = getattr(world, user_name), getattr(world, case_name)
+        token = api_token_create(user=user, name="matrix", now=world.now)
+
+        def create(number, token=token):
+            meta = f"case {base64.b64encode(number.encode()).decode()},filename eA=="
+            headers = _tus_headers(token, HTTP_UPLOAD_LENGTH="1", HTTP_UPLOAD_METADATA=meta)
+            return client.generic("POST", "/uploads/", b"", **headers)
+
+        before = Upload.objects.count()
+        response, missing = create(case.number), create(MISSING)
+        where = f"tus create as {user.email} on {case_name}"
+        if may_see:
+            assert response.status_code == 201, where
+        else:
+            assert response.status_code == missing.status_code == 404, where
+            assert response.content == missing.content, where
+            assert Upload.objects.count() == before, where
+
+
+def test_tus_upload_answers_only_its_creator(client, world):
+    # R: A4, security rule 9 — the upload URL is bound to the person who created it.
+    from casedesk.files.models import Upload
+    from casedesk.files.uploads import upload_create
+
+    upload = upload_create(
+        user=world.alice,
+        case=world.alice_case,
+        filename="a.log",
+        content_type="",
+        length=4,
+        source="cli",
+        now=world.now,
+    )
+    for name in ("bob", "carol", "gina", "engineer", "care", "manager"):
+        token = api_token_create(user=getattr(world, name), name="matrix", now=world.now)
+        for path in (f"/uploads/{upload.pk}", "/uploads/missing-upload-id"):
+            assert client.head(path, **_tus_headers(token)).status_code == 404
+            patch = client.generic(
+                "PATCH",
+                path,
+                b"1234",
+                content_type="application/offset+octet-stream",
+                **_tus_headers(token, HTTP_UPLOAD_OFFSET="0"),
+            )
+            assert patch.status_code == 404, name
+            assert client.delete(path, **_tus_headers(token)).status_code == 404
+    assert Upload.objects.get().offset == 0
+
+
+@pytest.mark.parametrize(
+    "route",
+    sorted(r for r, rule in ROUTES.items() if rule in ("attachment", "tus-create", "tus-upload")),
+)
+def test_anonymous_gets_no_files(client, world, route):
+    # R: A4 — no session, no token: a login redirect or 401, never a file or an upload.
+    att = _attachments(world)["alice_case"]
+    url = "/" + route.replace("<int:attachment_id>", str(att.pk))
+    url = url.replace("<attachment_id>", str(att.pk)).replace("<str:upload_id>", "x" * 32)
+    tus = {"HTTP_TUS_RESUMABLE": "1.0.0"}
+    for method in ("get", "post", "head", "delete"):
+        response = getattr(client, method)(url, **tus)
+        assert response.status_code in (302, 401, 403, 404, 405, 415), f"{method} {route}"
+        assert b"secret bytes" not in response.content
 
 
 @pytest.mark.parametrize("route", sorted(r for r, rule in ROUTES.items() if rule == "console-mail"))

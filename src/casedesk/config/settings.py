@@ -113,6 +113,9 @@ def _database() -> dict[str, object]:
                 ),
             },
             "TEST": {"NAME": _env("TEST_SQLITE_NAME") or None},
+            # Closing the last connection checkpoints the WAL (an fsync, ~40 ms on the
+            # bench VM) on every request; a kept connection avoids it (docs/benchmarks.md).
+            "CONN_MAX_AGE": int(_env("DB_CONN_MAX_AGE", "60")),
         }
     config = dj_database_url.parse(url, conn_max_age=int(_env("DB_CONN_MAX_AGE", "60")))
     if config["ENGINE"].endswith("postgresql"):
@@ -172,6 +175,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
 # Attachment bytes (files.storage); partial uploads live beside them until complete.
 FILES_ROOT = Path(_env("FILES_DIR", str(DATA_DIR / "files"))).resolve()
+# tus uploads (files.tus): an unfinished upload expires this long after its last chunk;
+# a PATCH's claim on an upload lapses this long after a killed server stopped renewing it.
+UPLOAD_EXPIRE_HOURS = int(_env("UPLOAD_EXPIRE_HOURS", "24"))
+UPLOAD_LOCK_SECONDS = int(_env("UPLOAD_LOCK_SECONDS", "30"))
 
 TASKS = {
     "default": {

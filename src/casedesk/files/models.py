@@ -41,3 +41,49 @@ class Attachment(models.Model):
     @property
     def is_purged(self) -> bool:
         return self.purged_at is not None
+
+
+class UploadState(models.TextChoices):
+    ACTIVE = "active", "Receiving bytes"
+    COMPLETED = "completed", "Attached"
+    EXPIRED = "expired", "Expired"
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload on its way to becoming an attachment (D1, security rule 9).
+
+    The id is the unguessable part of the upload URL; the upload belongs to one user and
+    one case, and nobody else may see or continue it. ``offset`` counts the bytes accepted
+    so far (the partial file may hold more after a crash; they are cut back before the next
+    write). ``locked_until``/``lock_token`` is the claim a PATCH takes with a conditional
+    UPDATE, so two PATCHes never write the same upload at once (also on SQLite).
+    """
+
+    id = models.CharField(primary_key=True, max_length=48, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="uploads")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120, blank=True)
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=UploadState.choices, default="active")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lock_token = models.CharField(max_length=32, blank=True)
+    attachment = models.OneToOneField(
+        Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["case", "state"], name="upload_case_state_idx")]
+
+    def __str__(self) -> str:
+        return f"upload {self.filename} {self.offset}/{self.length}"
+
+    @property
+    def partial_key(self) -> str:
+        """Where the bytes collect until the last one arrives."""
+        return f"partial/{self.id}"

@@ -72,11 +72,15 @@ def attachment_add(
     now: dt.datetime,
     sha256: str | None = None,
     content_type: str = "",
+    sha256_verified: bool = False,
 ) -> Attachment:
     """Record bytes already in storage as an attachment of ``case``.
 
     ``sha256`` is the digest the sender announced or the receiver computed while
     streaming; when given it must match the stored bytes, or nothing is recorded.
+    ``sha256_verified=True`` says the caller computed ``sha256`` from the stored bytes
+    itself (the tus server hashes while writing, or re-reads before calling): the file is
+    then not read a second time, and never while the case row is locked.
     """
     storage = get_storage()
     try:
@@ -85,7 +89,7 @@ def attachment_add(
             if actor is not None and not is_participant(actor, locked):
                 raise NotFound("No such case.")
             require_open_for_files(locked)
-            actual = file_sha256(storage_key)
+            actual = sha256.lower() if sha256_verified and sha256 else file_sha256(storage_key)
             if sha256 is not None and sha256.lower() != actual:
                 raise PolicyViolation(
                     "The file's SHA-256 does not match what was sent; it was not attached. "

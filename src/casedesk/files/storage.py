@@ -2,7 +2,7 @@
 
 Keys are relative, slash-separated names chosen by the services, never by users.
 The filesystem backend is the default; another backend (object storage) implements
-the same five methods. Writes append, so a resumable upload (tus, SFTP) streams to
+the same methods. Writes append, so a resumable upload (tus, SFTP) streams to
 its key with constant memory and can continue after a restart.
 """
 
@@ -21,6 +21,8 @@ class Storage(Protocol):
     def size(self, key: str) -> int: ...
     def move(self, src: str, dst: str) -> None: ...
     def delete(self, key: str) -> bool: ...
+    def exists(self, key: str) -> bool: ...
+    def truncate(self, key: str, size: int) -> None: ...
 
 
 class FileSystemStorage:
@@ -60,6 +62,16 @@ class FileSystemStorage:
         except FileNotFoundError:
             return False
         return True
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def truncate(self, key: str, size: int) -> None:
+        """Cut a partial file back to ``size`` bytes (a refused or half-written chunk)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as handle:
+            handle.truncate(size)
 
     def local_path(self, key: str) -> Path:
         """The file's path, for servers that hand a file descriptor to the OS."""
