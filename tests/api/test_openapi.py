@@ -21,6 +21,8 @@ EXPECTED = {
     "/api/v1/cases/{number}/outcome": {"post"},
     "/api/v1/cases/{number}/assign": {"post"},
     "/api/v1/cases/{number}/all-info": {"post"},
+    "/api/v1/cases/{number}/escalation": {"get"},
+    "/api/v1/cases/{number}/escalations": {"post"},
 }
 
 

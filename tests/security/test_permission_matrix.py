@@ -37,6 +37,7 @@ ROUTES: dict[str, str] = {
     "cases/<str:number>/reopen/": "portal-case",
     "cases/<str:number>/priority/": "portal-case",
     "cases/<str:number>/follow-on/": "portal-case",
+    "cases/<str:number>/escalate/": "portal-case",
     "profile/": "contact-page",
     "profile/pin/": "contact-page",
     "profile/tokens/": "contact-page",
@@ -51,6 +52,8 @@ ROUTES: dict[str, str] = {
     "console/cases/<str:number>/assign/": "console-case",
     "console/cases/<str:number>/all-info/": "console-case",
     "console/cases/<str:number>/reopen/": "console-case",
+    "console/escalations/": "console-page",
+    "console/escalations/<int:escalation_id>/": "console-page",
     "api/v1/": "public",
     "api/v1/openapi.json": "public",
     "api/v1/docs": "public",
@@ -70,6 +73,8 @@ ROUTES: dict[str, str] = {
     "api/v1/cases/<number>/outcome": "api-case",
     "api/v1/cases/<number>/assign": "api-case",
     "api/v1/cases/<number>/all-info": "api-case",
+    "api/v1/cases/<number>/escalation": "api-case",
+    "api/v1/cases/<number>/escalations": "api-case",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
@@ -109,6 +114,12 @@ API_BODIES = {
     "assign": {"assignee_email": None},
     "all-info": {},
     "follow-on": {"description": "matrix probe"},
+    "escalations": {
+        "kind": "standard",
+        "reason": "matrix probe",
+        "summary": "matrix probe",
+        "expectations": "matrix probe",
+    },
 }
 
 

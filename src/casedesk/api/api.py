@@ -8,7 +8,7 @@ selectors as the portal and console. OpenAPI: /api/v1/openapi.json, docs: /api/v
 from ninja import NinjaAPI
 
 from casedesk.api import errors
-from casedesk.api.routers import auth, case_actions, cases, catalogue, me
+from casedesk.api.routers import auth, case_actions, cases, catalogue, escalations, me
 from casedesk.api.security import BearerAuth, SessionAuth
 
 api = NinjaAPI(
@@ -30,3 +30,4 @@ api.add_router("/me", me.router)
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/cases", cases.router)
 api.add_router("/cases", case_actions.router)
+api.add_router("/cases", escalations.router)

@@ -46,6 +46,10 @@ class QueueFilterForm(IdPrefixMixin, forms.Form):
     region = forms.ChoiceField(
         label="Region", choices=[("", "Any"), *REGION_CHOICES], required=False
     )
+    # C2: the cases a regional centre serves right now (follow-the-sun).
+    centre = forms.ChoiceField(
+        label="Served now by", choices=[("", "Any centre"), *REGION_CHOICES], required=False
+    )
     priority = forms.ChoiceField(
         label="Priority",
         choices=[("", "Any"), *[(p.value, p.label) for p in Priority]],
