@@ -21,7 +21,9 @@ FINAL_NOTICE = (
 @handles(FOLLOWUP)
 def run_followup(deadline: Deadline, now: dt.datetime) -> str:
     """Reminder #1/#2, then close with the final notice (C5, B6)."""
-    case = Case.objects.select_for_update().get(pk=deadline.case_id)
+    case = getattr(deadline, "locked_case", None) or (
+        Case.objects.select_for_update().get(pk=deadline.case_id)
+    )
     payload = deadline.payload
     if Status(case.status) not in WAITING_ON_CUSTOMER:
         return f"skipped: case is {case.status}"

@@ -71,7 +71,9 @@ def run_purge(deadline: Deadline, now: dt.datetime) -> str:
     """C7/D4: remove the bytes, keep the rows marked purged, say so on the timeline."""
     from casedesk.files.services import attachments_purge
 
-    case = Case.objects.select_for_update().get(pk=deadline.case_id)
+    case = getattr(deadline, "locked_case", None) or (
+        Case.objects.select_for_update().get(pk=deadline.case_id)
+    )
     if not case.is_closed or case.closed_at is None:
         return "skipped: the case is open again"
     if case.closed_at.isoformat() != deadline.payload.get("closed_at"):
