@@ -52,6 +52,12 @@ def test_close_schedules_purge_at_30_days_and_reopen_cancels_it(world):
     case = close(world, world.alice_case, closed_at)
     purge = Deadline.objects.get(case=case, kind=PURGE)
     assert purge.due_at == dt.datetime(2026, 12, 25, 10, 0, tzinfo=UTC)
+    from casedesk.sla.selectors import case_clock
+
+    timers = [t.text for t in case_clock(case, closed_at).timers]
+    assert timers == [
+        "Attachments are removed Fri 25 Dec 10:00 London time (30 days after closure)"
+    ]
     services.case_reopen(
         case=case, actor=world.engineer, information="Crash is back", now=closed_at.replace(day=28)
     )
@@ -154,3 +160,19 @@ def test_reopen_window_comes_from_the_case_policy(world, fresh_policy_cache):
             information="Still broken",
             now=closed_at + dt.timedelta(days=11),
         )
+
+
+def test_backfill_schedules_purges_for_cases_closed_before(world):
+    # R: C7, D4 — closed cases with files and no purge deadline get one (once).
+    from django.core.management import call_command
+
+    case = world.alice_case
+    attach(world, case, world.now)
+    close(world, case, dt.datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    Deadline.objects.filter(kind=PURGE).delete()  # as if closed before retention existed
+    out = io.StringIO()
+    call_command("retention_schedule", stdout=out)
+    assert "scheduled 1 purge" in out.getvalue()
+    assert Deadline.objects.get(kind=PURGE).due_at == dt.datetime(2026, 12, 25, 10, tzinfo=UTC)
+    call_command("retention_schedule", stdout=out)
+    assert Deadline.objects.filter(kind=PURGE).count() == 1

@@ -177,6 +177,8 @@ def test_manager_works_the_escalation_to_an_outcome(client, world, time_machine)
     client.force_login(world.alice)
     portal = client.get(reverse("portal-case-detail", args=[world.alice_case.number]))
     assert "Patch 9.2.2 scheduled Fri" in portal.content.decode()
+    assert "Escalation to management: resolved" in portal.content.decode()
+    assert "Escalation to management: requested" in portal.content.decode()
 
 
 def test_engineers_read_the_queue_but_only_managers_decide(client, world, time_machine):

@@ -161,6 +161,6 @@ def escalation_resolve(
         actor=actor,
         kind=EventKind.ESCALATION,
         body=outcome.strip(),
-        data={"escalation": locked.pk, "state": state},
+        data={"escalation": locked.pk, "state": state, "kind": locked.kind},
     )
     return locked

@@ -85,3 +85,25 @@ def run_purge(deadline: Deadline, now: dt.datetime) -> str:
         reason=f"Attachments removed {days} days after the case closed (retention policy).",
     )
     return f"purged {count} attachment(s)"
+
+
+def retention_schedule_missing(*, now: dt.datetime) -> int:
+    """Schedule the purge of every closed case that still has files and no purge deadline."""
+    from django.db import transaction
+
+    from casedesk.files.models import Attachment
+    from casedesk.scheduling.models import Deadline
+
+    with_files = Attachment.objects.filter(purged_at__isnull=True).values("case_id")
+    scheduled = Deadline.objects.filter(kind=PURGE).values("case_id")
+    cases = Case.objects.filter(pk__in=with_files, closed_at__isnull=False).exclude(
+        pk__in=scheduled
+    )
+    count = 0
+    for case in cases.only("pk", "closed_at", "policy_version", "status").iterator():
+        if not case.is_closed:
+            continue
+        with transaction.atomic():
+            retention_on_transition(case=case, action=Action.CLOSE, now=now)
+        count += 1
+    return count

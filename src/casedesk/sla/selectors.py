@@ -122,7 +122,16 @@ def case_clock(case: Case, now: datetime) -> CaseClock:
                 else f"Reminder #{step}"
             )
         else:
-            what = "Attachments are removed (retention policy)"
+            when = format_local(d.due_at, calendar)
+            days = chosen.attachment_retention_days
+            timers.append(
+                TimerView(
+                    d.kind,
+                    d.due_at,
+                    f"Attachments are removed {when} ({days} days after closure)",
+                )
+            )
+            continue
         timers.append(TimerView(d.kind, d.due_at, f"{what}, {_when(d.due_at, now, calendar)}"))
     off = ""
     if Status(case.status) in WAITING_ON_CUSTOMER and case.production_down:
