@@ -9,6 +9,7 @@ from casedesk.cases.services import case_close_after_followups
 from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Status
 from casedesk.scheduling.models import Deadline
 from casedesk.scheduling.registry import handles
+from casedesk.scheduling.services import deferred_create
 
 from .services import FOLLOWUP, followup_schedule_step
 
@@ -47,13 +48,17 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
         f"Reminder #{step}: we are waiting for your response to our last message. Reply to "
         "this case to continue; without a response the case will close automatically."
     )
-    CaseEvent.objects.create(
-        case=case,
-        at=now,
-        actor=None,
-        kind=EventKind.FOLLOW_UP,
-        body=body,
-        data={"step": step, "reason": payload.get("reason", "")},
+    # One INSERT for the whole worker batch (see deferred_create): the reminders are most
+    # of what a busy tick writes.
+    deferred_create(
+        CaseEvent(
+            case=case,
+            at=now,
+            actor=None,
+            kind=EventKind.FOLLOW_UP,
+            body=body,
+            data={"step": step, "reason": payload.get("reason", "")},
+        )
     )
     started = dt.datetime.fromisoformat(payload["started_at"])
     followup_schedule_step(case=case, started_at=started, step=step + 1, now=now)
