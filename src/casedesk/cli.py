@@ -1,4 +1,4 @@
-"""The ``casedesk`` console script: demo, serve, worker, manage.
+"""The ``casedesk`` console script: demo, serve, worker, manage, mail-receiver, mail-poll.
 
 Settings are read from ``CASEDESK_*`` variables; the options here only set those
 variables before Django starts, so every entry point configures the same way.
@@ -36,6 +36,10 @@ def _migrate() -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Everything on one machine: SQLite, seeded data, web server, printed logins."""
     os.environ.setdefault("CASEDESK_SITE_URL", f"http://{args.host}:{args.port}")
+    # No SMTP server needed: the demo writes outbound mail into files in the data dir.
+    os.environ.setdefault(
+        "CASEDESK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
     _setup(args.data_dir)
     _migrate()
     from casedesk.core import clock
@@ -52,6 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  Logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS:
         print(f"    {role:<28} {email}")
+    print(f"  Mail:    {_mail_destination()}")
     print("  Worker: in-process (follow-ups, milestones).  Press Ctrl+C to stop.", flush=True)
     import threading
 
@@ -60,11 +65,96 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from casedesk.scheduling.worker import run_worker
 
     threading.Thread(target=run_worker, name="casedesk-worker", daemon=True).start()
+    _demo_mail_receiver(args)
 
     from casedesk.config.wsgi import application
 
     serve(application, host=args.host, port=args.port, threads=8, ident="casedesk")
     return 0
+
+
+def _mail_destination() -> str:
+    """Where the outbox's mail goes, for the demo banner."""
+    from django.conf import settings
+
+    backend = str(getattr(settings, "EMAIL_BACKEND", ""))
+    if backend.endswith("filebased.EmailBackend"):
+        return f"written to files in {settings.EMAIL_FILE_PATH} (no SMTP server needed)"
+    if backend.endswith("smtp.EmailBackend"):
+        return f"sent via SMTP {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    return f"sent by {backend}"
+
+
+def _demo_mail_receiver(args: argparse.Namespace) -> None:
+    """Inbound mail in the demo: the SMTP receiver on loopback (0 turns it off)."""
+    if not args.smtp_port:
+        return
+    from casedesk.mail.smtp import start_receiver
+
+    try:
+        start_receiver(host="127.0.0.1", port=args.smtp_port)
+    except Exception as exc:  # a busy port must not stop the demo
+        print(f"  Mail in: not started ({exc})", flush=True)
+        return
+    print(f"  Mail in: smtp://127.0.0.1:{args.smtp_port} (replies with a reference ID)", flush=True)
+
+
+def cmd_mail_receiver(args: argparse.Namespace) -> int:
+    """Receive mail from the MTA over SMTP (or LMTP) and process it (E2, E3)."""
+    _setup(args.data_dir)
+    import threading
+
+    from casedesk.core import clock
+    from casedesk.mail.services import mail_process_pending
+    from casedesk.mail.smtp import start_receiver
+
+    pending = mail_process_pending(now=clock.now())
+    controller = start_receiver(host=args.host, port=args.port, lmtp=args.lmtp)
+    protocol = "LMTP" if args.lmtp else "SMTP"
+    print(f"casedesk mail receiver: {protocol} on {args.host}:{controller.port}"
+          f" ({pending} stored message(s) processed at start)", flush=True)  # fmt: skip
+    stop = threading.Event()
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+    return 0
+
+
+def cmd_mail_poll(args: argparse.Namespace) -> int:
+    """Fetch unseen mail from the IMAP mailbox (CASEDESK_IMAP_*) and process it."""
+    _setup(args.data_dir)
+    import imaplib
+    import time
+
+    from django.conf import settings
+
+    from casedesk.core import clock
+    from casedesk.mail.imap import mail_poll
+    from casedesk.mail.services import mail_process_pending
+
+    if not settings.IMAP_HOST:
+        print("casedesk mail-poll: set CASEDESK_IMAP_HOST (and _USER, _PASSWORD).", file=sys.stderr)
+        return 2
+    while True:
+        mail_process_pending(now=clock.now())
+        try:
+            print(f"mail-poll: {mail_poll(batch_size=args.batch)}", flush=True)
+        except (imaplib.IMAP4.error, OSError) as exc:
+            print(f"mail-poll: {exc}", file=sys.stderr, flush=True)
+            if args.once:
+                return 1
+        if args.once:
+            return 0
+        try:
+            time.sleep(args.interval)
+        except KeyboardInterrupt:
+            return 0
 
 
 def _check_production() -> list[str]:
@@ -153,6 +243,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--data-dir", dest="data_dir_sub", default=None)
     demo.set_defaults(func=cmd_demo)
+
+    demo.add_argument("--smtp-port", type=int, default=2525, help="inbound SMTP (0: off)")
+
+    mail_receiver = sub.add_parser("mail-receiver", help="receive inbound mail over SMTP/LMTP")
+    mail_receiver.add_argument("--host", default="127.0.0.1")
+    mail_receiver.add_argument("--port", type=int, default=2525)
+    mail_receiver.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    mail_receiver.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    mail_receiver.set_defaults(func=cmd_mail_receiver)
+
+    mail_poll = sub.add_parser("mail-poll", help="fetch inbound mail from IMAP (CASEDESK_IMAP_*)")
+    mail_poll.add_argument("--once", action="store_true", help="poll once, then exit")
+    mail_poll.add_argument("--interval", type=float, default=60.0, help="seconds between polls")
+    mail_poll.add_argument("--batch", type=int, default=50, help="messages per batch")
+    mail_poll.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    mail_poll.set_defaults(func=cmd_mail_poll)
 
     serve = sub.add_parser("serve", help="production web server, configured by environment")
     serve.add_argument("--host", default=os.environ.get("CASEDESK_HOST", "127.0.0.1"))

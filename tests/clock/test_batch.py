@@ -89,3 +89,18 @@ def test_nothing_due_is_one_cheap_query(world, django_assert_max_num_queries):
     ask(world, world.alice_case, world.now)
     with django_assert_max_num_queries(1):  # one index probe, no transaction
         assert worker_tick(worker="w", now=world.now) == 0
+
+
+def test_batched_reminders_queue_their_mails_with_the_event(world):
+    # R: C5, E1 — the reminder's event is inserted with the batch, then its mail is queued
+    # in the same transaction, pointing at that event.
+    from casedesk.notifications.models import OutboundMessage
+
+    cases = [world.alice_case, world.carol_case, world.gina_case]
+    for case in cases:
+        ask(world, case, world.now)
+    OutboundMessage.objects.all().delete()
+    assert worker_tick(worker="w", now=world.now + dt.timedelta(days=20), limit=10) == 3
+    reminders = CaseEvent.objects.filter(kind=EventKind.FOLLOW_UP)
+    mails = OutboundMessage.objects.filter(event__in=reminders)
+    assert sorted(mails.values_list("case_id", flat=True)) == sorted(c.pk for c in cases)

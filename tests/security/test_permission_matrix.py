@@ -54,6 +54,12 @@ ROUTES: dict[str, str] = {
     "console/cases/<str:number>/reopen/": "console-case",
     "console/escalations/": "console-page",
     "console/escalations/<int:escalation_id>/": "console-page",
+    "console/mail/": "console-page",
+    "console/mail/<int:pk>/": "console-mail",
+    "console/mail/<int:pk>/raw/": "console-mail",
+    "console/mail/<int:pk>/link/": "console-mail",
+    "console/mail/<int:pk>/open-case/": "console-mail",
+    "console/mail/<int:pk>/dismiss/": "console-mail",
     "api/v1/": "public",
     "api/v1/openapi.json": "public",
     "api/v1/docs": "public",
@@ -75,6 +81,9 @@ ROUTES: dict[str, str] = {
     "api/v1/cases/<number>/all-info": "api-case",
     "api/v1/cases/<number>/escalation": "api-case",
     "api/v1/cases/<number>/escalations": "api-case",
+    # F7: public by signed token (tests/notifications/test_survey.py tries bad tokens).
+    "survey/<str:token>/": "public",
+    "console/surveys/": "console-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
@@ -274,3 +283,35 @@ def test_pages_load_nothing_from_other_hosts(client, path):
     body = client.get(path).content.decode()
     assert "http://" not in body.replace("http://www.w3.org", "")
     assert "https://" not in body.replace("https://www.w3.org", "")
+
+
+@pytest.mark.parametrize("route", sorted(r for r, rule in ROUTES.items() if rule == "console-mail"))
+def test_mail_care_queue_is_for_care_and_managers_only(client, world, route):
+    # R: E3, A4 — inbound mail may name any organisation: care and managers only; everyone
+    # else gets the 404 of a missing message, and nothing changes.
+    from casedesk.mail.models import InboundMessage
+    from casedesk.mail.services import mail_receive
+
+    message = mail_receive(
+        raw=b"From: stranger@else.example\r\nSubject: hello\r\n\r\nbody\r\n",
+        source="test",
+        envelope_from="stranger@else.example",
+        envelope_to="support@casedesk.invalid",
+        now=world.now,
+    )
+    url = "/" + route.replace("<int:pk>", str(message.pk))
+    missing = "/" + route.replace("<int:pk>", "999999")
+    for user in (world.alice, world.bob, world.gina, world.engineer):
+        client.force_login(user)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, FORM)
+            assert response.status_code == 404, f"{method} {route} as {user.email}"
+            assert getattr(client, method)(missing, FORM).status_code == 404
+        assert InboundMessage.objects.get(pk=message.pk).state == message.state
+    client.logout()
+    assert client.get(url).status_code == 302  # anonymous: the login page
+    for user in (world.care, world.manager):
+        client.force_login(user)
+        assert client.get(missing).status_code in (404, 405)
+        response = client.get(url)
+        assert response.status_code in (200, 400, 405), f"GET {route} as {user.email}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from casedesk.accounts.models import Contract, Role, User
 from casedesk.accounts.selectors import contact_may_open_cases, contract_maintenance
@@ -24,6 +25,7 @@ from casedesk.core.errors import (
     StaleObject,
     TransitionNotAllowed,
 )
+from casedesk.notifications.services import notify_case_event
 from casedesk.policy.priority import (
     EmergencyCriterion,
     Priority,
@@ -94,9 +96,11 @@ def _event(
     public: bool = True,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, at=now, actor=actor, kind=kind, public=public, body=body, data=data or {}
     )
+    notify_case_event(event=event, now=now)  # E1: outbox rows in this transaction
+    return event
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:
@@ -130,16 +134,28 @@ def _require_support(actor: User) -> None:
 
 
 def _resolve_product(draft: CaseDraft, contract: Contract) -> dict[str, Any]:
-    """The catalogue entries named by the draft, checked against each other and the contract."""
+    """The catalogue entries named by the draft, checked against each other and the contract.
+
+    Two queries on the usual path (product with its contract coverage, then the patch with
+    its version); the lookups that explain a refusal run only when something is wrong.
+    """
     if draft.kind == Kind.ADMIN:
         return {}
     if draft.product_id is None:
         raise PolicyViolation("Choose the product.", field="product")
-    product = Product.objects.select_related("group").filter(pk=draft.product_id).first()
+    coverage = Contract.products.through.objects.filter(contract_id=contract.pk)
+    product = (
+        Product.objects.select_related("group")
+        .filter(pk=draft.product_id)
+        .annotate(
+            contract_lists_products=Exists(coverage),
+            contract_covers=Exists(coverage.filter(product_id=OuterRef("pk"))),
+        )
+        .first()
+    )
     if product is None:
         raise PolicyViolation("Unknown product.", field="product")
-    covered = contract.products.all()
-    if covered.exists() and not covered.filter(pk=product.pk).exists():
+    if product.contract_lists_products and not product.contract_covers:
         if product.third_party:
             raise PolicyViolation(
                 f"{product.name} was not bought from us, so we cannot support it (G5). Please "
@@ -150,17 +166,30 @@ def _resolve_product(draft: CaseDraft, contract: Contract) -> dict[str, Any]:
             f"{product.name} is not covered by contract {contract.number}.", field="product"
         )
     version = patch = None
-    if draft.major_version_id is not None:
+    if draft.major_version_id is None:
+        if draft.kind == Kind.SUPPORT:
+            raise PolicyViolation("Choose the major version.", field="major_version")
+        if draft.patch_id is not None:
+            raise PolicyViolation("That patch does not belong to this version.", field="patch")
+    elif draft.patch_id is not None:
+        patch = (
+            Patch.objects.select_related("major_version")
+            .filter(
+                pk=draft.patch_id,
+                major_version_id=draft.major_version_id,
+                major_version__product_id=product.pk,
+            )
+            .first()
+        )
+        if patch is not None:
+            version = patch.major_version
+    if version is None and draft.major_version_id is not None:
         version = MajorVersion.objects.filter(pk=draft.major_version_id, product=product).first()
         if version is None:
             raise PolicyViolation(
                 "That version is not a version of this product.", field="major_version"
             )
-    elif draft.kind == Kind.SUPPORT:
-        raise PolicyViolation("Choose the major version.", field="major_version")
-    if draft.patch_id is not None:
-        patch = Patch.objects.filter(pk=draft.patch_id, major_version=version).first()
-        if patch is None:
+        if draft.patch_id is not None:
             raise PolicyViolation("That patch does not belong to this version.", field="patch")
     return {
         "product": product,
@@ -239,7 +268,9 @@ def case_open(
         kind=draft.kind,
         sub_type=draft.sub_type if draft.kind == Kind.SUPPORT else "",
         admin_category=draft.admin_category if draft.kind == Kind.ADMIN else "",
-        organisation_id=contact.organisation_id,
+        # The contact's organisation row is usually loaded with the contact (session or
+        # token lookup); handing it over saves the caller a query when it serialises.
+        organisation=contact.organisation,
         contract=contract,
         site=contract.site,
         contact=contact,
@@ -421,12 +452,19 @@ def case_close_after_followups(*, case: Case, now: dt.datetime, notice: str) -> 
 
 @transaction.atomic
 def case_add_update(
-    *, case: Case, actor: User, body: str, now: dt.datetime, internal: bool = False
+    *,
+    case: Case,
+    actor: User,
+    body: str,
+    now: dt.datetime,
+    internal: bool = False,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """A contact's update, an engineer's public reply, or an internal note (B5).
 
     A customer update while the case waits on the customer moves it to
-    Open / Customer Responded.
+    Open / Customer Responded. ``data`` rides on the event (an e-mail reply's channel,
+    sanitised HTML and quoted history).
     """
     _require_participant(actor, case)
     _reject_control_characters(body=body)
@@ -444,7 +482,9 @@ def case_add_update(
     if kind_of_actor is Actor.CONTACT:
         if internal:
             raise NotPermitted("Contacts cannot write internal notes.")
-        event = _event(locked, kind=EventKind.CUSTOMER_UPDATE, actor=actor, now=now, body=text)
+        event = _event(
+            locked, kind=EventKind.CUSTOMER_UPDATE, actor=actor, now=now, body=text, data=data
+        )
         if locked.status_enum in (Status.AWAITING_INFO, Status.SOLUTION_PROPOSED):
             _apply_transition(
                 locked,
@@ -459,7 +499,9 @@ def case_add_update(
             _touch(locked, now, [])
         return event
     kind = EventKind.NOTE if internal else EventKind.REPLY
-    event = _event(locked, kind=kind, actor=actor, now=now, body=text, public=not internal)
+    event = _event(
+        locked, kind=kind, actor=actor, now=now, body=text, public=not internal, data=data
+    )
     _touch(locked, now, [])
     return event
 

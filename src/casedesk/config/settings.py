@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "casedesk.escalations",
     "casedesk.files",
     "casedesk.mail",
+    "casedesk.notifications",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",
@@ -118,9 +119,14 @@ def _database() -> dict[str, object]:
         # order; letting the planner search join orders cost more than running the query
         # (docs/benchmarks.md). CASEDESK_DB_JOIN_COLLAPSE_LIMIT=8 restores the default.
         limit = int(_env("DB_JOIN_COLLAPSE_LIMIT", "1"))
-        config.setdefault("OPTIONS", {})["options"] = (
-            f"-c join_collapse_limit={limit} -c from_collapse_limit={limit}"
-        )
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"-c join_collapse_limit={limit} -c from_collapse_limit={limit}"
+        if _env_bool("DB_PREPARED_STATEMENTS", True):
+            # Server-side binding lets psycopg prepare statements a connection repeats, so
+            # PostgreSQL stops re-planning the same queries (docs/benchmarks.md). Turn it off
+            # behind PgBouncer in transaction pooling mode, which cannot keep them.
+            options["server_side_binding"] = True
+            options["prepare_threshold"] = int(_env("DB_PREPARE_THRESHOLD", "5"))
     config.setdefault("TEST", {})
     return dict(config)
 
@@ -179,6 +185,18 @@ EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacke
 EMAIL_HOST = _env("SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("SMTP_PORT", "25"))
 DEFAULT_FROM_EMAIL = _env("MAIL_FROM", "support@casedesk.invalid")
+EMAIL_HOST_USER = _env("SMTP_USER")
+EMAIL_HOST_PASSWORD = _env("SMTP_PASSWORD")
+EMAIL_USE_TLS = _env_bool("SMTP_STARTTLS", False)
+EMAIL_USE_SSL = _env_bool("SMTP_SSL", False)
+EMAIL_TIMEOUT = int(_env("SMTP_TIMEOUT", "30"))
+# Where the file backend (the demo's default) writes each sent message.
+EMAIL_FILE_PATH = Path(_env("MAIL_FILE_DIR", str(DATA_DIR / "sent-mail"))).resolve()
+# Message-ID domain; empty means the domain of CASEDESK_MAIL_FROM.
+MAIL_DOMAIN = _env("MAIL_DOMAIN")
+MANAGEMENT_EMAIL = _env("MANAGEMENT_EMAIL", "support-management@casedesk.invalid")
+OUTBOX_MAX_ATTEMPTS = int(_env("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_LEASE_SECONDS = int(_env("OUTBOX_LEASE_SECONDS", "300"))
 
 
 def _reference_keys() -> dict[int, bytes]:
@@ -192,6 +210,17 @@ def _reference_keys() -> dict[int, bytes]:
 
 
 MAIL_REFERENCE_KEYS = _reference_keys()
+
+# Inbound mail (casedesk.mail): limits, sender authentication, our domain, IMAP polling.
+MAIL_MAX_BYTES = int(_env("MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+MAIL_TRUSTED_AUTHSERV_ID = _env("MAIL_TRUSTED_AUTHSERV_ID", "")
+IMAP_HOST = _env("IMAP_HOST", "")
+IMAP_PORT = int(_env("IMAP_PORT", "0"))
+IMAP_USER = _env("IMAP_USER", "")
+IMAP_PASSWORD = _env("IMAP_PASSWORD", "")
+IMAP_SSL = _env_bool("IMAP_SSL", True)
+IMAP_FOLDER = _env("IMAP_FOLDER", "INBOX")
+IMAP_MOVE_TO = _env("IMAP_MOVE_TO", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

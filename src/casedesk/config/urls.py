@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("casedesk.console.urls")),
+    path("", include("casedesk.notifications.urls")),
     path("", include("casedesk.portal.urls")),
 ]

@@ -9,6 +9,7 @@ from django import forms
 from casedesk.accounts.models import REGION_CHOICES
 from casedesk.cases.models import ChangeRequestStatus, Outcome
 from casedesk.catalog.models import ProductGroup
+from casedesk.core.widgets import FilterSelect
 from casedesk.policy.priority import DEFINITIONS, EmergencyCriterion, Priority
 from casedesk.policy.transitions import Action, Actor, CloseReason, Edge, available_actions
 from casedesk.portal.web import TEXT_MAX, IdPrefixMixin
@@ -39,29 +40,33 @@ class QueueFilterForm(IdPrefixMixin, forms.Form):
 
     id_prefix = "f"
 
-    state = forms.ChoiceField(label="State", choices=QUEUE_STATES, required=False)
+    state = forms.ChoiceField(
+        widget=FilterSelect, label="State", choices=QUEUE_STATES, required=False
+    )
     product_group = forms.TypedChoiceField(
-        label="Product group", coerce=int, required=False, empty_value=None
+        widget=FilterSelect, label="Product group", coerce=int, required=False, empty_value=None
     )
     region = forms.ChoiceField(
-        label="Region", choices=[("", "Any"), *REGION_CHOICES], required=False
+        widget=FilterSelect, label="Region", choices=[("", "Any"), *REGION_CHOICES], required=False
     )
     # C2: the cases a regional centre serves right now (follow-the-sun).
     centre = forms.ChoiceField(
         label="Served now by", choices=[("", "Any centre"), *REGION_CHOICES], required=False
     )
     priority = forms.ChoiceField(
+        widget=FilterSelect,
         label="Priority",
         choices=[("", "Any"), *[(p.value, p.label) for p in Priority]],
         required=False,
     )
     assignee = forms.ChoiceField(
+        widget=FilterSelect,
         label="Assignee",
         choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")],
         required=False,
     )
     q = forms.CharField(label="Search", max_length=100, required=False)
-    sort = forms.ChoiceField(label="Sort", choices=QUEUE_SORTS, required=False)
+    sort = forms.ChoiceField(widget=FilterSelect, label="Sort", choices=QUEUE_SORTS, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

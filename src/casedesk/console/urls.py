@@ -1,6 +1,6 @@
 """Console URLs, included at "console/" without a namespace (names prefixed ``console-``)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import escalation_views, views
 
@@ -21,4 +21,5 @@ urlpatterns = [
         escalation_views.escalation_detail,
         name="console-escalation",
     ),
+    path("mail/", include("casedesk.mail.urls")),
 ]

@@ -11,6 +11,7 @@ from casedesk.accounts.models import Role, User
 from casedesk.cases.models import Case, CaseEvent, EventKind
 from casedesk.cases.permissions import is_participant
 from casedesk.core.errors import NotFound, NotPermitted, PolicyViolation
+from casedesk.notifications.services import notify_case_event
 from casedesk.policy.escalation import Eligibility, escalation_eligibility
 from casedesk.sla.selectors import calendar_for, policy
 
@@ -113,7 +114,7 @@ def escalation_request(
         critical_dates=request.critical_dates.strip(),
         expectations=request.expectations.strip(),
     )
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=locked,
         at=now,
         actor=actor,
@@ -128,6 +129,7 @@ def escalation_request(
             "version": f"{version}{patch}",
         },
     )
+    notify_case_event(event=event, now=now)  # E4: to the management address
     return escalation
 
 
@@ -155,7 +157,7 @@ def escalation_resolve(
     if state != EscalationState.IN_PROGRESS:
         locked.closed_at = now
     locked.save(update_fields=["state", "handled_by", "outcome", "closed_at"])
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case_id=locked.case_id,
         at=now,
         actor=actor,
@@ -163,4 +165,5 @@ def escalation_resolve(
         body=outcome.strip(),
         data={"escalation": locked.pk, "state": state, "kind": locked.kind},
     )
+    notify_case_event(event=event, now=now)  # C6: the requester hears the outcome
     return locked

@@ -17,6 +17,7 @@ from casedesk.accounts.models import Contract
 from casedesk.cases.models import AdminCategory, Environment, Frequency, Kind, SubType
 from casedesk.cases.services import CaseDraft
 from casedesk.catalog.models import MajorVersion, Patch, Product, ProductGroup
+from casedesk.core.widgets import FilterSelect
 from casedesk.policy.decision import Decision
 from casedesk.policy.priority import DEFINITIONS, EmergencyCriterion, Priority
 from casedesk.policy.transitions import SubStatus
@@ -356,17 +357,22 @@ class CaseListFilterForm(IdPrefixMixin, forms.Form):
 
     id_prefix = "f"
 
-    state = forms.ChoiceField(label="State", choices=STATE_CHOICES, required=False)
+    state = forms.ChoiceField(
+        widget=FilterSelect, label="State", choices=STATE_CHOICES, required=False
+    )
     priority = forms.ChoiceField(
+        widget=FilterSelect,
         label="Priority",
         choices=[("", "Any"), *[(p.value, p.label) for p in Priority]],
         required=False,
     )
     product_group = forms.TypedChoiceField(
-        label="Product group", coerce=int, required=False, empty_value=None
+        widget=FilterSelect, label="Product group", coerce=int, required=False, empty_value=None
     )
     q = forms.CharField(label="Search", max_length=100, required=False)
-    sort = forms.ChoiceField(label="Sort", choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        widget=FilterSelect, label="Sort", choices=SORT_CHOICES, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -31,25 +32,27 @@ MAX_ATTEMPTS = 8
 # Rows scheduled by handlers during a batch's fast pass, inserted together before it commits.
 _insert_buffer: ContextVar[list[Deadline] | None] = ContextVar("deadline_inserts", default=None)
 # Other new rows handlers hand over (timeline events), by model, inserted together likewise.
-_row_buffer: ContextVar[dict[type[Model], list[Model]] | None] = ContextVar(
+_row_buffer: ContextVar[dict[type[Model], list[tuple[Model, Any]]] | None] = ContextVar(
     "batch_rows", default=None
 )
 
 
-def deferred_create(row: Model) -> Model:
+def deferred_create(row: Model, *, then: Callable[[Any], object] | None = None) -> Model:
     """Save a new row now, or, inside a worker batch's fast pass, with the batch's other new
-    rows of its model in one INSERT just before the batch commits (its ``pk`` is set then).
+    rows of its model in one INSERT just before the batch commits; ``then(row)`` runs once
+    the row is saved (its ``pk`` set), in the same transaction either way.
 
     For handler writes nobody reads back within the batch, such as a reminder's timeline
-    event. Code that needs the ``pk`` at once must save the row itself; if it fails for
-    want of one, the batch falls back to its one-savepoint-per-deadline pass, which saves
-    every row immediately.
+    event and the mails it queues. If anything fails, the batch falls back to its
+    one-savepoint-per-deadline pass, which saves every row (and runs ``then``) at once.
     """
     buffer = _row_buffer.get()
     if buffer is None:
         row.save(force_insert=True)
+        if then is not None:
+            then(row)
     else:
-        buffer.setdefault(type(row), []).append(row)
+        buffer.setdefault(type(row), []).append((row, then))
     return row
 
 
@@ -61,9 +64,14 @@ def _flush_inserts() -> None:
         buffer.clear()
     rows = _row_buffer.get()
     if rows:
-        for model, pending in rows.items():
-            model._default_manager.bulk_create(pending)
+        pending = list(rows.items())
         rows.clear()
+        for model, entries in pending:
+            model._default_manager.bulk_create([row for row, _ in entries])
+        for _, entries in pending:
+            for row, then in entries:
+                if then is not None:
+                    then(row)
 
 
 class LostClaimError(Exception):

@@ -10,6 +10,7 @@ import threading
 from django.db import close_old_connections
 
 from casedesk.core import clock
+from casedesk.notifications.sending import outbox_pump
 
 from .services import worker_tick
 
@@ -35,6 +36,7 @@ def run_worker(
         close_old_connections()
         try:
             done = worker_tick(worker=name, now=clock.now(), limit=batch)
+            done += outbox_pump(worker=name, now=clock.now(), limit=batch)  # E1: send mail
         except Exception:
             log.exception("worker tick failed; retrying")
             done = 0

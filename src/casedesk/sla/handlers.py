@@ -6,6 +6,7 @@ import datetime as dt
 
 from casedesk.cases.models import Case, CaseEvent, EventKind
 from casedesk.cases.services import case_close_after_followups
+from casedesk.notifications.services import notify_case_event
 from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Status
 from casedesk.scheduling.models import Deadline
 from casedesk.scheduling.registry import handles
@@ -35,7 +36,7 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
     step = int(payload["step"])
     if payload["action"] == "close":
         case_close_after_followups(case=case, now=now, notice=FINAL_NOTICE)
-        CaseEvent.objects.create(
+        event = CaseEvent.objects.create(
             case=case,
             at=now,
             actor=None,
@@ -43,13 +44,15 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
             body=FINAL_NOTICE,
             data={"step": step, "final": True},
         )
+        notify_case_event(event=event, now=now)  # E1: final notice (#3) with survey link
         return f"follow-up #{step}: case closed, final notice sent"
     body = (
         f"Reminder #{step}: we are waiting for your response to our last message. Reply to "
         "this case to continue; without a response the case will close automatically."
     )
     # One INSERT for the whole worker batch (see deferred_create): the reminders are most
-    # of what a busy tick writes.
+    # of what a busy tick writes. The mails are queued once the event has its id, still
+    # inside the batch's transaction.
     deferred_create(
         CaseEvent(
             case=case,
@@ -58,7 +61,8 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
             kind=EventKind.FOLLOW_UP,
             body=body,
             data={"step": step, "reason": payload.get("reason", "")},
-        )
+        ),
+        then=lambda event: notify_case_event(event=event, now=now),  # E1: follow-up #1/#2
     )
     started = dt.datetime.fromisoformat(payload["started_at"])
     followup_schedule_step(case=case, started_at=started, step=step + 1, now=now)

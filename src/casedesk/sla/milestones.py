@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from casedesk.cases.models import Case, CaseEvent, EventKind
+from casedesk.notifications.services import notify_case_event
 from casedesk.policy.calendars import describe_due
 from casedesk.policy.sla import fix_due, root_cause_due
 from casedesk.scheduling.registry import handles
@@ -113,7 +114,7 @@ def _pending_milestone(payload: dict[str, str]) -> Milestone | None:
 
 
 def _notice(milestone: Milestone, now: dt.datetime, text: str, data: dict[str, object]) -> None:
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=milestone.case,
         at=now,
         actor=None,
@@ -122,6 +123,7 @@ def _notice(milestone: Milestone, now: dt.datetime, text: str, data: dict[str, o
         body=text,
         data=data,
     )
+    notify_case_event(event=event, now=now)  # C3: engineer and managers are mailed
 
 
 @handles(WARN)

@@ -1,0 +1,75 @@
+"""Sender authentication from ``Authentication-Results`` (RFC 8601; security rule 1).
+
+Only the TOPMOST header counts, and only when it carries our own MTA's authserv-id
+(``CASEDESK_MAIL_TRUSTED_AUTHSERV_ID``): every header below it was written by someone
+else, possibly the attacker. A sender passes with ``dmarc=pass``, or ``dkim=pass`` whose
+``header.d`` is the From domain (or a parent of it), or ``spf=pass`` whose
+``smtp.mailfrom`` domain is aligned the same way — an SPF pass for the attacker's own
+envelope domain proves nothing about the From address. With no authserv-id configured
+there is no check (the demo, or an MTA that rejects unauthenticated mail itself).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_METHOD = re.compile(r"^\s*([a-z0-9_-]+)\s*=\s*([a-z0-9_-]+)(.*)$", re.IGNORECASE | re.DOTALL)
+_PROP = re.compile(r"([a-z0-9_-]+\.[a-z0-9_.-]+)\s*=\s*(\"[^\"]*\"|[^\s;]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AuthVerdict:
+    passed: bool
+    reason: str
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
+    return bool(domain) and (from_domain == domain or from_domain.endswith("." + domain))
+
+
+def _results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
+    text = value
+    while _COMMENT.search(text):
+        text = _COMMENT.sub(" ", text)
+    authserv, _, rest = text.partition(";")
+    authserv_id = authserv.strip().split()[0].lower() if authserv.strip() else ""
+    results = []
+    for chunk in rest.split(";"):
+        match = _METHOD.match(chunk)
+        if not match:
+            continue
+        props = {k.lower(): v.strip('"') for k, v in _PROP.findall(match[3])}
+        results.append((match[1].lower(), match[2].lower(), props))
+    return authserv_id, results
+
+
+def check_sender_authentication(
+    auth_results: list[str], *, from_address: str, trusted_authserv_id: str
+) -> AuthVerdict:
+    """Pass or fail, with the reason care sees on a quarantined message."""
+    if not trusted_authserv_id:
+        return AuthVerdict(True, "No sender-authentication policy configured.")
+    if not auth_results:
+        return AuthVerdict(False, "No Authentication-Results header from our mail server.")
+    authserv_id, results = _results(auth_results[0])
+    if authserv_id != trusted_authserv_id.lower():
+        return AuthVerdict(
+            False,
+            f"The topmost Authentication-Results is not from our mail server ({authserv_id}).",
+        )
+    from_domain = from_address.rpartition("@")[2]
+    for method, result, props in results:
+        if result != "pass":
+            continue
+        if method == "dmarc":
+            return AuthVerdict(True, "DMARC pass.")
+        if method == "dkim" and _aligned(props.get("header.d", ""), from_domain):
+            return AuthVerdict(True, "DKIM pass for the From domain.")
+        if method == "spf":
+            mailfrom = props.get("smtp.mailfrom", "")
+            if _aligned(mailfrom.rpartition("@")[2], from_domain):
+                return AuthVerdict(True, "SPF pass for the From domain.")
+    return AuthVerdict(False, "Neither DMARC, aligned DKIM nor aligned SPF passed.")

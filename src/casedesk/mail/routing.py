@@ -1,0 +1,112 @@
+"""Decisions over a parsed message: automatic mail, and which case a reply may join.
+
+Pure functions over ``ParsedMail`` plus read-only lookups; ``mail.services`` acts on
+the outcome. A reference ID routes a reply; it never proves who sent it (rule 1): the
+sender must be a participant of that case and pass the sender-authentication policy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from casedesk.accounts.models import User
+from casedesk.cases.models import CASE_NUMBER_PREFIX, Case
+from casedesk.cases.permissions import is_participant
+from casedesk.mail.domain import mail_domain
+
+from .authres import check_sender_authentication
+from .parsing import ParsedMail
+from .reference import find_reference_tokens, reference_valid
+from .sanitise import html_to_text
+
+BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon"}
+CASE_NUMBER_RE = re.compile(rf"\b{re.escape(CASE_NUMBER_PREFIX)}\d{{3,12}}\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``code``/``reason`` for care or the log; ``case`` and ``sender`` when it may append."""
+
+    code: str
+    reason: str
+    case: Case | None = None
+    sender: User | None = None
+
+    @property
+    def appends(self) -> bool:
+        return self.case is not None and self.sender is not None
+
+
+def automatic_mail(parsed: ParsedMail, envelope_from: str | None) -> Outcome | None:
+    """Auto-replies, bulk mail, bounces and our own mail coming back: never a case update."""
+    auto = parsed.auto_submitted.split(";")[0].strip()
+    if auto and auto != "no":
+        return Outcome("auto_submitted", f"Automatic message (Auto-Submitted: {auto}).")
+    if parsed.autoreply_header:
+        return Outcome("auto_submitted", "Automatic reply (X-Autoreply/X-Autorespond).")
+    if parsed.precedence in {"bulk", "junk", "list"}:
+        return Outcome("bulk", f"Bulk or list mail (Precedence: {parsed.precedence}).")
+    if envelope_from == "" or parsed.return_path == "":
+        return Outcome("null_sender", "Empty envelope sender (<>): a bounce or automatic notice.")
+    if parsed.content_type == "multipart/report":
+        return Outcome("bounce", "A delivery or read report (multipart/report).")
+    local = parsed.from_addresses[0][1].partition("@")[0] if parsed.from_addresses else ""
+    if local in BOUNCE_SENDERS:
+        return Outcome("bounce", f"A message from {local}: a bounce.")
+    domain = mail_domain()
+    if domain and parsed.message_id.lower().endswith("@" + domain):
+        return Outcome("own_message", "Our own outbound message came back (mail loop).")
+    return None
+
+
+def _care(code: str, reason: str, case: Case | None = None) -> Outcome:
+    return Outcome(code, reason, case=case)
+
+
+def route_reply(parsed: ParsedMail, text: str) -> Outcome:
+    """The case a reply joins and who wrote it, or why it waits for care (E2, E3, rule 1)."""
+    if len(parsed.from_addresses) != 1 or not parsed.from_addresses[0][1]:
+        return _care("sender_unclear", "The message does not name exactly one sender address.")
+    address = parsed.from_addresses[0][1]
+    searchable = "\n".join((parsed.subject, text, html_to_text(parsed.html) if not text else ""))
+    tokens = find_reference_tokens(searchable)
+    if not tokens:
+        number = CASE_NUMBER_RE.search(parsed.subject) or CASE_NUMBER_RE.search(text)
+        if number:
+            return _care(
+                "no_reference",
+                f"Names case {number[0].upper()} but carries no reference ID; a case number "
+                "alone never links mail (E3).",
+            )
+        return _care("no_reference", "No reference ID: a new e-mail (E3).")
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=[t.case_id for t in tokens])}
+    valid = {
+        t.case_id: cases[t.case_id]
+        for t in tokens
+        if t.case_id in cases and reference_valid(t, cases[t.case_id].organisation_id)
+    }
+    if not valid:
+        return _care("bad_reference", "The reference ID is not valid (edited or forged).")
+    if len(valid) > 1:
+        return _care("several_references", "Reference IDs of several cases; which one is meant?")
+    case = next(iter(valid.values()))
+    sender = User.objects.filter(email__iexact=address, is_active=True).first()
+    if sender is None:
+        return _care("unknown_sender", f"{address} is not a registered, active user.", case)
+    if not is_participant(sender, case):
+        return _care("not_participant", f"{address} is not a participant of {case.number}.", case)
+    verdict = check_sender_authentication(
+        parsed.auth_results,
+        from_address=address,
+        trusted_authserv_id=getattr(settings, "MAIL_TRUSTED_AUTHSERV_ID", "") or "",
+    )
+    if not verdict.passed:
+        return _care("auth_failed", f"Sender authentication failed: {verdict.reason}", case)
+    if case.is_closed:
+        return _care(
+            "case_closed", f"{case.number} is closed; a reply does not re-open it (B7).", case
+        )
+    return Outcome("appended", f"Appended to {case.number}.", case=case, sender=sender)

@@ -1,0 +1,90 @@
+"""The outbox (E1, E4; convention 6, rule 7) and survey answers (F7, B6).
+
+An ``OutboundMessage`` is written in the same transaction as the change it reports,
+so a rolled-back change mails nobody and an SMTP outage loses nothing. Its
+``idempotency_key`` (``event:<id>:<kind>:<recipient>``) is unique: one event never
+yields two mails to one recipient, however often the event's code path runs.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class MessageState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundMessage(models.Model):
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    event = models.ForeignKey(
+        "cases.CaseEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    to = models.JSONField(help_text="Recipient addresses")
+    subject = models.CharField(max_length=400)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    message_id = models.CharField(max_length=250, unique=True)
+    in_reply_to = models.CharField(max_length=250, blank=True)
+    references = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=300, unique=True)
+    state = models.CharField(
+        max_length=10, choices=MessageState.choices, default=MessageState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # What the pump reads each tick: due pending rows, and lapsed "sending" leases.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state="pending"),
+                name="outbox_pending_due_idx",
+            ),
+            models.Index(
+                fields=["claimed_until"],
+                condition=models.Q(state="sending"),
+                name="outbox_sending_lease_idx",
+            ),
+            models.Index(fields=["case", "kind"], name="outbox_case_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {', '.join(self.to)} ({self.state})"
+
+
+class SurveyResponse(models.Model):
+    """One answer per case closure (F7); ``closure`` is the ``closed_at`` the link was for."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    closure = models.DateTimeField()
+    priority = models.CharField(max_length=10, help_text="The case's priority when it closed")
+    score = models.PositiveSmallIntegerField()
+    solved = models.BooleanField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "closure"], name="one_survey_per_closure"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="survey_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"survey {self.case_id} score {self.score}"

@@ -1,0 +1,245 @@
+"""Queue case notifications in the outbox, inside the caller's transaction (E1, E4; rule 7).
+
+``notify_case_event`` is called right where a ``CaseEvent`` is created. It decides who
+hears about the event, renders each mail and inserts the outbox rows; the worker sends
+them after commit. Who gets what:
+
+- the case contact: opened (with the reference ID), support's public replies, information
+  requested, solution proposed, follow-ups #1/#2, the final notice (#3) of an automatic
+  close, closed (both with the survey link), re-opened;
+- the assigned engineer: customer updates (unless they wrote it);
+- the management address (``CASEDESK_MANAGEMENT_EMAIL``): escalation requests (E4);
+- the assigned engineer and every active manager: SLA milestone warnings and breaches.
+
+Internal notes, assignments and other internal events mail nobody outside support.
+Events whose ``data`` carries ``"auto_submitted": true`` (the inbound path recording an
+auto-reply) mail nobody, so two robots cannot answer each other forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from casedesk.accounts.models import Role, User
+from casedesk.cases.models import Case, CaseEvent, EventKind
+from casedesk.core.errors import PolicyViolation
+from casedesk.policy.transitions import Action, CloseReason
+
+from .models import MessageState, OutboundMessage, SurveyResponse
+from .rendering import new_message_id, render_mail, thread_root
+from .selectors import survey_answered
+from .survey import SurveyInvitation, survey_link
+
+
+@dataclass
+class Planned:
+    """One kind of mail for one audience: customer-facing (portal link) or staff (console)."""
+
+    kind: str
+    recipients: list[str]
+    staff: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _address(user: User | None, *, not_actor: User | None = None) -> list[str]:
+    if user is None or not user.is_active or not user.email:
+        return []
+    if not_actor is not None and user.pk == not_actor.pk:
+        return []
+    return [user.email]
+
+
+def _contact(case: Case) -> list[str]:
+    return _address(case.contact)
+
+
+def _managers() -> list[str]:
+    return list(
+        User.objects.filter(role=Role.MANAGER, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
+def _plan_transition(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
+    action = event.data.get("action")
+    if action == Action.REQUEST_INFO:
+        return [Planned("info_requested", _contact(case), False)]
+    if action == Action.PROPOSE_SOLUTION:
+        return [Planned("solution_proposed", _contact(case), False)]
+    if action == Action.REOPEN:
+        # The new information support recorded just before re-opening travels with it.
+        information = (
+            CaseEvent.objects.filter(
+                case=case, at=event.at, kind=EventKind.REPLY, public=True, pk__lt=event.pk
+            )
+            .order_by("-pk")
+            .values_list("body", flat=True)
+            .first()
+        )
+        return [Planned("reopened", _contact(case), False, {"information": information or ""})]
+    if action == Action.CLOSE:
+        if event.data.get("close_reason") == CloseReason.NO_RESPONSE:
+            return []  # the final notice (follow-up #3) is the closing mail
+        return [
+            Planned("closed", _contact(case), False, {"survey_url": survey_link(case, now=now)})
+        ]
+    return []
+
+
+def _plan(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
+    kind = event.kind
+    if kind == EventKind.OPENED:
+        return [Planned("opened", _contact(case), False)]
+    if kind == EventKind.REPLY and event.public and not case.is_closed:
+        # A reply written while re-opening a closed case travels in the re-opened mail.
+        return [Planned("reply", _contact(case), False)]
+    if kind == EventKind.CUSTOMER_UPDATE:
+        return [Planned("customer_update", _address(case.assignee, not_actor=event.actor), True)]
+    if kind == EventKind.TRANSITION:
+        return _plan_transition(event, case, now)
+    if kind == EventKind.FOLLOW_UP:
+        if event.data.get("final"):
+            extra = {"survey_url": survey_link(case, now=now) if case.closed_at else ""}
+            return [Planned("final_notice", _contact(case), False, extra)]
+        return [Planned("followup", _contact(case), False, {"step": event.data.get("step")})]
+    if kind == EventKind.MILESTONE:
+        which = "milestone_breach" if event.data.get("breach") else "milestone_warning"
+        return [Planned(which, [*_address(case.assignee), *_managers()], True)]
+    if kind == EventKind.ESCALATION:
+        return _plan_escalation(event)
+    return []
+
+
+def _plan_escalation(event: CaseEvent) -> list[Planned]:
+    """E4: a request goes to the management address; its outcome back to the requester."""
+    from casedesk.escalations.models import Escalation
+
+    escalation = (
+        Escalation.objects.select_related("requested_by")
+        .filter(pk=event.data.get("escalation"))
+        .first()
+    )
+    if escalation is None:
+        return []
+    extra = {"escalation": escalation}
+    state = event.data.get("state")
+    if state == "open":
+        return [Planned("escalation", [settings.MANAGEMENT_EMAIL], True, extra)]
+    if state in ("resolved", "declined"):
+        requester = escalation.requested_by
+        staff = requester.role != Role.CONTACT
+        return [Planned("escalation_outcome", _address(requester), staff, extra)]
+    return []
+
+
+MAILING_EVENTS = frozenset(
+    {
+        EventKind.OPENED,
+        EventKind.REPLY,
+        EventKind.CUSTOMER_UPDATE,
+        EventKind.TRANSITION,
+        EventKind.FOLLOW_UP,
+        EventKind.MILESTONE,
+        EventKind.ESCALATION,
+    }
+)
+
+
+def _unique(addresses: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.strip().lower(), address.strip())
+    return [a for a in seen.values() if a]
+
+
+def notify_case_event(*, event: CaseEvent, now: dt.datetime) -> list[OutboundMessage]:
+    """Queue the mails ``event`` causes; must run inside the transaction that created it."""
+    if event.kind not in MAILING_EVENTS or event.data.get("auto_submitted"):
+        return []
+    case = Case.objects.select_related("contact", "assignee", "organisation").get(pk=event.case_id)
+    rows = []
+    root = thread_root(case)
+    for planned in _plan(event, case, now):
+        for recipient in _unique(planned.recipients):
+            rendered = render_mail(
+                planned.kind,
+                case=case,
+                staff=planned.staff,
+                extra={"event": event, "actor": event.actor, **planned.extra},
+            )
+            rows.append(
+                OutboundMessage(
+                    case=case,
+                    event=event,
+                    kind=planned.kind,
+                    to=[recipient],
+                    subject=rendered.subject,
+                    text_body=rendered.text,
+                    html_body=rendered.html,
+                    message_id=new_message_id(planned.kind),
+                    in_reply_to=root,
+                    references=root,
+                    idempotency_key=f"event:{event.pk}:{planned.kind}:{recipient.lower()}"[:300],
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    return outbox_enqueue(rows=rows)
+
+
+def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
+    """Insert outbox rows; a row whose idempotency key exists already is skipped (rule 7)."""
+    if not rows:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox rows are written inside the transaction of their change")
+    return OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+@transaction.atomic
+def survey_respond(
+    *,
+    invitation: SurveyInvitation,
+    score: int,
+    solved: bool,
+    comment: str,
+    now: dt.datetime,
+) -> SurveyResponse:
+    """Record the one answer for this closure (F7); a second one is refused."""
+    if not 1 <= score <= 5:
+        raise PolicyViolation("Choose a score from 1 to 5.", field="score")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in comment):
+        raise PolicyViolation("Remove the control characters from this text.", field="comment")
+    case = Case.objects.select_for_update().get(pk=invitation.case.pk)
+    if survey_answered(invitation):
+        raise PolicyViolation(ALREADY_RECORDED)
+    try:
+        with transaction.atomic():
+            return SurveyResponse.objects.create(
+                case=case,
+                closure=invitation.closure,
+                priority=case.priority,
+                score=score,
+                solved=solved,
+                comment=comment.strip()[:5000],
+                created_at=now,
+            )
+    except IntegrityError:
+        raise PolicyViolation(ALREADY_RECORDED) from None
+
+
+ALREADY_RECORDED = "Your answer for this case is already recorded. Thank you."
+
+
+def outbox_retry(*, ids: list[int], now: dt.datetime) -> int:
+    """Queue failed messages again (care, after fixing an address or the SMTP settings)."""
+    return OutboundMessage.objects.filter(pk__in=ids, state=MessageState.FAILED).update(
+        state=MessageState.PENDING, attempts=0, next_attempt_at=now, last_error=""
+    )

@@ -1,0 +1,32 @@
+"""Fixtures for outbound mail: a real SMTP server and settings that point at it."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from .smtp_sink import start_sink
+
+
+@pytest.fixture
+def smtp(settings):  # type: ignore[no-untyped-def]
+    """An aiosmtpd server on an ephemeral port, with Django's SMTP backend aimed at it."""
+    controller, handler = start_sink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "support@casedesk.example"
+    settings.MANAGEMENT_EMAIL = "management@casedesk.example"
+    settings.SITE_URL = "https://support.casedesk.example"
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def dead_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

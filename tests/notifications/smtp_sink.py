@@ -1,0 +1,60 @@
+"""A real SMTP server for tests and the outbox benchmark: aiosmtpd on an ephemeral port."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class SinkHandler:
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.lower() in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.lock:
+            self.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
+        return "250 Message accepted for delivery"
+
+
+class EphemeralController(Controller):
+    """Binds port 0; the real port is read back before aiosmtpd's readiness probe."""
+
+    def __init__(self, handler: SinkHandler) -> None:
+        super().__init__(handler, hostname="127.0.0.1", port=0)
+
+    def _trigger_server(self) -> None:
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+def start_sink() -> tuple[EphemeralController, SinkHandler]:
+    handler = SinkHandler()
+    controller = EphemeralController(handler)
+    controller.start()
+    return controller, handler

@@ -1,0 +1,52 @@
+"""The fast presentation filters print what Django's ``date``/``timesince`` printed (B10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.template.defaultfilters import date as django_date
+from django.utils.timesince import timesince
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casedesk.core.widgets import FilterSelect
+from casedesk.portal.templatetags.casedesk_ui import age, iso, utc, utc_day, utc_time
+
+moments = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+    max_value=dt.datetime(2099, 12, 31),  # noqa: DTZ001
+    timezones=st.just(dt.UTC),
+)
+
+
+@given(moments)
+def test_utc_formats_match_django_date_in_utc(value):
+    assert utc(value) == django_date(value, "j M Y, H:i")
+    assert utc_day(value) == django_date(value, "j M Y")
+    assert utc_time(value) == django_date(value, "H:i")
+    assert dt.datetime.fromisoformat(iso(value)) == value
+
+
+def test_utc_converts_other_time_zones():
+    sao_paulo = dt.timezone(dt.timedelta(hours=-3))
+    assert utc(dt.datetime(2026, 2, 16, 23, 30, tzinfo=sao_paulo)) == "17 Feb 2026, 02:30"
+
+
+@given(st.integers(min_value=0, max_value=28 * 86400 - 1))
+def test_age_says_what_timesince_says_at_depth_one(seconds):
+    now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    then = now - dt.timedelta(seconds=seconds)
+    with time_machine.travel(now, tick=False):
+        ours = age(then)
+    theirs = timesince(then, now, depth=1)
+    # Below four weeks the units are exact; beyond, timesince counts calendar months.
+    assert ours == theirs
+
+
+def test_filter_select_marks_the_value_and_escapes_labels():
+    widget = FilterSelect(choices=[("", "Any"), ("a&b", "<A & B>"), ("c", "C")])
+    html = widget.render("group", "a&b", attrs={"id": "f_group"})
+    assert html.startswith('<select id="f_group" name="group">')
+    assert '<option value="a&amp;b" selected>&lt;A &amp; B&gt;</option>' in html
+    assert '<option value="c">C</option>' in html
