@@ -1,4 +1,4 @@
-"""The ``casedesk`` console script: demo, serve, worker, manage, mail-receiver, mail-poll.
+"""The ``casedesk`` console script: demo, serve, worker, sftp, mail-receiver, mail-poll, manage.
 
 Settings are read from ``CASEDESK_*`` variables; the options here only set those
 variables before Django starts, so every entry point configures the same way.
@@ -40,6 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault(
         "CASEDESK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
     )
+    os.environ["CASEDESK_SFTP_PORT"] = str(args.sftp_port)  # shown on the case pages (D2)
     _setup(args.data_dir)
     _migrate()
     from casedesk.core import clock
@@ -57,6 +58,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for role, email in DEMO_LOGINS:
         print(f"    {role:<28} {email}")
     print(f"  Mail:    {_mail_destination()}")
+    sftp_line = _start_demo_sftp(args.sftp_port)
+    print(f"  SFTP:    {sftp_line}")
     print("  Worker: in-process (follow-ups, milestones).  Press Ctrl+C to stop.", flush=True)
     import threading
 
@@ -157,6 +160,28 @@ def cmd_mail_poll(args: argparse.Namespace) -> int:
             return 0
 
 
+def _start_demo_sftp(port: int) -> str:
+    """The drop box server in a daemon thread beside the web server (D2)."""
+    from django.conf import settings
+
+    from casedesk.dropbox.server import start_in_thread
+
+    try:
+        start_in_thread(settings.SFTP_HOST, port)
+    except OSError as exc:
+        return f"not started ({exc.strerror or exc}); try --sftp-port"
+    return f"sftp://{settings.SFTP_HOST}:{port}  (drop boxes: create one on a case in the console)"
+
+
+def cmd_sftp(args: argparse.Namespace) -> int:
+    """The SFTP drop box server (D2): password logins of live drop boxes only."""
+    _setup(args.data_dir)
+    from casedesk.dropbox.server import serve_forever
+
+    serve_forever(args.host, args.port)
+    return 0
+
+
 def _check_production() -> list[str]:
     problems = []
     if os.environ.get("CASEDESK_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
@@ -242,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    demo.add_argument("--sftp-port", type=int, default=2222, help="SFTP drop box port")
     demo.set_defaults(func=cmd_demo)
 
     demo.add_argument("--smtp-port", type=int, default=2525, help="inbound SMTP (0: off)")
@@ -272,6 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--idle", type=float, default=1.0, help="seconds to sleep when idle")
     worker.add_argument("--data-dir", dest="data_dir_sub", default=None)
     worker.set_defaults(func=cmd_worker)
+
+    sftp = sub.add_parser("sftp", help="SFTP drop box server (temporary per-case logins)")
+    sftp.add_argument("--host", default=os.environ.get("CASEDESK_SFTP_HOST", "127.0.0.1"))
+    sftp.add_argument("--port", type=int, default=int(os.environ.get("CASEDESK_SFTP_PORT", "2222")))
+    sftp.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    sftp.set_defaults(func=cmd_sftp)
 
     manage = sub.add_parser("manage", help="Django management commands (migrate, shell, …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -60,6 +60,8 @@ ROUTES: dict[str, str] = {
     "console/mail/<int:pk>/link/": "console-mail",
     "console/mail/<int:pk>/open-case/": "console-mail",
     "console/mail/<int:pk>/dismiss/": "console-mail",
+    "console/cases/<str:number>/dropbox/open/": "console-case",
+    "console/cases/<str:number>/dropbox/revoke/": "console-case",
     "api/v1/": "public",
     "api/v1/openapi.json": "public",
     "api/v1/docs": "public",

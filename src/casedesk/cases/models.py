@@ -259,6 +259,7 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     ATTACHMENT = "attachment", "File attached"
     FILES_PURGED = "files_purged", "Files purged"
+    DROPBOX = "dropbox", "SFTP drop box"
 
 
 class CaseEvent(models.Model):
@@ -302,4 +303,6 @@ def describe_event(kind: str, data: dict[str, object]) -> str:
         what = "Root-cause request" if data.get("kind") == "root_cause" else "Escalation"
         state = str(data.get("state", "open")).replace("_", " ")
         return f"{what} to management: {'requested' if state == 'open' else state}"
+    if kind == EventKind.DROPBOX:
+        return f"SFTP drop box {data.get('username', '')} {data.get('action', '')}"
     return str(EventKind(kind).label) if kind in EventKind.values else kind

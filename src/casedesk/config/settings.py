@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "casedesk.files",
     "casedesk.mail",
     "casedesk.notifications",
+    "casedesk.dropbox",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",
@@ -177,6 +178,12 @@ TASKS = {
         "BACKEND": "django_tasks_db.DatabaseBackend",
     }
 }
+
+# SFTP drop boxes (D2): where `casedesk sftp` / the demo listen, and the host customers are told.
+SFTP_HOST = _env("SFTP_HOST", "127.0.0.1")
+SFTP_PORT = int(_env("SFTP_PORT", "2222"))
+SFTP_PUBLIC_HOST = _env("SFTP_PUBLIC_HOST") or SFTP_HOST
+SFTP_PUBLIC_PORT = int(_env("SFTP_PUBLIC_PORT") or SFTP_PORT)
 
 # A worker's claim on a deadline lapses after this long (a killed worker's rows are retaken).
 DEADLINE_LEASE_SECONDS = int(_env("DEADLINE_LEASE_SECONDS", "300"))

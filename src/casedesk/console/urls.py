@@ -22,4 +22,5 @@ urlpatterns = [
         name="console-escalation",
     ),
     path("mail/", include("casedesk.mail.urls")),
+    path("cases/<str:number>/dropbox/", include("casedesk.dropbox.urls")),
 ]

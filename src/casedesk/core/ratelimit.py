@@ -52,3 +52,29 @@ def record_failure(email: str, request: HttpRequest) -> None:
 
 def clear(email: str, request: HttpRequest) -> None:
     cache.delete(_key(email, request))
+
+
+# Generic counters for logins that are not HTTP requests (the SFTP drop box): one count per
+# (scope, value), e.g. ("sftp-user", name) and ("sftp-ip", address), each with its own limit.
+
+
+def _scoped_key(scope: str, value: str) -> str:
+    digest = hashlib.sha256(f"{scope}|{value.lower()}".encode()).hexdigest()
+    return f"casedesk:failures:{scope}:{digest}"
+
+
+def attempts_blocked(scope: str, value: str, *, limit: int = LIMIT) -> bool:
+    return int(cache.get(_scoped_key(scope, value), 0)) >= limit
+
+
+def attempts_record_failure(scope: str, value: str, *, window: int = WINDOW) -> None:
+    key = _scoped_key(scope, value)
+    cache.add(key, 0, timeout=window)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+
+
+def attempts_clear(scope: str, value: str) -> None:
+    cache.delete(_scoped_key(scope, value))
