@@ -29,6 +29,10 @@ def main() -> int:
     parser.add_argument("--filler", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--ticks", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=500, help="deadlines claimed per tick")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (SKIP LOCKED keeps them apart)"
+    )
     args = parser.parse_args()
 
     import django
@@ -96,14 +100,15 @@ def main() -> int:
     for case in Case.objects.filter(id__in=ids[:1]):
         assert case.waiting_since.isoformat() == started.isoformat()
     t0 = time.perf_counter()
-    total = 0
-    while True:
-        done = worker_tick(worker="bench", now=dt.datetime.now(tz=dt.UTC), limit=500)
-        total += done
-        if done == 0:
-            break
+    if args.workers > 1:
+        total = _drain_in_processes(args.workers, args.batch)
+    else:
+        total = _drain("bench", args.batch)
     elapsed = time.perf_counter() - t0
-    print(f"due follow-ups: {total:,} processed in {elapsed:.1f} s ({total / elapsed:,.0f}/s)")
+    print(
+        f"due follow-ups: {total:,} processed in {elapsed:.1f} s ({total / elapsed:,.0f}/s) "
+        f"by {args.workers} worker(s), batches of {args.batch}"
+    )
     with connection.cursor() as cur:
         cur.execute(
             "DELETE FROM scheduling_deadline WHERE key LIKE 'bench:%%' "
@@ -111,6 +116,28 @@ def main() -> int:
             [ids],
         )
     return 0
+
+
+def _drain(name: str, batch: int) -> int:
+    """Tick until nothing is due; how many deadlines took effect."""
+    from casedesk.scheduling.services import worker_tick
+
+    total = 0
+    while done := worker_tick(worker=name, now=dt.datetime.now(tz=dt.UTC), limit=batch):
+        total += done
+    return total
+
+
+def _drain_in_processes(workers: int, batch: int) -> int:
+    """Several worker processes on the same queue, as ``casedesk worker`` would run."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each forked process opens its own connection
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        return sum(pool.starmap(_drain, [(f"bench-{i}", batch) for i in range(workers)]))
 
 
 if __name__ == "__main__":

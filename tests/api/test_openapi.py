@@ -23,6 +23,8 @@ EXPECTED = {
     "/api/v1/cases/{number}/all-info": {"post"},
     "/api/v1/cases/{number}/attachments": {"get"},
     "/api/v1/attachments/{attachment_id}/download": {"get"},
+    "/api/v1/cases/{number}/escalation": {"get"},
+    "/api/v1/cases/{number}/escalations": {"post"},
 }
 
 

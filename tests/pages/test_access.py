@@ -11,13 +11,14 @@ from .helpers import url
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_CASE_GETS = ["portal-case-detail", "portal-case-follow-on"]
+PORTAL_CASE_GETS = ["portal-case-detail", "portal-case-follow-on", "portal-case-escalate"]
 PORTAL_CASE_POSTS = [
     "portal-case-update",
     "portal-case-close",
     "portal-case-reopen",
     "portal-case-priority",
     "portal-case-follow-on",
+    "portal-case-escalate",
 ]
 CONSOLE_CASE_URLS = [
     "console-case-detail",
@@ -141,8 +142,11 @@ def test_case_page_query_budget(as_user, world, django_assert_max_num_queries):
             case=world.alice_case, actor=world.engineer, body=f"r{i}", now=world.now
         )
     client = as_user(world.engineer)
-    with django_assert_max_num_queries(9 + 1 + 1):  # +1 drop box panel (D2), +1 files (D1)
+    # +5 for the clock and escalation panels (milestones, timers, purged files; the case's
+    # escalations and the last support update for C6), each one indexed query; +1: drop box
+    # panel (D2); +1: files panel (D1).
+    with django_assert_max_num_queries(9 + 5 + 1 + 1):
         assert client.get(url("console-case-detail", world.alice_case.number)).status_code == 200
     client = as_user(world.alice)
-    with django_assert_max_num_queries(6 + 1 + 1):  # +1 drop box panel (D2), +1 files (D1)
+    with django_assert_max_num_queries(6 + 5 + 1 + 1):
         assert client.get(url("portal-case-detail", world.alice_case.number)).status_code == 200

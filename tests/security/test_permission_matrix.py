@@ -39,6 +39,7 @@ ROUTES: dict[str, str] = {
     "cases/<str:number>/reopen/": "portal-case",
     "cases/<str:number>/priority/": "portal-case",
     "cases/<str:number>/follow-on/": "portal-case",
+    "cases/<str:number>/escalate/": "portal-case",
     "profile/": "contact-page",
     "profile/pin/": "contact-page",
     "profile/tokens/": "contact-page",
@@ -53,6 +54,8 @@ ROUTES: dict[str, str] = {
     "console/cases/<str:number>/assign/": "console-case",
     "console/cases/<str:number>/all-info/": "console-case",
     "console/cases/<str:number>/reopen/": "console-case",
+    "console/escalations/": "console-page",
+    "console/escalations/<int:escalation_id>/": "console-page",
     "console/mail/": "console-page",
     "console/mail/<int:pk>/": "console-mail",
     "console/mail/<int:pk>/raw/": "console-mail",
@@ -85,6 +88,8 @@ ROUTES: dict[str, str] = {
     "files/<int:attachment_id>/download/": "attachment",
     "uploads/": "tus-create",
     "uploads/<str:upload_id>": "tus-upload",
+    "api/v1/cases/<number>/escalation": "api-case",
+    "api/v1/cases/<number>/escalations": "api-case",
     # F7: public by signed token (tests/notifications/test_survey.py tries bad tokens).
     "survey/<str:token>/": "public",
     "console/surveys/": "console-page",
@@ -127,6 +132,12 @@ API_BODIES = {
     "assign": {"assignee_email": None},
     "all-info": {},
     "follow-on": {"description": "matrix probe"},
+    "escalations": {
+        "kind": "standard",
+        "reason": "matrix probe",
+        "summary": "matrix probe",
+        "expectations": "matrix probe",
+    },
 }
 
 

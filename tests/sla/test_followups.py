@@ -58,7 +58,11 @@ def test_ladder_reminds_at_2_and_5_and_closes_at_10_business_days(world):
     assert case.close_reason == "no_response_after_followups" and case.sub_status == "resolved"
     assert case.closed_at == dt.datetime(2026, 12, 8, 14, 0, tzinfo=UTC)
     assert len(followups(case)) == 3
-    assert not Deadline.objects.filter(case=case, state=DeadlineState.PENDING).exists()
+    pending = Deadline.objects.filter(case=case, state=DeadlineState.PENDING)
+    # Only the retention purge (C7) waits now: 30 days after closure.
+    assert [(d.kind, d.due_at) for d in pending] == [
+        ("files.purge", dt.datetime(2027, 1, 7, 14, 0, tzinfo=UTC))
+    ]
 
 
 def test_customer_response_stops_and_next_request_restarts(world):

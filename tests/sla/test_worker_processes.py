@@ -81,10 +81,11 @@ def test_killed_worker_leaves_every_followup_exactly_once():
     assert Deadline.objects.filter(state=DeadlineState.PENDING).exists()
     victim.wait(timeout=10)
     workers[0] = _start_worker(env)
+    followups = Deadline.objects.filter(kind="followup")
     deadline = time.monotonic() + 90
     try:
         while time.monotonic() < deadline:
-            pending = Deadline.objects.filter(state=DeadlineState.PENDING).count()
+            pending = followups.filter(state=DeadlineState.PENDING).count()
             if pending == 0:
                 break
             time.sleep(0.5)
@@ -96,8 +97,10 @@ def test_killed_worker_leaves_every_followup_exactly_once():
                 w.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 w.kill()
-    assert Deadline.objects.filter(state=DeadlineState.PENDING).count() == 0
+    assert followups.filter(state=DeadlineState.PENDING).count() == 0
     assert not Deadline.objects.filter(state=DeadlineState.FAILED).exists()
+    # Each closure left its retention purge (C7), due 30 days on, and nothing else.
+    assert Deadline.objects.filter(state=DeadlineState.PENDING).count() == CASES
     ids = [c.pk for c in cases]
     for case in Case.objects.filter(pk__in=ids):
         assert case.is_closed and case.closed_by_followup, case.number

@@ -8,7 +8,15 @@ selectors as the portal and console. OpenAPI: /api/v1/openapi.json, docs: /api/v
 from ninja import NinjaAPI
 
 from casedesk.api import errors
-from casedesk.api.routers import attachments, auth, case_actions, cases, catalogue, me
+from casedesk.api.routers import (
+    attachments,
+    auth,
+    case_actions,
+    cases,
+    catalogue,
+    escalations,
+    me,
+)
 from casedesk.api.security import BearerAuth, SessionAuth
 
 api = NinjaAPI(
@@ -31,3 +39,4 @@ api.add_router("/catalogue", catalogue.router)
 api.add_router("/cases", cases.router)
 api.add_router("/cases", case_actions.router)
 api.add_router("", attachments.router)
+api.add_router("/cases", escalations.router)

@@ -299,6 +299,10 @@ def describe_event(kind: str, data: dict[str, object]) -> str:
         return f"File attached: {data.get('filename', '')}"
     if kind == EventKind.OUTCOME:
         return f"Outcome: {data.get('outcome_label', '')}"
+    if kind == EventKind.ESCALATION:
+        what = "Root-cause request" if data.get("kind") == "root_cause" else "Escalation"
+        state = str(data.get("state", "open")).replace("_", " ")
+        return f"{what} to management: {'requested' if state == 'open' else state}"
     if kind == EventKind.DROPBOX:
         return f"SFTP drop box {data.get('username', '')} {data.get('action', '')}"
     return str(EventKind(kind).label) if kind in EventKind.values else kind

@@ -42,6 +42,7 @@ class CaseFilters:
     priority: str = ""
     product_group: int | None = None
     region: str = ""
+    regions: tuple[str, ...] = ()  # any of these (a centre's follow-the-sun share, C2)
     sub_status: str = ""
     assignee: str = ""  # "" | "me" | "none"
     q: str = ""
@@ -109,6 +110,8 @@ def _apply_common(qs: QuerySet[Case], user: User, filters: CaseFilters) -> Query
         qs = qs.filter(product_group_id=filters.product_group)
     if filters.region:
         qs = qs.filter(region=filters.region)
+    if filters.regions:
+        qs = qs.filter(region__in=filters.regions)
     if filters.sub_status:
         qs = qs.filter(sub_status=filters.sub_status)
     if filters.assignee == "me":

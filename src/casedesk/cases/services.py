@@ -43,7 +43,8 @@ from casedesk.policy.transitions import (
     check_transition,
 )
 from casedesk.sla.milestones import milestone_meet, milestone_start_root_cause
-from casedesk.sla.selectors import current_policy_number
+from casedesk.sla.retention import retention_on_transition
+from casedesk.sla.selectors import current_policy_number, policy
 from casedesk.sla.services import followups_on_priority, followups_on_transition
 
 from .models import (
@@ -363,6 +364,7 @@ def _apply_transition(
         case.closed_by_followup = False
         fields += ["closed_at", "close_reason", "closed_by_followup"]
     fields += followups_on_transition(case=case, action=action, now=now)
+    retention_on_transition(case=case, action=action, now=now)
     if action is Action.PROPOSE_SOLUTION:
         milestone_meet(case=case, kind="fix", now=now)
     _touch(case, now, fields)
@@ -526,6 +528,7 @@ def case_reopen(*, case: Case, actor: User, information: str, now: dt.datetime) 
         now=now,
         closed_by_followup=locked.closed_by_followup,
         new_information=information,
+        window_days=policy(locked.policy_version).reopen_window_days,
     )
     if not verdict:
         raise PolicyViolation(verdict.reason, field="information")

@@ -49,6 +49,10 @@ class QueueFilterForm(IdPrefixMixin, forms.Form):
     region = forms.ChoiceField(
         widget=FilterSelect, label="Region", choices=[("", "Any"), *REGION_CHOICES], required=False
     )
+    # C2: the cases a regional centre serves right now (follow-the-sun).
+    centre = forms.ChoiceField(
+        label="Served now by", choices=[("", "Any centre"), *REGION_CHOICES], required=False
+    )
     priority = forms.ChoiceField(
         widget=FilterSelect,
         label="Priority",

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import escalation_views, views
 
 urlpatterns = [
     path("", views.queue, name="console-queue"),
@@ -15,6 +15,12 @@ urlpatterns = [
     path("cases/<str:number>/assign/", views.case_assign, name="console-case-assign"),
     path("cases/<str:number>/all-info/", views.case_all_info, name="console-case-all-info"),
     path("cases/<str:number>/reopen/", views.case_reopen, name="console-case-reopen"),
+    path("escalations/", escalation_views.escalations, name="console-escalations"),
+    path(
+        "escalations/<int:escalation_id>/",
+        escalation_views.escalation_detail,
+        name="console-escalation",
+    ),
     path("mail/", include("casedesk.mail.urls")),
     path("cases/<str:number>/dropbox/", include("casedesk.dropbox.urls")),
 ]

@@ -32,6 +32,7 @@ from casedesk.policy.reopen import DEFAULT_REOPEN_WINDOW_DAYS
 from casedesk.portal.forms import CaseOpenForm
 from casedesk.portal.views import contracts_with_maintenance
 from casedesk.portal.web import add_domain_error, get_case_or_404, support_view
+from casedesk.sla.selectors import centres_now
 
 from .forms import (
     AssignForm,
@@ -56,11 +57,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         page_number = int(request.GET.get("page", "1"))
     except ValueError:
         page_number = 1
+    centres = centres_now(clock.now())
     filters = selectors.CaseFilters(
         scope="all",
         state=data.get("state") or "waiting_on_support",
         product_group=data.get("product_group"),
         region=data.get("region") or "",
+        regions=centres.regions_of(data.get("centre") or ""),
         priority=data.get("priority") or "",
         assignee=data.get("assignee") or "",
         q=(data.get("q") or "").strip(),
@@ -83,10 +86,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             "by_group": sorted(by_group.items()),
             "by_region": sorted(by_region.items()),
             "nav": "queue",
+            "centres": centres,
             "filtered": any(
                 (
                     filters.product_group,
                     filters.region,
+                    filters.regions,
                     filters.priority,
                     filters.assignee,
                     filters.q,

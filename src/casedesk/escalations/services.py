@@ -44,7 +44,8 @@ def escalation_check(
     return escalation_eligibility(
         case.priority,
         case.production_down,
-        last_support_update(case),
+        # A root-cause request counts analysis time, not quiet time: skip the query.
+        last_support_update(case) if kind == EscalationKind.STANDARD else case.opened_at,
         now,
         calendar_for(case.policy_version, case.region),
         case.deployment,  # type: ignore[arg-type]
@@ -53,6 +54,18 @@ def escalation_check(
         significant_impact,
         policy(case.policy_version),
     )
+
+
+def escalation_subject(case: Case) -> str:
+    """The template's subject line: "Customer – Case No. – Description" (C6)."""
+    return f"{case.organisation.name} – {case.number} – {case.subject}"[:300]
+
+
+def case_product_version(case: Case) -> tuple[str, str]:
+    """Product and "major/patch" as the template records them."""
+    version = case.major_version.name if case.major_version else "—"
+    patch = f"/{case.patch.name}" if case.patch else ""
+    return str(case.product or ""), f"{version}{patch}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +108,7 @@ def escalation_request(
         requested_by=actor,
         requested_at=now,
         eligibility=verdict.reason,
-        subject=f"{locked.organisation.name} – {locked.number} – {locked.subject}"[:300],
+        subject=escalation_subject(locked),
         reason=request.reason.strip(),
         summary=request.summary.strip(),
         critical_dates=request.critical_dates.strip(),
@@ -150,7 +163,7 @@ def escalation_resolve(
         actor=actor,
         kind=EventKind.ESCALATION,
         body=outcome.strip(),
-        data={"escalation": locked.pk, "state": state},
+        data={"escalation": locked.pk, "state": state, "kind": locked.kind},
     )
     notify_case_event(event=event, now=now)  # C6: the requester hears the outcome
     return locked

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account_views, views
+from . import account_views, escalation_views, views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("cases/<str:number>/reopen/", views.case_reopen, name="portal-case-reopen"),
     path("cases/<str:number>/priority/", views.case_priority, name="portal-case-priority"),
     path("cases/<str:number>/follow-on/", views.case_follow_on, name="portal-case-follow-on"),
+    path(
+        "cases/<str:number>/escalate/",
+        escalation_views.case_escalate,
+        name="portal-case-escalate",
+    ),
     path("profile/", account_views.profile, name="portal-profile"),
     path("profile/pin/", account_views.profile_pin, name="portal-profile-pin"),
     path("profile/tokens/", account_views.profile_token_create, name="portal-profile-token-create"),

@@ -10,6 +10,7 @@ from casedesk.notifications.services import notify_case_event
 from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Status
 from casedesk.scheduling.models import Deadline
 from casedesk.scheduling.registry import handles
+from casedesk.scheduling.services import deferred_create
 
 from .services import FOLLOWUP, followup_schedule_step
 
@@ -22,7 +23,9 @@ FINAL_NOTICE = (
 @handles(FOLLOWUP)
 def run_followup(deadline: Deadline, now: dt.datetime) -> str:
     """Reminder #1/#2, then close with the final notice (C5, B6)."""
-    case = Case.objects.select_for_update().get(pk=deadline.case_id)
+    case = getattr(deadline, "locked_case", None) or (
+        Case.objects.select_for_update().get(pk=deadline.case_id)
+    )
     payload = deadline.payload
     if Status(case.status) not in WAITING_ON_CUSTOMER:
         return f"skipped: case is {case.status}"
@@ -47,15 +50,20 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
         f"Reminder #{step}: we are waiting for your response to our last message. Reply to "
         "this case to continue; without a response the case will close automatically."
     )
-    event = CaseEvent.objects.create(
-        case=case,
-        at=now,
-        actor=None,
-        kind=EventKind.FOLLOW_UP,
-        body=body,
-        data={"step": step, "reason": payload.get("reason", "")},
+    # One INSERT for the whole worker batch (see deferred_create): the reminders are most
+    # of what a busy tick writes. The mails are queued once the event has its id, still
+    # inside the batch's transaction.
+    deferred_create(
+        CaseEvent(
+            case=case,
+            at=now,
+            actor=None,
+            kind=EventKind.FOLLOW_UP,
+            body=body,
+            data={"step": step, "reason": payload.get("reason", "")},
+        ),
+        then=lambda event: notify_case_event(event=event, now=now),  # E1: follow-up #1/#2
     )
-    notify_case_event(event=event, now=now)  # E1: follow-up #1/#2
     started = dt.datetime.fromisoformat(payload["started_at"])
     followup_schedule_step(case=case, started_at=started, step=step + 1, now=now)
     return f"follow-up #{step}: reminder sent"

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from casedesk.policy.calendars import BusinessCalendar
+from casedesk.policy.calendars import BusinessCalendar, format_local
 from casedesk.policy.defaults import DEFAULT_POLICY, SupportPolicy
+from casedesk.policy.follow_the_sun import Routing
 
 from .models import PolicyVersion
+
+if TYPE_CHECKING:
+    from casedesk.cases.models import Case
+
+# Deadline kinds shown on the case (named here to avoid importing the handler modules).
+FOLLOWUP_KIND = "followup"
+PURGE_KIND = "files.purge"
 
 
 @lru_cache(maxsize=64)
@@ -32,3 +43,161 @@ def calendar_for(policy_number: int, region: str) -> BusinessCalendar:
         return chosen.calendar(region)
     except KeyError:
         return chosen.calendar(chosen.default_region)
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    kind: str
+    label: str
+    target_at: datetime
+    reason: str
+    met_at: datetime | None
+    breached_at: datetime | None
+    warned_at: datetime | None
+    text: str  # "due in 3 business days, Thu 26 Nov 14:00 São Paulo time", met or overdue
+
+
+@dataclass(frozen=True)
+class TimerView:
+    kind: str  # followup | files.purge
+    due_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """Everything the clock panel shows for one case (C2-C5, C7), in at most three queries."""
+
+    milestones: list[MilestoneView]
+    timers: list[TimerView]
+    routing: Routing
+    centre_label: str
+    calendar_place: str
+    policy_version: int
+    files_purged_at: datetime | None
+    followup_off_reason: str
+
+
+def case_clock(case: Case, now: datetime) -> CaseClock:
+    from casedesk.policy.calendars import describe_due
+    from casedesk.policy.follow_the_sun import route
+    from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Status
+    from casedesk.scheduling.models import Deadline, DeadlineState
+
+    from .models import Milestone
+
+    chosen = policy(case.policy_version)
+    calendar = calendar_for(case.policy_version, case.region)
+    milestones = []
+    for m in Milestone.objects.filter(case=case).order_by("started_at", "id"):
+        if m.met_at:
+            late = " (after the target)" if m.met_at > m.target_at else ""
+            text = f"met {format_local(m.met_at, calendar)}{late}"
+        elif m.breached_at:
+            text = f"breached: {describe_due(m.target_at, now, calendar)}"
+        else:
+            text = describe_due(m.target_at, now, calendar)
+        milestones.append(
+            MilestoneView(
+                m.kind,
+                m.get_kind_display(),
+                m.target_at,
+                m.reason,
+                m.met_at,
+                m.breached_at,
+                m.warned_at,
+                text,
+            )
+        )
+    timers = []
+    pending = Deadline.objects.filter(
+        case=case, state=DeadlineState.PENDING, kind__in=[FOLLOWUP_KIND, PURGE_KIND]
+    ).order_by("due_at")
+    for d in pending.only("kind", "due_at", "payload"):
+        if d.kind == FOLLOWUP_KIND:
+            step = d.payload.get("step", "?")
+            what = (
+                f"Follow-up #{step}: the case closes with a final notice"
+                if d.payload.get("action") == "close"
+                else f"Reminder #{step}"
+            )
+        else:
+            when = format_local(d.due_at, calendar)
+            days = chosen.attachment_retention_days
+            timers.append(
+                TimerView(
+                    d.kind,
+                    d.due_at,
+                    f"Attachments are removed {when} ({days} days after closure)",
+                )
+            )
+            continue
+        timers.append(TimerView(d.kind, d.due_at, f"{what}, {_when(d.due_at, now, calendar)}"))
+    off = ""
+    if Status(case.status) in WAITING_ON_CUSTOMER and case.production_down:
+        off = "Production Down cases are never followed up automatically."
+    purged = (
+        case.attachments.filter(purged_at__isnull=False)
+        .order_by("-purged_at")
+        .values_list("purged_at", flat=True)
+        .first()
+    )
+    routing = route(case.region, now, chosen) if _has_region(chosen, case.region) else None
+    centre = chosen.region(routing.centre).label if routing else ""
+    return CaseClock(
+        milestones,
+        timers,
+        routing,  # type: ignore[arg-type]
+        centre,
+        calendar.place,
+        case.policy_version,
+        purged,
+        off,
+    )
+
+
+def _when(due: datetime, now: datetime, calendar: BusinessCalendar) -> str:
+    from casedesk.policy.calendars import describe_due
+
+    return describe_due(due, now, calendar)
+
+
+def _has_region(chosen: SupportPolicy, key: str) -> bool:
+    return any(r.key == key for r in chosen.regions)
+
+
+@dataclass(frozen=True)
+class CentresNow:
+    """Follow-the-sun at one instant (C2): which centre serves each case region now.
+
+    Computed once per queue page from the newest policy (no per-row work)."""
+
+    routing: dict[str, Routing]
+    labels: dict[str, str]
+
+    def centre_of(self, region: str) -> str:
+        routing = self.routing.get(region)
+        return self.labels.get(routing.centre, routing.centre) if routing else ""
+
+    def regions_of(self, centre: str) -> tuple[str, ...]:
+        """Case regions served by ``centre`` now; a centre serving none matches nothing."""
+        if not centre:
+            return ()
+        regions = tuple(r for r, routing in self.routing.items() if routing.centre == centre)
+        return regions or ("-",)
+
+    @property
+    def on_shift(self) -> list[str]:
+        return sorted(
+            {self.labels[r.centre] for r in self.routing.values() if r.on_shift},
+        )
+
+
+def centres_now(now: datetime) -> CentresNow:
+    from casedesk.policy.follow_the_sun import route
+
+    chosen = policy(current_policy_number())
+    return CentresNow(
+        {r.key: route(r.key, now, chosen) for r in chosen.regions},
+        {r.key: r.label for r in chosen.regions},
+    )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from casedesk.policy.followup import next_followup
 from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Action, Status
-from casedesk.scheduling.services import deadline_schedule, deadlines_cancel
+from casedesk.scheduling.services import deadline_ensure, deadlines_cancel
 
 from .models import PolicyVersion
 from .selectors import calendar_for, policy
@@ -38,7 +38,7 @@ def followup_schedule_step(
     )
     if rung is None:
         return None
-    deadline_schedule(
+    deadline_ensure(
         kind=FOLLOWUP,
         key=f"followup:{case.pk}:{started_at.isoformat()}:{rung.step}",
         due_at=rung.due_at,
