@@ -2,7 +2,8 @@
 
 Only the TOPMOST header counts, and only when it carries our own MTA's authserv-id
 (``CASEDESK_MAIL_TRUSTED_AUTHSERV_ID``): every header below it was written by someone
-else, possibly the attacker. A sender passes with ``dmarc=pass``, or ``dkim=pass`` whose
+else, possibly the attacker. A sender passes with ``dmarc=pass`` whose ``header.from``
+is the From domain casedesk parsed, or ``dkim=pass`` whose
 ``header.d`` is the From domain (or a parent of it), or ``spf=pass`` whose
 ``smtp.mailfrom`` domain is aligned the same way — an SPF pass for the attacker's own
 envelope domain proves nothing about the From address. With no authserv-id configured
@@ -65,7 +66,11 @@ def check_sender_authentication(
         if result != "pass":
             continue
         if method == "dmarc":
-            return AuthVerdict(True, "DMARC pass.")
+            # Security fix "dmarc pass for another domain": the pass must be for OUR From.
+            header_from = props.get("header.from", "").lower().strip(".")
+            if header_from and header_from == from_domain.lower().strip("."):
+                return AuthVerdict(True, "DMARC pass for the From domain.")
+            continue
         if method == "dkim" and _aligned(props.get("header.d", ""), from_domain):
             return AuthVerdict(True, "DKIM pass for the From domain.")
         if method == "spf":
