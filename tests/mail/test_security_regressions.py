@@ -10,7 +10,9 @@ from django.core.checks import run_checks
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.files.models import Attachment
 from casedesk.mail import quoting, services
+from casedesk.mail.authres import check_sender_authentication
 from casedesk.mail.models import InboundMessage, State
+from casedesk.mail.sanitise import html_to_text
 
 from .conftest import reply_bytes
 
@@ -106,6 +108,34 @@ def test_quote_splitting_dos_work_runs_before_the_claim_transaction(world, token
     monkeypatch.setattr(services, "split_quoted_text", spy)
     message = receive(reply_bytes(sender="alice@acme.example", subject=f"[{token}]"), world)
     assert message.state == State.APPENDED and seen == [True]
+
+
+def test_html_to_text_unclosed_br_dos_is_linear(world, token):
+    # R: rule 6 — "<br<br<br…" without ">" made the block-end pattern scan to the end per tag.
+    started = time.monotonic()
+    assert html_to_text("<br" * 300_000) == ""
+    assert time.monotonic() - started < 2
+    raw = html_mail(sender="alice@acme.example", subject=f"[{token}]", html="x<br" * 100_000)
+    started = time.monotonic()
+    assert receive(raw, world).state == State.APPENDED
+    assert time.monotonic() - started < 5
+
+
+def test_authentication_results_nested_comment_dos_is_linear():
+    # R: rule 6 — nested comments were removed one level per regex pass (n²).
+    depth = 20_000
+    value = "mx.t; " + "(" * depth + ")" * depth + " dmarc=pass header.from=acme.example"
+    started = time.monotonic()
+    verdict = check_sender_authentication(
+        [value], from_address="alice@acme.example", trusted_authserv_id="mx.t"
+    )
+    check_sender_authentication(
+        ["mx.t; dkim=pass " + "a" * 60_000],
+        from_address="a@acme.example",
+        trusted_authserv_id="mx.t",
+    )
+    assert time.monotonic() - started < 2
+    assert verdict.passed  # the comment is still only a comment
 
 
 # --- 2. forged sender ---------------------------------------------------------------------

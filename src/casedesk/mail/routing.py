@@ -19,6 +19,7 @@ from casedesk.mail.domain import mail_domain
 
 from .authres import check_sender_authentication
 from .parsing import ParsedMail
+from .quoting import SPLIT_MAX
 from .reference import find_reference_tokens, reference_valid
 from .sanitise import html_to_text
 
@@ -76,7 +77,9 @@ def route_reply(parsed: ParsedMail, text: str) -> Outcome:
             f"or forged to look like another address): “{shown}”. Treated as unauthenticated.",
         )
     address = parsed.from_addresses[0][1]
-    searchable = "\n".join((parsed.subject, text, html_to_text(parsed.html) if not text else ""))
+    searchable = "\n".join(
+        (parsed.subject, text, html_to_text(parsed.html[:SPLIT_MAX]) if not text else "")
+    )
     tokens = find_reference_tokens(searchable)
     if not tokens:
         number = CASE_NUMBER_RE.search(parsed.subject) or CASE_NUMBER_RE.search(text)
