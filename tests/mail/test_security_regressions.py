@@ -251,6 +251,35 @@ def test_auth_failed_mail_linked_by_care_is_an_internal_note(world, token, setti
     ).exists()
 
 
+def test_unauthenticated_mail_opened_as_a_case_does_not_publish_its_files(world, settings):
+    # R: E3, A8, rule 1 — files of a forged "alice" mail never appear as alice's uploads.
+    from tests.factories import draft
+
+    settings.MAIL_TRUSTED_AUTHSERV_ID = "mx.casedesk.test"
+    forged = receive(mail_with_file(sender="alice@acme.example", subject="New problem"), world)
+    case = services.mail_open_case(
+        message=forged,
+        actor=world.care,
+        draft=draft(world.acme_contract, world.catalogue),
+        now=world.now,
+    )
+    assert not Attachment.objects.filter(case=case).exists()
+    forged.refresh_from_db()
+    assert "1 attachment(s) kept with the mail" in forged.handled_note
+    passing = mail_with_file(
+        sender="alice@acme.example",
+        subject="Another problem",
+        headers="Authentication-Results: mx.casedesk.test; dmarc=pass header.from=acme.example\r\n",
+    ).replace(b"<file-1@", b"<file-2@")
+    case = services.mail_open_case(
+        message=receive(passing, world),
+        actor=world.care,
+        draft=draft(world.acme_contract, world.catalogue),
+        now=world.now,
+    )
+    assert Attachment.objects.filter(case=case, filename="payload.html").exists()
+
+
 # --- 4. no sender authentication configured -------------------------------------------------
 
 

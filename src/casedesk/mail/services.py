@@ -549,11 +549,17 @@ def mail_open_case(
             case = case_open(
                 contact=contact, draft=draft, now=now, opened_by=actor, channel=Channel.EMAIL
             )
-            if locked.state != State.QUARANTINED:
+            note = f"Opened {case.number} for {contact.email}."
+            if _sender_trusted(locked):
                 _attach(case=case, actor=contact, parts=_parsed_parts(locked), now=now,
                         written=written)  # fmt: skip
+            elif locked.parts:
+                # Unauthenticated: the files would appear as the contact's own uploads.
+                note += (
+                    f" {len(locked.parts)} attachment(s) kept with the mail: the sender "
+                    "is not authenticated."
+                )
             locked.case = case
-            note = f"Opened {case.number} for {contact.email}."
             _handled(locked, State.CASE_OPENED, actor, note, now)
             _audit(actor, "mail.case_opened", locked, note, now, case=case.number)
     except Exception:
