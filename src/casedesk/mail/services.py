@@ -487,13 +487,13 @@ def mail_link_to_case(
                 email__iexact=locked.from_address or "-", is_active=True, role=Role.CONTACT
             ).first()
             parts = [] if locked.state == State.QUARANTINED else _parsed_parts(locked)
-            if sender is not None and is_participant(sender, case) and _sender_trusted(locked):
+            participant = sender is not None and is_participant(sender, case)
+            if sender is not None and participant and _sender_trusted(locked):
                 _append(locked, case=case, actor=sender, parts=parts, now=now, written=written,
                         linked_by=actor.email)  # fmt: skip
                 note = f"Linked to {case.number} as an update by {sender.email}."
             else:
-                why = "not from a participant" if sender is None or not is_participant(
-                    sender, case) else "the sender is not authenticated"  # fmt: skip
+                why = "the sender is not authenticated" if participant else "not from a participant"
                 prefix = (
                     f"E-mail from {locked.from_address or 'an unknown sender'} "
                     f"(subject “{locked.subject}”), linked by care; {why}.\n\n"
