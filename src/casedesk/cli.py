@@ -107,10 +107,15 @@ def cmd_mail_receiver(args: argparse.Namespace) -> int:
     _setup(args.data_dir)
     import threading
 
+    from django.conf import settings
+
     from casedesk.core import clock
+    from casedesk.mail.checks import SENDER_AUTH_WARNING
     from casedesk.mail.services import mail_process_pending
     from casedesk.mail.smtp import start_receiver
 
+    if not settings.MAIL_TRUSTED_AUTHSERV_ID:
+        print(f"casedesk mail receiver: warning: {SENDER_AUTH_WARNING}", file=sys.stderr)
     pending = mail_process_pending(now=clock.now())
     controller = start_receiver(host=args.host, port=args.port, lmtp=args.lmtp)
     protocol = "LMTP" if args.lmtp else "SMTP"

@@ -286,6 +286,9 @@ def test_unauthenticated_mail_opened_as_a_case_does_not_publish_its_files(world,
 def test_missing_trusted_authserv_id_warns_under_check_deploy(settings):
     # R: rule 1, rule 12 — `casedesk manage check --deploy` names the gap.
     settings.MAIL_TRUSTED_AUTHSERV_ID = ""
+    settings.IMAP_HOST = ""  # a site that receives no mail: check --deploy stays clean
+    assert "casedesk.mail.W001" not in {m.id for m in run_checks(include_deployment_checks=True)}
+    settings.IMAP_HOST = "imap.example"
     ids = {m.id for m in run_checks(include_deployment_checks=True)}
     assert "casedesk.mail.W001" in ids
     assert "casedesk.mail.W001" not in {m.id for m in run_checks()}

@@ -7,24 +7,27 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+SENDER_AUTH_WARNING = (
+    "CASEDESK_MAIL_TRUSTED_AUTHSERV_ID is empty: inbound mail is not sender-authenticated, "
+    "so a forged From address can add updates to cases."
+)
+
 
 @register(Tags.security, deploy=True)
 def check_mail_sender_authentication(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """Warn under ``check --deploy`` while ``CASEDESK_MAIL_TRUSTED_AUTHSERV_ID`` is empty.
+    """Warn under ``check --deploy`` when the IMAP poller is configured without
+    ``CASEDESK_MAIL_TRUSTED_AUTHSERV_ID``: any From address would be believed.
 
-    Without it any From address is believed: a forged reply joins a case as the contact.
-    Inbound mail may be running in another process (``casedesk mail-receiver``), so the
-    check cannot tell whether mail is in use: it always warns while the setting is empty.
+    A site that receives no mail stays clean (rule 12); ``casedesk mail-receiver`` prints
+    the same warning when it starts without the setting.
     """
-    if getattr(settings, "MAIL_TRUSTED_AUTHSERV_ID", ""):
+    if getattr(settings, "MAIL_TRUSTED_AUTHSERV_ID", "") or not settings.IMAP_HOST:
         return []
     return [
         Warning(
-            "CASEDESK_MAIL_TRUSTED_AUTHSERV_ID is empty: inbound mail is not sender-"
-            "authenticated, so a forged From address can add updates to cases.",
+            SENDER_AUTH_WARNING,
             hint="Set it to the authserv-id your MTA writes in Authentication-Results "
-            "(and make the MTA check SPF/DKIM/DMARC); ignore this if the site receives no "
-            "mail.",
+            "(and make the MTA check SPF/DKIM/DMARC).",
             id="casedesk.mail.W001",
         )
     ]
