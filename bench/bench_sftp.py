@@ -1,17 +1,20 @@
 """SFTP drop box throughput (D2): a 2 GB upload over loopback through ``casedesk sftp``.
 
 Measured in the same run, on the same filesystem (/tmp by default):
-- raw disk write: 2 GB in 1 MiB blocks, closed (page cache, no fsync: the server does not
-  fsync either), and the same with fsync for reference;
+- raw disk write: 2 GB in 1 MiB blocks, closed (page cache, no fsync), and the same with
+  fsync for reference;
 - hashlib SHA-256 over 2 GB in memory;
 - the upload with OpenSSH's ``sftp`` (``-B`` request size, ``-R`` requests in flight) to
   ``casedesk sftp`` running as its own process, from first byte to the attachment recorded
-  (the server hashes while receiving, then ``attachment_add`` re-verifies the whole file);
-- the server process's peak RSS (VmHWM).
+  (the server hashes while receiving, fsyncs, and hands the running digest to
+  ``attachment_add``);
+- the server process's peak RSS (VmHWM), its CPU time, and the event-loop (main) thread's
+  CPU time: the ceiling of one upload when that thread has a core to itself.
 
 Target: upload ≥ 50% of the slower of disk write and SHA-256. Cleans up after itself.
 
-    .venv/bin/python bench/bench_sftp.py [--size-mb 2048] [--block 262144] [--requests 64]
+    .venv/bin/python bench/bench_sftp.py [--size-mb 2048] [--block 261120] [--requests 64]
+        [--cipher aes128-gcm@openssh.com] [--quick] [--profile server.prof]
 """
 
 from __future__ import annotations
@@ -185,6 +188,13 @@ def main() -> int:
         rss = vm_hwm_mb(server.pid)
         server_cpu = cpu_seconds(server.pid) - server_cpu
         loop_cpu = cpu_seconds(server.pid, server.pid) - loop_cpu
+        threads = sorted(
+            (
+                cpu_seconds(server.pid, int(t.name))
+                for t in Path(f"/proc/{server.pid}/task").iterdir()
+            ),
+            reverse=True,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         client_cpu = (after.ru_utime + after.ru_stime) - (client_cpu.ru_utime + client_cpu.ru_stime)
         attachment = Attachment.objects.get(case=world.alice_case)
@@ -207,6 +217,7 @@ def main() -> int:
             f"  of which the event-loop thread {loop_cpu:.1f} s: one upload's ceiling on a free "
             f"core ≈ {args.size_mb / loop_cpu:.0f} MB/s"
         )
+        print("  CPU seconds by thread (since start): " + ", ".join(f"{t:.1f}" for t in threads))
         print(f"load average after: {os.getloadavg()}")
         return 0
     finally:
