@@ -45,6 +45,7 @@ class Attachment(models.Model):
 
 class UploadState(models.TextChoices):
     ACTIVE = "active", "Receiving bytes"
+    FINISHING = "finishing", "All bytes in; being hashed and attached"
     COMPLETED = "completed", "Attached"
     EXPIRED = "expired", "Expired"
 
@@ -56,7 +57,8 @@ class Upload(models.Model):
     one case, and nobody else may see or continue it. ``offset`` counts the bytes accepted
     so far (the partial file may hold more after a crash; they are cut back before the next
     write). ``locked_until``/``lock_token`` is the claim a PATCH takes with a conditional
-    UPDATE, so two PATCHes never write the same upload at once (also on SQLite).
+    UPDATE, so two PATCHes never write the same upload at once (also on SQLite). After the
+    last byte the upload is ``finishing`` (no PATCH or DELETE may touch it) until attached.
     """
 
     id = models.CharField(primary_key=True, max_length=48, editable=False)
@@ -72,6 +74,8 @@ class Upload(models.Model):
     expires_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
     lock_token = models.CharField(max_length=32, blank=True)
+    # Where the finished file goes, fixed when finishing starts so a crash mid-way is found.
+    storage_key = models.CharField(max_length=300, blank=True)
     attachment = models.OneToOneField(
         Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload"
     )

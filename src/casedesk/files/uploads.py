@@ -11,6 +11,14 @@ memory stays flat whatever the size. On the last byte the whole-file SHA-256 is 
 from a running hash when every chunk passed through this process in order, otherwise by
 re-reading the file once; it is computed outside the case row lock and handed to
 ``attachment_add`` as verified, so the file is never hashed twice.
+
+Finishing is its own state: the last chunk's request turns the upload ``finishing`` with
+a conditional UPDATE on its claim, so no PATCH or DELETE can touch the bytes while they
+are hashed (they get 423 with Retry-After; HEAD reports the full offset). The re-hash
+renews the claim as it goes, and the file moves and is attached only while the claim is
+still this request's. A finisher that dies leaves ``finishing`` with a lapsing claim and
+a fixed ``storage_key``; the ``files.upload_expire`` deadline (due when the claim lapses)
+finishes it from whichever of the partial or moved file exists.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from django.db.models import Q
 from casedesk.accounts.models import User
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import is_participant
+from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.scheduling.services import deadline_schedule
 
@@ -39,7 +48,6 @@ from .models import Upload, UploadState
 from .services import (
     attachment_add,
     clean_filename,
-    file_sha256,
     new_storage_key,
     require_open_for_files,
 )
@@ -55,6 +63,10 @@ class UploadBusy(DomainError):
     """Another request is writing this upload right now (tus: 423 Locked)."""
 
     status_code = 423
+
+
+class UploadFinishing(UploadBusy):
+    """The last byte is in and the file is being hashed and attached (tus: 423)."""
 
 
 class UploadGone(DomainError):
@@ -130,8 +142,8 @@ def _running_put(upload_id: str, offset: int, digest: Any) -> None:
 # --- create ---------------------------------------------------------------------------
 
 
-def _schedule_expiry(upload: Upload, now: dt.datetime) -> None:
-    due = upload.expires_at
+def _schedule_expiry(upload: Upload, now: dt.datetime, due: dt.datetime | None = None) -> None:
+    due = due or upload.expires_at
     deadline_schedule(
         kind=UPLOAD_EXPIRE,
         key=f"{UPLOAD_EXPIRE}:{upload.pk}:{int(due.timestamp())}",
@@ -185,6 +197,12 @@ def upload_claim(*, upload: Upload, now: dt.datetime) -> str:
         .update(locked_until=now + lock_lease(), lock_token=token)
     )
     if not claimed:
+        state = Upload.objects.filter(pk=upload.pk).values_list("state", flat=True).first()
+        if state == UploadState.FINISHING:
+            raise UploadFinishing(
+                "This upload has all its bytes and is being attached to the case; "
+                "check it again (HEAD) in a few seconds."
+            )
         raise UploadBusy(
             "Another request is writing this upload right now; retry in a few seconds."
         )
@@ -192,8 +210,6 @@ def upload_claim(*, upload: Upload, now: dt.datetime) -> str:
 
 
 def _renew(upload: Upload, token: str) -> bool:
-    from casedesk.core import clock
-
     return bool(
         Upload.objects.filter(pk=upload.pk, lock_token=token).update(
             locked_until=clock.now() + lock_lease()
@@ -365,13 +381,67 @@ def _update(hashes: list[Any], block: bytes) -> None:
 
 
 def _finish(upload: Upload, token: str, running: Any | None, now: dt.datetime) -> Upload:
-    """The last byte arrived: whole-file SHA-256, move, attach — or refuse and clean up."""
-    storage = get_storage()
-    digest = running.hexdigest() if running is not None else file_sha256(upload.partial_key)
+    """The last byte arrived: turn the upload ``finishing`` under our claim, then complete.
+
+    The conditional UPDATE on the claim is what shuts out a retried PATCH: from here on
+    no request may cut the file back, and HEAD reports every byte as accepted.
+    """
     key = new_storage_key(upload.case_id)
-    storage.move(upload.partial_key, key)
+    lease_end = clock.now() + lock_lease()
+    entered = Upload.objects.filter(
+        pk=upload.pk, lock_token=token, state=UploadState.ACTIVE
+    ).update(
+        state=UploadState.FINISHING, offset=upload.length, storage_key=key, locked_until=lease_end
+    )
+    if not entered:
+        raise UploadBusy("This upload was taken over by another request.")
+    upload.state, upload.offset, upload.storage_key = UploadState.FINISHING, upload.length, key
+    # Should this process die while finishing, the deadline picks it up once the claim lapses.
+    _schedule_expiry(upload, now, due=lease_end + dt.timedelta(seconds=1))
+    return _complete(upload, token, running, now)
+
+
+def _rehash(key: str, upload: Upload, token: str) -> str:
+    """Whole-file SHA-256 by re-reading, renewing the claim so it never lapses mid-way."""
+    digest = hashlib.sha256()
+    renew_every = lock_lease().total_seconds() / 3
+    renewed = time.monotonic()
+    with get_storage().open_read(key) as stream:
+        while block := stream.read(BLOCK):
+            digest.update(block)
+            if time.monotonic() - renewed > renew_every:
+                if not _renew(upload, token):
+                    raise UploadBusy("This upload was taken over while it was being hashed.")
+                renewed = time.monotonic()
+    return digest.hexdigest()
+
+
+def _complete(upload: Upload, token: str, running: Any | None, now: dt.datetime) -> Upload:
+    """Hash, move and attach a ``finishing`` upload whose claim ``token`` holds.
+
+    Works from the partial file or, after a crash between move and attach, from the
+    moved one. Nothing moves or is recorded once the claim is lost (UploadBusy).
+    """
+    storage = get_storage()
+    key = upload.storage_key
+    source = upload.partial_key if storage.exists(upload.partial_key) else key
+    if not storage.exists(source):
+        Upload.objects.filter(pk=upload.pk, lock_token=token).update(
+            state=UploadState.EXPIRED, lock_token="", locked_until=None
+        )
+        raise UploadGone("This upload's bytes are gone; start the upload again.")
+    digest = running.hexdigest() if running is not None else _rehash(source, upload, token)
+    if not _renew(upload, token):
+        raise UploadBusy("This upload was taken over while it was being hashed.")
+    if source != key:
+        storage.move(source, key)
     try:
         with transaction.atomic():
+            done = Upload.objects.filter(
+                pk=upload.pk, lock_token=token, state=UploadState.FINISHING
+            ).update(state=UploadState.COMPLETED, locked_until=None, lock_token="")
+            if not done:
+                raise UploadBusy("This upload was taken over while it was being attached.")
             attachment = attachment_add(
                 case=upload.case,
                 actor=upload.user,
@@ -383,13 +453,9 @@ def _finish(upload: Upload, token: str, running: Any | None, now: dt.datetime) -
                 content_type=upload.content_type,
                 sha256_verified=True,
             )
-            Upload.objects.filter(pk=upload.pk, lock_token=token).update(
-                state=UploadState.COMPLETED,
-                offset=upload.length,
-                attachment=attachment,
-                locked_until=None,
-                lock_token="",
-            )
+            Upload.objects.filter(pk=upload.pk).update(attachment=attachment)
+    except UploadBusy:
+        raise
     except DomainError:
         # attachment_add removed the bytes; this upload can never finish.
         Upload.objects.filter(pk=upload.pk).delete()
@@ -398,6 +464,26 @@ def _finish(upload: Upload, token: str, running: Any | None, now: dt.datetime) -
     upload.offset = upload.length
     upload.attachment = attachment
     return upload
+
+
+def _recover_finishing(upload: Upload, now: dt.datetime) -> str:
+    """Finish an upload whose finisher died (its claim lapsed); idempotent."""
+    if upload.locked_until and upload.locked_until > now:
+        _schedule_expiry(upload, now, due=upload.locked_until + dt.timedelta(seconds=1))
+        return f"rescheduled: still finishing until {upload.locked_until.isoformat()}"
+    token = secrets.token_hex(16)
+    claimed = (
+        Upload.objects.filter(pk=upload.pk, state=UploadState.FINISHING)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(locked_until=clock.now() + lock_lease(), lock_token=token)
+    )
+    if not claimed:
+        return "skipped: upload changed meanwhile"
+    try:
+        _complete(upload, token, None, now)
+    except DomainError as exc:
+        return f"not finished: {exc.reason}"
+    return f"finished: {upload.filename} attached"
 
 
 # --- end ------------------------------------------------------------------------------
@@ -424,6 +510,8 @@ def upload_expire(*, upload_id: str, now: dt.datetime) -> str:
     upload = Upload.objects.filter(pk=upload_id).first()
     if upload is None:
         return "skipped: upload gone"
+    if upload.state == UploadState.FINISHING:
+        return _recover_finishing(upload, now)
     if upload.state != UploadState.ACTIVE:
         if upload.state == UploadState.EXPIRED:
             get_storage().delete(upload.partial_key)

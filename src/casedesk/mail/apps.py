@@ -5,3 +5,6 @@ class MailConfig(AppConfig):
     name = "casedesk.mail"
     label = "mail"
     verbose_name = "E-mail"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deploy check)

@@ -138,14 +138,34 @@ def _decode_text(part: Message, data: bytes) -> str:
     return data.decode(_charset(part), errors="replace").replace("\r\n", "\n")
 
 
+_ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\x00-\x1f\x7f@]{1,64}@[a-z0-9.-]{1,253}", re.I)
+# Defects that mean the parser guessed: the address it returns may be words of the attacker's
+# choosing (a comment, an encoded word, text after the angle brackets), not the mailbox.
+_TOLERATED_DEFECTS = {"ObsoleteHeaderDefect"}
+
+
 def _addresses(msg: EmailMessage) -> list[tuple[str, str]]:
+    """Each From mailbox; ``("", "")`` for one the parser had to guess (security fix
+    "forged From via parser defects": ``victim@x (c) <attacker@y>``, ``<victim@x>attacker@y``,
+    an encoded word that decodes to an address). Routing sends those to care unauthenticated.
+    """
     found: list[tuple[str, str]] = []
-    for header in msg.get_all("From") or []:
-        for address in getattr(header, "addresses", ()):
-            if address.addr_spec and "@" in address.addr_spec:
-                found.append((str(address.display_name)[:200], address.addr_spec.lower()))
-            else:
-                found.append(("", ""))
+    raw_values = [v for n, v in msg.raw_items() if n.lower() == "from"]
+    for index, header in enumerate(msg.get_all("From") or []):
+        raw = str(raw_values[index] if index < len(raw_values) else header).lower()
+        defects = {type(d).__name__ for d in getattr(header, "defects", ())}
+        addresses = getattr(header, "addresses", ())
+        for address in addresses:
+            spec = address.addr_spec.lower()
+            clean = (
+                not defects - _TOLERATED_DEFECTS
+                and len(addresses) == 1
+                and _ADDR_SPEC.fullmatch(spec) is not None
+                and spec in raw  # the address as written, not decoded from an encoded word
+            )
+            found.append((str(address.display_name)[:200], spec) if clean else ("", ""))
+        if not addresses:
+            found.append(("", ""))
     return found
 
 

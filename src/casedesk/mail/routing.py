@@ -19,6 +19,7 @@ from casedesk.mail.domain import mail_domain
 
 from .authres import check_sender_authentication
 from .parsing import ParsedMail
+from .quoting import SPLIT_MAX
 from .reference import find_reference_tokens, reference_valid
 from .sanitise import html_to_text
 
@@ -69,9 +70,16 @@ def _care(code: str, reason: str, case: Case | None = None) -> Outcome:
 def route_reply(parsed: ParsedMail, text: str) -> Outcome:
     """The case a reply joins and who wrote it, or why it waits for care (E2, E3, rule 1)."""
     if len(parsed.from_addresses) != 1 or not parsed.from_addresses[0][1]:
-        return _care("sender_unclear", "The message does not name exactly one sender address.")
+        shown = next((v for n, v in parsed.headers if n.lower() == "from"), "")[:300]
+        return _care(
+            "sender_unclear",
+            "The From header does not name exactly one clean sender address (malformed, "
+            f"or forged to look like another address): “{shown}”. Treated as unauthenticated.",
+        )
     address = parsed.from_addresses[0][1]
-    searchable = "\n".join((parsed.subject, text, html_to_text(parsed.html) if not text else ""))
+    searchable = "\n".join(
+        (parsed.subject, text, html_to_text(parsed.html[:SPLIT_MAX]) if not text else "")
+    )
     tokens = find_reference_tokens(searchable)
     if not tokens:
         number = CASE_NUMBER_RE.search(parsed.subject) or CASE_NUMBER_RE.search(text)

@@ -46,7 +46,8 @@ def sanitise_html(markup: str) -> str:
     ).strip()
 
 
-_BLOCK_END = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|hr)\b[^>]*>")
+# Bounded, and stops at the next "<": an unclosed "<br<br<br…" is linear, not n² (rule 6).
+_BLOCK_END = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|hr)\b[^<>]{0,1000}>")
 
 
 def html_to_text(markup: str) -> str:

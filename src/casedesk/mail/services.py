@@ -20,11 +20,13 @@ import logging
 import os
 import re
 import uuid
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from casedesk.accounts.models import AuditEvent, Role, User
@@ -36,6 +38,7 @@ from casedesk.files.models import Attachment, Source
 from casedesk.files.services import attachment_store
 from casedesk.files.storage import get_storage
 
+from .authres import check_sender_authentication
 from .models import CARE_STATES, InboundMessage, State
 from .parsing import (
     CONTROL_PREFIX,
@@ -46,7 +49,7 @@ from .parsing import (
     mail_limits,
     parse_message,
 )
-from .quoting import split_quoted_html, split_quoted_text
+from .quoting import SPLIT_MAX, split_quoted_html, split_quoted_text
 from .routing import automatic_mail, route_reply
 from .sanitise import html_to_text, sanitise_html
 
@@ -175,16 +178,24 @@ def mail_raw(message: InboundMessage) -> bytes:
 
 
 def mail_process(*, message_id: int, now: dt.datetime) -> InboundMessage:
-    """Process a stored message once; a failure quarantines it with the reason."""
+    """Process a stored message once; a failure quarantines it with the reason.
+
+    Parsing, quote splitting and sanitising run BEFORE the claim transaction (security
+    fix "quote-splitting DoS"): slow work on a hostile message never holds the write lock.
+    """
     written: list[str] = []
     try:
+        message = InboundMessage.objects.filter(pk=message_id, state=State.RECEIVED).first()
+        if message is None:
+            return InboundMessage.objects.get(pk=message_id)
+        prepared = _prepare(message)
         with transaction.atomic():
             claimed = InboundMessage.objects.filter(pk=message_id, state=State.RECEIVED).update(
                 processed_at=now
             )
             if claimed:
-                message = InboundMessage.objects.get(pk=message_id)
-                _process(message, now, written)
+                message.processed_at = now
+                _process(message, prepared, now, written)
         if claimed:
             return message
     except Exception as exc:
@@ -235,7 +246,7 @@ def _scrub(message: InboundMessage) -> None:
         part["content_type"] = _CONTROL.sub("", part["content_type"])
 
 
-def _fill(message: InboundMessage, parsed: ParsedMail) -> None:
+def _fill(message: InboundMessage, parsed: ParsedMail, body_text: str) -> None:
     """Record what care needs to judge the message: headers, sender, sanitised bodies."""
     message.headers = [[n, v] for n, v in parsed.headers[:500]]
     message.stripped_headers = parsed.stripped
@@ -243,9 +254,9 @@ def _fill(message: InboundMessage, parsed: ParsedMail) -> None:
     message.message_id = parsed.message_id
     if parsed.from_addresses:
         message.from_name, message.from_address = parsed.from_addresses[0]
-    text = parsed.text or html_to_text(parsed.html)
+    text = body_text[:SPLIT_MAX]
     message.text, message.quoted_text = (_clean_text(t) for t in split_quoted_text(text))
-    new_html, quoted_html = split_quoted_html(parsed.html)
+    new_html, quoted_html = split_quoted_html(parsed.html[:SPLIT_MAX])
     message.html = sanitise_html(new_html)[:EVENT_HTML_MAX]
     message.quoted_html = sanitise_html(quoted_html)[:EVENT_HTML_MAX]
     message.parts = [
@@ -274,19 +285,40 @@ def _fill_headers_only(message: InboundMessage) -> None:
         log.warning("inbound message %s: headers unreadable", message.pk)
 
 
-def _process(message: InboundMessage, now: dt.datetime, written: list[str]) -> None:
+@dataclass
+class _Prepared:
+    """What parsing produced, before the row is claimed: the parse or why it was refused."""
+
+    parsed: ParsedMail | None = None
+    body_text: str = ""
+    rejected: MailRejected | None = None
+
+
+def _prepare(message: InboundMessage) -> _Prepared:
+    """Parse, split and sanitise outside any transaction; fills ``message`` (unsaved)."""
     try:
         parsed = parse_message(mail_raw(message), mail_limits())
     except MailRejected as rejected:
         _fill_headers_only(message)
+        return _Prepared(rejected=rejected)
+    body_text = parsed.text or html_to_text(parsed.html[:SPLIT_MAX])
+    _fill(message, parsed, body_text)
+    return _Prepared(parsed=parsed, body_text=body_text)
+
+
+def _process(
+    message: InboundMessage, prepared: _Prepared, now: dt.datetime, written: list[str]
+) -> None:
+    if prepared.parsed is None:
+        rejected = prepared.rejected or MailRejected("unparseable", "Not parsed.")
         _finish(message, State.QUARANTINED, rejected.code, rejected.reason)
         return
-    _fill(message, parsed)
+    parsed = prepared.parsed
     automatic = automatic_mail(parsed, message.envelope_from)
     if automatic is not None:
         _finish(message, State.IGNORED, automatic.code, automatic.reason)
         return
-    outcome = route_reply(parsed, parsed.text or html_to_text(parsed.html))
+    outcome = route_reply(parsed, prepared.body_text)
     message.case = outcome.case
     if not outcome.appends:
         _finish(message, State.NEEDS_CARE, outcome.code, outcome.reason)
@@ -345,16 +377,28 @@ def _append(
     prefix: str = "",
     **extra: Any,
 ) -> None:
-    """The reply as an update on ``case`` through the cases service, then its files."""
+    """The reply as an update on ``case`` through the cases service, then its files.
+
+    An internal note takes no files (security fix "mail attachments published under an
+    internal note"): case files are customer-visible, so they stay with the inbound
+    message, whose raw .eml care can download, and the note says so.
+    """
+    body = _body(message, len(parts), prefix)
+    if internal and parts:
+        body = (
+            f"{body}\n\n[{len(parts)} attachment(s) kept with the mail in the care queue "
+            f"(inbound mail #{message.pk}); not added to the case files.]"
+        )[-BODY_MAX:]
     case_add_update(
         case=case,
         actor=actor,
-        body=_body(message, len(parts), prefix),
+        body=body,
         now=now,
         internal=internal,
         data=_event_data(message, **extra),
     )
-    _attach(case=case, actor=actor, parts=parts, now=now, written=written)
+    if not internal:
+        _attach(case=case, actor=actor, parts=parts, now=now, written=written)
 
 
 def _attach(
@@ -430,8 +474,9 @@ def mail_link_to_case(
     """Care links a waiting message to a case (E3).
 
     A sender who is a participant of that case appears as the author of a customer
-    update (it moves Awaiting Info → Open like any reply). Anyone else's mail becomes an
-    internal note by the care admin, so it never reaches the customer's thread unchecked.
+    update (it moves Awaiting Info → Open like any reply) — only if the message passed
+    sender authentication. Anyone else's mail, and every unauthenticated or quarantined
+    message, becomes an internal note by the care admin, without its files.
     """
     _require_care(actor)
     written: list[str] = []
@@ -442,14 +487,16 @@ def mail_link_to_case(
                 email__iexact=locked.from_address or "-", is_active=True, role=Role.CONTACT
             ).first()
             parts = [] if locked.state == State.QUARANTINED else _parsed_parts(locked)
-            if sender is not None and is_participant(sender, case):
+            participant = sender is not None and is_participant(sender, case)
+            if sender is not None and participant and _sender_trusted(locked):
                 _append(locked, case=case, actor=sender, parts=parts, now=now, written=written,
                         linked_by=actor.email)  # fmt: skip
                 note = f"Linked to {case.number} as an update by {sender.email}."
             else:
+                why = "the sender is not authenticated" if participant else "not from a participant"
                 prefix = (
                     f"E-mail from {locked.from_address or 'an unknown sender'} "
-                    f"(subject “{locked.subject}”), linked by care; not from a participant.\n\n"
+                    f"(subject “{locked.subject}”), linked by care; {why}.\n\n"
                 )
                 _append(locked, case=case, actor=actor, parts=parts, now=now, written=written,
                         internal=True, prefix=prefix, linked_by=actor.email)  # fmt: skip
@@ -463,6 +510,25 @@ def mail_link_to_case(
             storage.delete(key)
         raise
     return locked
+
+
+UNAUTHENTICATED_CODES = {"auth_failed", "sender_unclear"}
+
+
+def _sender_trusted(message: InboundMessage) -> bool:
+    """May this message speak as its From address? (security fix "auth-failed mail linked
+    as the participant's update"). Not when it failed or never reached sender
+    authentication (quarantined), nor when its topmost Authentication-Results does not pass.
+    """
+    if message.state != State.NEEDS_CARE or message.reason_code in UNAUTHENTICATED_CODES:
+        return False
+    results = [v for n, v in message.headers if n.lower() == "authentication-results"]
+    verdict = check_sender_authentication(
+        results,
+        from_address=message.from_address,
+        trusted_authserv_id=getattr(settings, "MAIL_TRUSTED_AUTHSERV_ID", "") or "",
+    )
+    return verdict.passed
 
 
 def mail_open_case(
@@ -483,11 +549,17 @@ def mail_open_case(
             case = case_open(
                 contact=contact, draft=draft, now=now, opened_by=actor, channel=Channel.EMAIL
             )
-            if locked.state != State.QUARANTINED:
+            note = f"Opened {case.number} for {contact.email}."
+            if _sender_trusted(locked):
                 _attach(case=case, actor=contact, parts=_parsed_parts(locked), now=now,
                         written=written)  # fmt: skip
+            elif locked.parts:
+                # Unauthenticated: the files would appear as the contact's own uploads.
+                note += (
+                    f" {len(locked.parts)} attachment(s) kept with the mail: the sender "
+                    "is not authenticated."
+                )
             locked.case = case
-            note = f"Opened {case.number} for {contact.email}."
             _handled(locked, State.CASE_OPENED, actor, note, now)
             _audit(actor, "mail.case_opened", locked, note, now, case=case.number)
     except Exception:
