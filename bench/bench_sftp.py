@@ -1,17 +1,20 @@
 """SFTP drop box throughput (D2): a 2 GB upload over loopback through ``casedesk sftp``.
 
 Measured in the same run, on the same filesystem (/tmp by default):
-- raw disk write: 2 GB in 1 MiB blocks, closed (page cache, no fsync: the server does not
-  fsync either), and the same with fsync for reference;
+- raw disk write: 2 GB in 1 MiB blocks, closed (page cache, no fsync), and the same with
+  fsync for reference;
 - hashlib SHA-256 over 2 GB in memory;
 - the upload with OpenSSH's ``sftp`` (``-B`` request size, ``-R`` requests in flight) to
   ``casedesk sftp`` running as its own process, from first byte to the attachment recorded
-  (the server hashes while receiving, then ``attachment_add`` re-verifies the whole file);
-- the server process's peak RSS (VmHWM).
+  (the server hashes while receiving, fsyncs, and hands the running digest to
+  ``attachment_add``);
+- the server process's peak RSS (VmHWM), its CPU time, and the event-loop (main) thread's
+  CPU time: the ceiling of one upload when that thread has a core to itself.
 
 Target: upload ≥ 50% of the slower of disk write and SHA-256. Cleans up after itself.
 
-    .venv/bin/python bench/bench_sftp.py [--size-mb 2048] [--block 262144] [--requests 64]
+    .venv/bin/python bench/bench_sftp.py [--size-mb 2048] [--block 261120] [--requests 64]
+        [--cipher aes128-gcm@openssh.com] [--quick] [--profile server.prof]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import hashlib
 import os
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -65,9 +69,10 @@ def sha256_speed(size_mb: int) -> float:
     return size_mb / (time.perf_counter() - started)
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, from /proc (clock ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, task: int | None = None) -> float:
+    """utime + stime of a process (or of one of its threads), from /proc (clock ticks)."""
+    where = f"/proc/{pid}/task/{task}/stat" if task else f"/proc/{pid}/stat"
+    fields = Path(where).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -87,6 +92,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=64, help="sftp -R requests in flight")
     parser.add_argument("--cipher", default="", help="sftp -c (default: negotiated)")
     parser.add_argument("--tmp", default=tempfile.gettempdir())
+    parser.add_argument("--quick", action="store_true", help="one round of disk/hash, not two")
+    parser.add_argument("--profile", default="", help="write a cProfile of the server here")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="casedesk-sftp-bench-", dir=args.tmp))
@@ -101,9 +108,10 @@ def main() -> int:
     try:
         print(f"load average before: {os.getloadavg()}")
         # Best of two: the machine may be shared, and the first write also allocates.
-        write_speed = max(disk_write(work / "disk.bin", args.size_mb, fsync=False) for _ in "ab")
+        rounds = "a" if args.quick else "ab"
+        write_speed = max(disk_write(work / "disk.bin", args.size_mb, fsync=False) for _ in rounds)
         write_sync = disk_write(work / "disk.bin", args.size_mb, fsync=True)
-        hash_speed = max(sha256_speed(args.size_mb) for _ in "ab")
+        hash_speed = max(sha256_speed(args.size_mb) for _ in rounds)
         print(
             f"disk write (page cache): {write_speed:8.0f} MB/s   with fsync: {write_sync:.0f} MB/s"
         )
@@ -135,8 +143,16 @@ def main() -> int:
                 out.write(data)
                 expected.update(data)
 
+        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
         server = subprocess.Popen(  # noqa: S603
-            [str(ROOT / ".venv/bin/casedesk"), "sftp", "--port", str(port)],
+            [
+                sys.executable,
+                *profile,
+                str(ROOT / ".venv/bin/casedesk"),
+                "sftp",
+                "--port",
+                str(port),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -158,6 +174,7 @@ def main() -> int:
             "-o", "LogLevel=ERROR", f"{account.username}@127.0.0.1",
         ]  # fmt: skip
         server_cpu = cpu_seconds(server.pid)
+        loop_cpu = cpu_seconds(server.pid, server.pid)  # the main thread runs the event loop
         client_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(  # noqa: S603
@@ -170,6 +187,14 @@ def main() -> int:
             return 1
         rss = vm_hwm_mb(server.pid)
         server_cpu = cpu_seconds(server.pid) - server_cpu
+        loop_cpu = cpu_seconds(server.pid, server.pid) - loop_cpu
+        threads = sorted(
+            (
+                cpu_seconds(server.pid, int(t.name))
+                for t in Path(f"/proc/{server.pid}/task").iterdir()
+            ),
+            reverse=True,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         client_cpu = (after.ru_utime + after.ru_stime) - (client_cpu.ru_utime + client_cpu.ru_stime)
         attachment = Attachment.objects.get(case=world.alice_case)
@@ -188,11 +213,16 @@ def main() -> int:
             f"CPU: server {server_cpu:.1f} s ({args.size_mb / server_cpu:.0f} MB per CPU-second), "
             f"OpenSSH client {client_cpu:.1f} s"
         )
+        print(
+            f"  of which the event-loop thread {loop_cpu:.1f} s: one upload's ceiling on a free "
+            f"core ≈ {args.size_mb / loop_cpu:.0f} MB/s"
+        )
+        print("  CPU seconds by thread (since start): " + ", ".join(f"{t:.1f}" for t in threads))
         print(f"load average after: {os.getloadavg()}")
         return 0
     finally:
         if server is not None:
-            server.terminate()
+            server.send_signal(signal.SIGINT)  # Ctrl+C: a clean stop (and the profile written)
             server.wait(30)
         shutil.rmtree(work, ignore_errors=True)
 

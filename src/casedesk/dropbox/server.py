@@ -39,6 +39,7 @@ T = TypeVar("T")
 DEFAULT_CHECK_SECONDS = 2.0
 WINDOW = 16 * 1024 * 1024
 MAX_PACKET = 256 * 1024
+IO_THREADS = 2
 
 
 def encryption_algs() -> list[str]:
@@ -105,6 +106,10 @@ class DropBoxService:
         self.check_seconds = check_seconds
         self.sessions: dict[asyncssh.SSHServerConnection, Session] = {}
         self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="casedesk-sftp-db")
+        # Hashing and file writes of uploads, off the event loop: hashlib and file writes
+        # release the GIL, so they run on the second core while the loop decrypts the next
+        # packets. Each upload has at most one block in flight (sftp_session.Upload).
+        self._io_threads = ThreadPoolExecutor(IO_THREADS, thread_name_prefix="casedesk-sftp-io")
         self._server: asyncssh.SSHAcceptor | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -113,6 +118,10 @@ class DropBoxService:
         return await loop.run_in_executor(
             self._db_thread, partial(_with_connection, func, *args, **kwargs)
         )
+
+    def io(self, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Run blocking file work (hash, write, fsync) on the I/O threads."""
+        return asyncio.get_running_loop().run_in_executor(self._io_threads, func, *args)
 
     async def start(self) -> int:
         """Listen; returns the bound port (useful with port 0)."""
@@ -151,6 +160,7 @@ class DropBoxService:
 
         await self.db(connections.close_all)
         self._db_thread.shutdown(wait=True)
+        self._io_threads.shutdown(wait=True)
 
     # --- sessions ------------------------------------------------------------------
 
@@ -198,6 +208,45 @@ class DropBoxService:
                 log.exception("sftp session sweep failed")
 
 
+class _CoalescingTransport:
+    """The TCP transport of one SSH connection, sending what one event-loop turn produced
+    in one ``send()``.
+
+    asyncssh writes every SSH packet (and an SSH_MSG_IGNORE before each) straight to the
+    socket, so every SFTP status reply costs two system calls; on loopback those sends were
+    the biggest single cost of an upload (docs/benchmarks.md). Writes are gathered and
+    flushed at the end of the loop turn; everything else goes to the real transport, and
+    close() flushes first so the disconnect message still goes out.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class _Connection(asyncssh.SSHServer):
     """Per-connection authentication: passwords through ``dropbox_authenticate`` only."""
 
@@ -210,6 +259,9 @@ class _Connection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("",)
         self.peer = str(peer[0])
+        transport = getattr(conn, "_transport", None)  # asyncssh 2.x keeps it there
+        if isinstance(transport, asyncio.Transport):
+            conn._transport = _CoalescingTransport(transport)  # type: ignore[attr-defined]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.conn is not None:

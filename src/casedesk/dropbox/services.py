@@ -203,13 +203,21 @@ def dropbox_authenticate(
 
 
 def dropbox_file_attach(
-    *, account: DropBoxAccount, filename: str, storage_key: str, sha256: str, now: dt.datetime
+    *,
+    account: DropBoxAccount,
+    filename: str,
+    storage_key: str,
+    sha256: str,
+    now: dt.datetime,
+    sha256_verified: bool = False,
 ) -> DropBoxFile:
     """An upload the SFTP server streamed to ``storage_key`` becomes a case attachment.
 
-    The account must still be live; ``attachment_add`` re-checks the whole-file SHA-256 and
-    that the case is open. ``uploaded_by`` is None: a drop box login is not a person (a
-    customer may hand it to a colleague or a vendor); the timeline names the drop box.
+    The account must still be live; ``attachment_add`` checks that the case is open and
+    re-reads the file to check the SHA-256 unless ``sha256_verified`` says the server hashed
+    exactly the bytes it wrote (and fsynced) while receiving them.
+    ``uploaded_by`` is None: a drop box login is not a person (a customer may hand it to a
+    colleague or a vendor); the timeline names the drop box.
     """
     try:
         with transaction.atomic():
@@ -224,6 +232,7 @@ def dropbox_file_attach(
                 source=Source.SFTP,
                 now=now,
                 sha256=sha256,
+                sha256_verified=sha256_verified,
             )
             return DropBoxFile.objects.create(account=locked, attachment=attachment, created_at=now)
     except Exception:

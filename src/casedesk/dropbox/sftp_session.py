@@ -3,13 +3,16 @@
 Every path goes through ``jail.resolve`` first, and no method touches the real filesystem
 by path (``map_path`` refuses), so symlinks, hard links, renames, mkdir and setstat have
 nothing to work on and are refused. Liveness is checked in memory on every operation and
-against the database on open, close and listing. Uploads stream to ``<key>.partial`` with
-a running SHA-256, sequentially; on the client's CLOSE the file moves to its key and
-becomes an attachment; a handle still open when the session ends leaves nothing behind.
+against the database on open, close and listing. Uploads stream to ``<key>.partial``,
+sequentially, in 1 MiB blocks hashed (running SHA-256) and written on the service's I/O
+thread while the event loop receives the next block; on the client's CLOSE the file is
+fsynced, moves to its key and becomes an attachment with the running digest (not read
+again); a handle still open when the session ends leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import stat
@@ -34,16 +37,42 @@ if TYPE_CHECKING:
     from .server import DropBoxService
 
 PARTIAL = ".partial"
+# Bytes gathered before one hash-and-write on the I/O thread: big enough that the thread
+# hop is rare (one per ~32 SFTP writes of OpenSSH's default 32 KiB), small in memory.
+FLUSH_BYTES = 1024 * 1024
 MAX_OPEN_UPLOADS = 16  # per session: each holds a file descriptor
 
 
 @dataclass
 class Upload:
+    """One file being received: bytes gather in ``buffer`` and go to disk and the running
+    SHA-256 in ``FLUSH_BYTES`` blocks on the service's I/O thread, one block at a time."""
+
     name: str
     key: str
     out: BinaryIO
     digest: Any = field(default_factory=hashlib.sha256)
     size: int = 0
+    buffer: bytearray = field(default_factory=bytearray)
+    pending: asyncio.Future[None] | None = None
+
+    def sink(self, block: bytearray) -> None:
+        """Hash and write one block (I/O thread; hashlib and file writes release the GIL)."""
+        self.digest.update(block)
+        self.out.write(block)
+
+    def finish(self) -> None:
+        """Make the bytes durable before the case records them (I/O thread)."""
+        try:
+            self.out.flush()
+            os.fsync(self.out.fileno())
+        finally:
+            self.out.close()
+
+    def sync(self) -> None:
+        """The client's fsync request (I/O thread)."""
+        self.out.flush()
+        os.fsync(self.out.fileno())
 
 
 @dataclass
@@ -197,10 +226,32 @@ class DropBoxSFTPServer(asyncssh.SFTPServer):
             raise asyncssh.SFTPFailure(
                 "The drop box takes files in one pass from the start; resuming is not supported."
             )
-        file_obj.out.write(data)
-        file_obj.digest.update(data)
+        file_obj.buffer += data
         file_obj.size += len(data)
-        return len(data)
+        if len(file_obj.buffer) < FLUSH_BYTES:
+            return len(data)
+        return self._flush(file_obj, len(data))
+
+    async def _flush(self, upload: Upload, result: int = 0) -> int:
+        """Hand the gathered block to the I/O thread once the previous block is done, so
+        hashing and writing overlap with receiving the next block on the event loop.
+        Awaiting here also holds back the next request: the order of bytes is kept and
+        at most two blocks per upload are in memory."""
+        if upload.pending is not None:
+            await upload.pending
+        block, upload.buffer = upload.buffer, bytearray()  # handed over, not copied
+        upload.pending = self.service.io(upload.sink, block) if block else None
+        return result
+
+    async def _drain(self, upload: Upload) -> None:
+        """Everything received is hashed, written and fsynced; the file is closed."""
+        try:
+            await self._flush(upload)
+            if upload.pending is not None:
+                await upload.pending
+        finally:
+            upload.pending = None
+            await self.service.io(upload.finish)
 
     def close(self, file_obj: object) -> Any:
         # asyncssh also calls close() for every handle still open when the session ends
@@ -214,15 +265,19 @@ class DropBoxSFTPServer(asyncssh.SFTPServer):
             return
         if not isinstance(file_obj, Upload):
             return
-        file_obj.out.close()
         self.uploads.discard(id(file_obj))
         storage = get_storage()
         if aborted or self.session.ended:
+            if file_obj.pending is not None:  # let the I/O thread finish with the file
+                await asyncio.wait([file_obj.pending])
+                file_obj.pending.exception()  # retrieved: the bytes are dropped anyway
+            file_obj.out.close()
             storage.delete(file_obj.key)
             return
         try:
+            await self._drain(file_obj)
             await self._alive_db()
-        except asyncssh.SFTPError:
+        except (asyncssh.SFTPError, OSError):
             storage.delete(file_obj.key)
             raise
         final = file_obj.key[: -len(PARTIAL)]
@@ -236,6 +291,7 @@ class DropBoxSFTPServer(asyncssh.SFTPServer):
                 filename=file_obj.name,
                 storage_key=final,
                 sha256=file_obj.digest.hexdigest(),
+                sha256_verified=True,  # hashed exactly the bytes written, fsynced above
                 now=clock.now(),
             )
         except DomainError as exc:
@@ -250,11 +306,13 @@ class DropBoxSFTPServer(asyncssh.SFTPServer):
             return self._file_attrs(a.size, a.created_at.timestamp())
         raise asyncssh.SFTPInvalidHandle("Invalid handle.")
 
-    def fsync(self, file_obj: object) -> None:
+    async def fsync(self, file_obj: object) -> None:
         self._alive()
         if isinstance(file_obj, Upload):
-            file_obj.out.flush()
-            os.fsync(file_obj.out.fileno())
+            await self._flush(file_obj)
+            if file_obj.pending is not None:
+                await file_obj.pending
+            await self.service.io(file_obj.sync)
 
     # --- everything that would change names, links or attributes: refused -------------
 
