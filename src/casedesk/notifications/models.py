@@ -1,7 +1,9 @@
 """The outbox (E1, E4; convention 6, rule 7) and survey answers (F7, B6).
 
 An ``OutboundMessage`` is written in the same transaction as the change it reports,
-so a rolled-back change mails nobody and an SMTP outage loses nothing. Its
+so a rolled-back change mails nobody and an SMTP outage loses nothing. It records who
+and what (event, kind, recipient, Message-ID, the case facts of the event's moment in
+``context``); the send pump renders subject and bodies just before sending (ADR 0003). Its
 ``idempotency_key`` (``event:<id>:<kind>:<recipient>``) is unique: one event never
 yields two mails to one recipient, however often the event's code path runs.
 """
@@ -27,13 +29,19 @@ class OutboundMessage(models.Model):
     )
     kind = models.CharField(max_length=40)
     to = models.JSONField(help_text="Recipient addresses")
-    subject = models.CharField(max_length=400)
-    text_body = models.TextField()
+    # Empty until the send pump renders the row (ADR 0003); then what was sent.
+    subject = models.CharField(max_length=400, blank=True)
+    text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
     message_id = models.CharField(max_length=250, unique=True)
     in_reply_to = models.CharField(max_length=250, blank=True)
     references = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=300, unique=True)
+    context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the send pump renders from: audience, event-time case facts, extras",
+    )
     state = models.CharField(
         max_length=10, choices=MessageState.choices, default=MessageState.PENDING
     )
