@@ -2,7 +2,7 @@
 
 1. Opens 100 cases, then writes 10,000 engineer replies (each its own transaction, as a
    web request would): every reply's outbox row is inserted inside it (rendered later by
-   the pump, ADR 0003).
+   the pump, ADR 0004).
    Reports replies/s and the share spent in ``notify_case_event``.
 2. Starts an aiosmtpd sink in a separate process on an ephemeral loopback port and runs
    the worker's send step (``outbox_pump``: claim a batch, render it, one SMTP

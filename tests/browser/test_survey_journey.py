@@ -32,7 +32,7 @@ def test_contact_answers_the_survey_and_the_manager_sees_it(browser, live_server
         now=clock.now(),
     )
     mail = OutboundMessage.objects.get(case=world.alice_case, kind="closed")
-    assert not outbox_render(messages=[mail])  # rendered as the pump would (ADR 0003)
+    assert not outbox_render(messages=[mail])  # rendered as the pump would (ADR 0004)
     link = re.search(r"http://\S+/survey/\S+/", mail.text_body)[0]
 
     page = browser.new_page(viewport={"width": 1100, "height": 900})

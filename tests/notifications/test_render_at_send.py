@@ -1,4 +1,4 @@
-"""Outbox rows are queued cheaply and rendered by the send pump (E1, C5; rule 7; ADR 0003)."""
+"""Outbox rows are queued cheaply and rendered by the send pump (E1, C5; rule 7; ADR 0004)."""
 
 from __future__ import annotations
 

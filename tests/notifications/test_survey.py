@@ -31,7 +31,7 @@ def close(world, case, at, actor=None):
 
 
 def text_of(row: OutboundMessage) -> str:
-    """The text the pump would send (rows are rendered at send time, ADR 0003)."""
+    """The text the pump would send (rows are rendered at send time, ADR 0004)."""
     assert not outbox_render(messages=[row])
     return row.text_body
 

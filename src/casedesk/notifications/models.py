@@ -3,7 +3,7 @@
 An ``OutboundMessage`` is written in the same transaction as the change it reports,
 so a rolled-back change mails nobody and an SMTP outage loses nothing. It records who
 and what (event, kind, recipient, Message-ID, the case facts of the event's moment in
-``context``); the send pump renders subject and bodies just before sending (ADR 0003). Its
+``context``); the send pump renders subject and bodies just before sending (ADR 0004). Its
 ``idempotency_key`` (``event:<id>:<kind>:<recipient>``) is unique: one event never
 yields two mails to one recipient, however often the event's code path runs.
 """
@@ -29,7 +29,7 @@ class OutboundMessage(models.Model):
     )
     kind = models.CharField(max_length=40)
     to = models.JSONField(help_text="Recipient addresses")
-    # Empty until the send pump renders the row (ADR 0003); then what was sent.
+    # Empty until the send pump renders the row (ADR 0004); then what was sent.
     subject = models.CharField(max_length=400, blank=True)
     text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)

@@ -6,7 +6,7 @@ case points ``In-Reply-To``/``References`` at one thread root per case, so mail 
 group them. Bodies are Django templates: the HTML ones autoescape everything, the text
 ones switch escaping off (plain text has nothing to escape).
 
-Rendering happens in the send pump, just before a message goes out (ADR 0003), from the
+Rendering happens in the send pump, just before a message goes out (ADR 0004), from the
 immutable event, the case's own fields as they were at the event (``case_facts``, kept
 on the outbox row) and the case's related names (contact, assignee, organisation) as
 they are at send time.

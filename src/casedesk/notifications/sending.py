@@ -13,7 +13,7 @@ the same Message-ID, so receiving systems can recognise the duplicate. Nothing e
 sends twice: the idempotency key makes one row per event and recipient, and only the
 claim holder sends it.
 
-Rows are queued unrendered (ADR 0003): ``outbox_render`` renders a claimed batch just
+Rows are queued unrendered (ADR 0004): ``outbox_render`` renders a claimed batch just
 before sending, with one query for its events and one for its cases, and the ``sent``
 (or failure) mark stores what was rendered, so the row shows what went out and a retry
 sends the same text.

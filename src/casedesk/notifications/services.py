@@ -4,7 +4,7 @@
 ``notify_case_events`` for a worker batch's many events, one INSERT for all). It decides
 who hears about the event — recipients are fixed at event time — and inserts one outbox
 row per recipient with what the send pump needs to render the mail just before sending
-(ADR 0003); the worker sends them after commit. Who gets what:
+(ADR 0004); the worker sends them after commit. Who gets what:
 
 - the case contact: opened (with the reference ID), support's public replies, information
   requested, solution proposed, follow-ups #1/#2, the final notice (#3) of an automatic
