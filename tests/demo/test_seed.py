@@ -133,3 +133,22 @@ def test_every_demo_login_authenticates(seeded):
         user = authenticate(username=email, password=DEMO_PASSWORD)
         assert user is not None, email
         assert user.email == email
+
+
+def test_demo_shows_files_dropbox_escalations_mail_and_surveys(seeded):
+    # R: D1-D3, D2, C6, E2, E3, F7 — every new screen has something to show
+    from casedesk.dropbox.models import DropBoxAccount
+    from casedesk.escalations.models import Escalation
+    from casedesk.files.models import Attachment
+    from casedesk.mail.models import InboundMessage
+    from casedesk.notifications.models import SurveyResponse
+
+    attachments = list(Attachment.objects.all())
+    assert len(attachments) >= 4
+    assert all(len(a.sha256) == 64 and a.size > 0 for a in attachments)
+    assert {"browser", "engineer"} <= {a.source for a in attachments}
+    assert DropBoxAccount.objects.filter(revoked_at__isnull=True).count() == 1
+    assert {"open", "resolved"} <= set(Escalation.objects.values_list("state", flat=True))
+    states = list(InboundMessage.objects.values_list("state", flat=True))
+    assert {"appended", "needs_care", "ignored"} <= set(states)
+    assert SurveyResponse.objects.count() >= 5

@@ -136,10 +136,15 @@ def test_login_refuses_wrong_password_unknown_user_and_closed_case(world):
     assert ok and ok.last_login_at == now
     first = CaseEvent.objects.filter(kind=EventKind.DROPBOX, data__action="first login")
     assert first.count() == 1 and first.get().data["peer"] == "1.2.3.4"
+    assert not first.get().public  # the client's address is for support only
     dropbox_authenticate(username=account.username, password=password, now=now)
     assert first.count() == 1  # later logins do not fill the timeline
     close_case(world, world.alice_case)
     assert dropbox_authenticate(username=account.username, password=password, now=now) is None
+    # A closed case refuses logins, so its page shows no login and no password either.
+    world.alice_case.refresh_from_db()
+    assert dropbox_login_for(world.alice, world.alice_case, now) is None
+    assert dropbox_login_for(world.care, world.alice_case, now) is None
 
 
 def test_login_failures_are_rate_limited_per_user_name_and_per_peer(world):

@@ -22,6 +22,7 @@ from casedesk.accounts.models import RefusalReason, User
 from casedesk.accounts.services import contact_refuse, grace_period_record
 
 from . import reference
+from .extras import seed_extras
 from .paths import PATHS
 from .reference import Desk
 from .scenarios import SCENARIOS
@@ -60,6 +61,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         reference.build_certifications(desk, today=today)
         _record_grace_periods(desk, now=now)
         _run_cases(desk, now=now, rng=rng)
+        seed_extras(desk, now=now)
         contact_refuse(
             actor=desk.people["claire"],
             contact=desk.people["gary"],

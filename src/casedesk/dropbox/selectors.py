@@ -44,7 +44,7 @@ def dropbox_login_for(user: User, case: Case, now: dt.datetime) -> DropBoxLogin 
     if not can_see_dropbox(user, case):
         return None
     account = live_dropbox(case, now)
-    if account is None:
+    if account is None or case.is_closed:  # a closed case refuses logins: show none
         return None
     return DropBoxLogin(
         account=account,

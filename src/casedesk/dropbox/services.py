@@ -50,6 +50,7 @@ def _event(
     actor: User | None,
     now: dt.datetime,
     body: str = "",
+    public: bool = True,
     **data: object,
 ) -> None:
     CaseEvent.objects.create(
@@ -57,7 +58,7 @@ def _event(
         at=now,
         actor=actor,
         kind=EventKind.DROPBOX,
-        public=True,
+        public=public,
         body=body,
         data={"action": action, "username": account.username, "account_id": account.pk, **data},
     )
@@ -196,7 +197,8 @@ def dropbox_authenticate(
         DropBoxAccount.objects.filter(pk=account.pk).update(last_login_at=now)
         account.last_login_at = now
         if first:  # every later login only updates last_login_at: the timeline stays readable
-            _event(account, action="first login", actor=None, now=now, peer=peer)
+            # Internal: the peer address is for support, not for everyone on the case.
+            _event(account, action="first login", actor=None, now=now, public=False, peer=peer)
     return account
 
 
