@@ -21,8 +21,14 @@ class MessageState(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
+    # Indexed by outbox_case_kind_idx (case first); no separate FK index to maintain.
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     event = models.ForeignKey(
         "cases.CaseEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -33,10 +39,10 @@ class OutboundMessage(models.Model):
     subject = models.CharField(max_length=400, blank=True)
     text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
-    message_id = models.CharField(max_length=250, unique=True)
+    message_id = models.CharField(max_length=250)
     in_reply_to = models.CharField(max_length=250, blank=True)
     references = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=300, unique=True)
+    idempotency_key = models.CharField(max_length=300)
     context = models.JSONField(
         default=dict,
         blank=True,
@@ -55,6 +61,12 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Unique constraints rather than unique=True: on PostgreSQL the latter adds a
+        # second (LIKE) index per column that nothing uses but every INSERT maintains.
+        constraints = [
+            models.UniqueConstraint(fields=["message_id"], name="outbox_message_id_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="outbox_idempotency_unique"),
+        ]
         indexes = [
             # What the pump reads each tick: due pending rows, and lapsed "sending" leases.
             models.Index(
