@@ -1,11 +1,12 @@
 """Outbound mail benchmark (E1; convention 6): 10,000 notifications through the outbox.
 
 1. Opens 100 cases, then writes 10,000 engineer replies (each its own transaction, as a
-   web request would): every reply's outbox row is rendered and inserted inside it.
+   web request would): every reply's outbox row is inserted inside it (rendered later by
+   the pump, ADR 0004).
    Reports replies/s and the share spent in ``notify_case_event``.
 2. Starts an aiosmtpd sink in a separate process on an ephemeral loopback port and runs
-   the worker's send step (``outbox_pump``: claim a batch, one SMTP connection per
-   batch, mark each message sent) until the outbox is empty. Reports messages/s and
+   the worker's send step (``outbox_pump``: claim a batch, render it, one SMTP
+   connection per batch, mark each message sent) until the outbox is empty. Reports messages/s and
    checks the sink received every message exactly once.
 
 SQLite in a temporary data directory by default; with ``CASEDESK_DATABASE_URL`` the
@@ -143,13 +144,13 @@ def main() -> int:
     print(f"database: {connection.vendor}; replies: {args.replies:,} over {args.cases} cases")
     print(
         f"enqueue: {queued:,} outbox rows in {enqueue:.1f} s = {args.replies / enqueue:,.0f} "
-        f"replies/s (each: case write + event + rendered mail, one transaction); "
+        f"replies/s (each: case write + event + outbox row, one transaction); "
         f"notify_case_event {spent / enqueue:.0%} of it, {spent / args.replies * 1000:.2f} ms "
         "per reply"
     )
     print(
         f"send: {sent:,} of {pending:,} pending in {send:.1f} s = {sent / send:,.0f} messages/s "
-        f"({batches} batches of ≤{args.batch}, one SMTP connection each)"
+        f"({batches} batches of ≤{args.batch}, rendered in the pump, one SMTP connection each)"
     )
     print(f"sink received {received:,} messages, {unique:,} distinct Message-IDs")
     ok = sent == pending == received == unique

@@ -11,6 +11,7 @@ import pytest
 from casedesk.cases import services
 from casedesk.core import clock
 from casedesk.notifications.models import OutboundMessage, SurveyResponse
+from casedesk.notifications.sending import outbox_render
 from tests.factories import PASSWORD, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,6 +32,7 @@ def test_contact_answers_the_survey_and_the_manager_sees_it(browser, live_server
         now=clock.now(),
     )
     mail = OutboundMessage.objects.get(case=world.alice_case, kind="closed")
+    assert not outbox_render(messages=[mail])  # rendered as the pump would (ADR 0004)
     link = re.search(r"http://\S+/survey/\S+/", mail.text_body)[0]
 
     page = browser.new_page(viewport={"width": 1100, "height": 900})

@@ -11,7 +11,7 @@ from django.core import signing
 
 from casedesk.cases import services
 from casedesk.notifications.models import OutboundMessage, SurveyResponse
-from casedesk.notifications.sending import outbox_pump
+from casedesk.notifications.sending import outbox_pump, outbox_render
 from casedesk.notifications.survey import SALT, survey_token
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +30,15 @@ def close(world, case, at, actor=None):
     )
 
 
+def text_of(row: OutboundMessage) -> str:
+    """The text the pump would send (rows are rendered at send time, ADR 0004)."""
+    assert not outbox_render(messages=[row])
+    return row.text_body
+
+
 def survey_path(case) -> str:
     row = OutboundMessage.objects.get(case=case, kind="closed")
-    return re.search(r"https?://[^/\s]+(/survey/[^/\s]+/)", row.text_body)[1]
+    return re.search(r"https?://[^/\s]+(/survey/[^/\s]+/)", text_of(row))[1]
 
 
 def test_survey_end_to_end_from_the_mail(client, smtp, world):
@@ -116,7 +122,7 @@ def test_one_answer_per_closure_a_new_closure_asks_again(client, world):
     case.refresh_from_db()
     close(world, case, later + dt.timedelta(hours=1), actor=world.engineer)
     rows = OutboundMessage.objects.filter(case=case, kind="closed").order_by("id")
-    second = re.search(r"https?://[^/\s]+(/survey/[^/\s]+/)", rows[1].text_body)[1]
+    second = re.search(r"https?://[^/\s]+(/survey/[^/\s]+/)", text_of(rows[1]))[1]
     assert first != second
     with time_machine.travel(later + dt.timedelta(hours=2), tick=False):
         assert client.post(first, {"score": "2", "solved": "no"}).status_code == 200

@@ -1,7 +1,9 @@
 """The outbox (E1, E4; convention 6, rule 7) and survey answers (F7, B6).
 
 An ``OutboundMessage`` is written in the same transaction as the change it reports,
-so a rolled-back change mails nobody and an SMTP outage loses nothing. Its
+so a rolled-back change mails nobody and an SMTP outage loses nothing. It records who
+and what (event, kind, recipient, Message-ID, the case facts of the event's moment in
+``context``); the send pump renders subject and bodies just before sending (ADR 0004). Its
 ``idempotency_key`` (``event:<id>:<kind>:<recipient>``) is unique: one event never
 yields two mails to one recipient, however often the event's code path runs.
 """
@@ -19,21 +21,33 @@ class MessageState(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
+    # Indexed by outbox_case_kind_idx (case first); no separate FK index to maintain.
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     event = models.ForeignKey(
         "cases.CaseEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=40)
     to = models.JSONField(help_text="Recipient addresses")
-    subject = models.CharField(max_length=400)
-    text_body = models.TextField()
+    # Empty until the send pump renders the row (ADR 0004); then what was sent.
+    subject = models.CharField(max_length=400, blank=True)
+    text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
-    message_id = models.CharField(max_length=250, unique=True)
+    message_id = models.CharField(max_length=250)
     in_reply_to = models.CharField(max_length=250, blank=True)
     references = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=300, unique=True)
+    idempotency_key = models.CharField(max_length=300)
+    context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the send pump renders from: audience, event-time case facts, extras",
+    )
     state = models.CharField(
         max_length=10, choices=MessageState.choices, default=MessageState.PENDING
     )
@@ -47,6 +61,12 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Unique constraints rather than unique=True: on PostgreSQL the latter adds a
+        # second (LIKE) index per column that nothing uses but every INSERT maintains.
+        constraints = [
+            models.UniqueConstraint(fields=["message_id"], name="outbox_message_id_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="outbox_idempotency_unique"),
+        ]
         indexes = [
             # What the pump reads each tick: due pending rows, and lapsed "sending" leases.
             models.Index(

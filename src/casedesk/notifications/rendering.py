@@ -5,10 +5,16 @@ number for people, the reference ID for the inbound-mail path (E2). Every messag
 case points ``In-Reply-To``/``References`` at one thread root per case, so mail clients
 group them. Bodies are Django templates: the HTML ones autoescape everything, the text
 ones switch escaping off (plain text has nothing to escape).
+
+Rendering happens in the send pump, just before a message goes out (ADR 0004), from the
+immutable event, the case's own fields as they were at the event (``case_facts``, kept
+on the outbox row) and the case's related names (contact, assignee, organisation) as
+they are at send time.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +73,24 @@ def site_link(path: str) -> str:
 
 def case_link(case: Case, *, staff: bool) -> str:
     return site_link(f"/console/cases/{case.number}/" if staff else f"/cases/{case.number}/")
+
+
+# The case's own columns the mails show, recorded on the outbox row at event time so a
+# later change (status, priority, subject) does not rewrite what the event reported.
+CASE_FACTS = ("subject", "status", "sub_status", "priority", "production_down")
+
+
+def case_facts(case: Case) -> dict[str, Any]:
+    return {name: getattr(case, name) for name in CASE_FACTS}
+
+
+def as_of_event(case: Case, facts: dict[str, Any]) -> Case:
+    """An unsaved copy of ``case`` showing its own fields as recorded at the event."""
+    snapshot = copy.copy(case)
+    for name in CASE_FACTS:
+        if name in facts:
+            setattr(snapshot, name, facts[name])
+    return snapshot
 
 
 def render_mail(kind: str, *, case: Case, staff: bool, extra: dict[str, Any]) -> Rendered:

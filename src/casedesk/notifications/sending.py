@@ -12,6 +12,11 @@ the ``sent`` mark committed. The lease then lapses and the message goes out agai
 the same Message-ID, so receiving systems can recognise the duplicate. Nothing else
 sends twice: the idempotency key makes one row per event and recipient, and only the
 claim holder sends it.
+
+Rows are queued unrendered (ADR 0004): ``outbox_render`` renders a claimed batch just
+before sending, with one query for its events and one for its cases, and the ``sent``
+(or failure) mark stores what was rendered, so the row shows what went out and a retry
+sends the same text.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from .models import MessageState, OutboundMessage
+from .rendering import as_of_event, render_mail
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +97,64 @@ def outbox_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int
     return [pk for pk in ids if pk in won]
 
 
+class RenderError(Exception):
+    """The message cannot be rendered (its event was deleted): retrying will not help."""
+
+
+def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
+    """Fill subject, text and HTML of unrendered messages in memory; returns the failures.
+
+    From the event (immutable), the case's own fields as recorded at the event, and the
+    case's contact, assignee and organisation as they are now; batch lookups, no per-row
+    query.
+    """
+    from casedesk.cases.models import Case, CaseEvent
+
+    todo = [m for m in messages if not m.text_body]
+    if not todo:
+        return {}
+    events = CaseEvent.objects.select_related("actor").in_bulk({m.event_id for m in todo})
+    cases = Case.objects.select_related("contact", "assignee", "organisation").in_bulk(
+        {m.case_id for m in todo}
+    )
+    failures: dict[int, Exception] = {}
+    for message in todo:
+        event, case = events.get(message.event_id), cases.get(message.case_id)
+        context = message.context or {}
+        if event is None or case is None or "case" not in context:
+            failures[message.pk] = RenderError("its event or case no longer exists")
+            continue
+        try:
+            rendered = render_mail(
+                message.kind,
+                case=as_of_event(case, context["case"]),
+                staff=bool(context.get("staff")),
+                extra={"event": event, "actor": event.actor, **context.get("extra", {})},
+            )
+        except Exception as exc:  # a broken template must not stop the rest of the batch
+            log.exception("outbox %s: rendering failed", message.pk)
+            failures[message.pk] = RenderError(f"rendering failed: {exc}")
+            continue
+        message.subject, message.text_body, message.html_body = (
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+        )
+        message.rendered_now = True  # type: ignore[attr-defined]
+    return failures
+
+
+def _rendered_fields(message: OutboundMessage) -> dict[str, str]:
+    """Store what this pump rendered along with the mark, so the row shows what went out."""
+    if not getattr(message, "rendered_now", False):
+        return {}
+    return {
+        "subject": message.subject,
+        "text_body": message.text_body,
+        "html_body": message.html_body,
+    }
+
+
 def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternatives:
     headers = {
         "Message-ID": message.message_id,
@@ -119,6 +183,8 @@ def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternativ
 
 def _permanent(exc: Exception) -> bool:
     """A 5xx answer will not change by retrying; everything else may be transient."""
+    if isinstance(exc, RenderError):
+        return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -132,10 +198,17 @@ def _connection_lost(exc: Exception) -> bool:
     return isinstance(exc, OSError) and not isinstance(exc, per_message)
 
 
-def _mark_sent(pk: int, worker: str, now: dt.datetime) -> bool:
+def _mark_sent(message: OutboundMessage, worker: str, now: dt.datetime) -> bool:
+    pk = message.pk
     marked = OutboundMessage.objects.filter(
         pk=pk, state=MessageState.SENDING, claimed_by=worker
-    ).update(state=MessageState.SENT, sent_at=now, claimed_until=None, last_error="")
+    ).update(
+        state=MessageState.SENT,
+        sent_at=now,
+        claimed_until=None,
+        last_error="",
+        **_rendered_fields(message),
+    )
     if not marked:
         log.warning("outbox %s: sent, but our claim had lapsed (possible duplicate)", pk)
     return bool(marked)
@@ -155,6 +228,7 @@ def _record_failure(message: OutboundMessage, worker: str, now: dt.datetime, exc
         claimed_until=None,
         last_error=f"{type(exc).__name__}: {exc}"[:2000],
         next_attempt_at=now + backoff(attempts),
+        **_rendered_fields(message),
     )
     log.warning("outbox %s: attempt %s failed (%s): %s", message.pk, attempts, state, exc)
     return state
@@ -177,6 +251,14 @@ def outbox_send(*, ids: list[int], worker: str, now: dt.datetime) -> PumpReport:
         else:
             report.retried += 1
 
+    failures = outbox_render(messages=messages)
+    for message in messages:
+        if message.pk in failures:
+            fail(message, failures[message.pk])
+    messages = [m for m in messages if m.pk not in failures]
+    if not messages:
+        return report
+
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -195,7 +277,7 @@ def outbox_send(*, ids: list[int], worker: str, now: dt.datetime) -> PumpReport:
                         fail(rest, exc)
                     break
                 continue
-            report.sent += _mark_sent(message.pk, worker, now)
+            report.sent += _mark_sent(message, worker, now)
     finally:
         try:
             connection.close()

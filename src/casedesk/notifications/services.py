@@ -1,8 +1,10 @@
 """Queue case notifications in the outbox, inside the caller's transaction (E1, E4; rule 7).
 
-``notify_case_event`` is called right where a ``CaseEvent`` is created. It decides who
-hears about the event, renders each mail and inserts the outbox rows; the worker sends
-them after commit. Who gets what:
+``notify_case_event`` is called right where a ``CaseEvent`` is created (and
+``notify_case_events`` for a worker batch's many events, one INSERT for all). It decides
+who hears about the event — recipients are fixed at event time — and inserts one outbox
+row per recipient with what the send pump needs to render the mail just before sending
+(ADR 0004); the worker sends them after commit. Who gets what:
 
 - the case contact: opened (with the reference ID), support's public replies, information
   requested, solution proposed, follow-ups #1/#2, the final notice (#3) of an automatic
@@ -19,6 +21,7 @@ auto-reply) mail nobody, so two robots cannot answer each other forever.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,25 +34,31 @@ from casedesk.core.errors import PolicyViolation
 from casedesk.policy.transitions import Action, CloseReason
 
 from .models import MessageState, OutboundMessage, SurveyResponse
-from .rendering import new_message_id, render_mail, thread_root
+from .rendering import case_facts, new_message_id, render_mail, thread_root
 from .selectors import survey_answered
 from .survey import SurveyInvitation, survey_link
 
 
 @dataclass
 class Planned:
-    """One kind of mail for one audience: customer-facing (portal link) or staff (console)."""
+    """One kind of mail for one audience: customer-facing (portal link) or staff (console).
+
+    ``extra`` is stored on the outbox row (JSON) for rendering at send time; ``eager``
+    plans carry objects instead and are rendered now (escalations: rare, and they quote a
+    record a manager may edit before the pump runs).
+    """
 
     kind: str
     recipients: list[str]
     staff: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    eager: bool = False
 
 
-def _address(user: User | None, *, not_actor: User | None = None) -> list[str]:
+def _address(user: User | None, *, not_actor_id: int | None = None) -> list[str]:
     if user is None or not user.is_active or not user.email:
         return []
-    if not_actor is not None and user.pk == not_actor.pk:
+    if not_actor_id is not None and user.pk == not_actor_id:
         return []
     return [user.email]
 
@@ -101,7 +110,9 @@ def _plan(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
         # A reply written while re-opening a closed case travels in the re-opened mail.
         return [Planned("reply", _contact(case), False)]
     if kind == EventKind.CUSTOMER_UPDATE:
-        return [Planned("customer_update", _address(case.assignee, not_actor=event.actor), True)]
+        return [
+            Planned("customer_update", _address(case.assignee, not_actor_id=event.actor_id), True)
+        ]
     if kind == EventKind.TRANSITION:
         return _plan_transition(event, case, now)
     if kind == EventKind.FOLLOW_UP:
@@ -131,11 +142,11 @@ def _plan_escalation(event: CaseEvent) -> list[Planned]:
     extra = {"escalation": escalation}
     state = event.data.get("state")
     if state == "open":
-        return [Planned("escalation", [settings.MANAGEMENT_EMAIL], True, extra)]
+        return [Planned("escalation", [settings.MANAGEMENT_EMAIL], True, extra, eager=True)]
     if state in ("resolved", "declined"):
         requester = escalation.requested_by
         staff = requester.role != Role.CONTACT
-        return [Planned("escalation_outcome", _address(requester), staff, extra)]
+        return [Planned("escalation_outcome", _address(requester), staff, extra, eager=True)]
     return []
 
 
@@ -161,28 +172,71 @@ def _unique(addresses: list[str]) -> list[str]:
 
 def notify_case_event(*, event: CaseEvent, now: dt.datetime) -> list[OutboundMessage]:
     """Queue the mails ``event`` causes; must run inside the transaction that created it."""
-    if event.kind not in MAILING_EVENTS or event.data.get("auto_submitted"):
+    return notify_case_events(events=[event], now=now)
+
+
+# The people a plan reads, by the event kinds that need them (loaded in one query).
+_NEEDS_ASSIGNEE = frozenset({EventKind.CUSTOMER_UPDATE, EventKind.MILESTONE})
+
+
+def _cases_with_people(events: list[CaseEvent]) -> dict[int, Case]:
+    """Each event's case — the caller's instance when cached (no re-read) — with its contact
+    and, where the plan needs it, assignee, fetched together for the whole batch."""
+    cases: dict[int, Case] = {}
+    missing: set[int] = set()
+    for event in events:
+        if CaseEvent.case.is_cached(event):
+            cases.setdefault(event.case_id, event.case)
+        else:
+            missing.add(event.case_id)
+    missing -= cases.keys()
+    if missing:
+        cases.update(Case.objects.in_bulk(missing))
+    wanted: dict[int, list[tuple[Case, str]]] = {}
+    for event in events:
+        case = cases[event.case_id]
+        fields = ["contact"] + (["assignee"] if event.kind in _NEEDS_ASSIGNEE else [])
+        for name in fields:
+            descriptor = getattr(Case, name)
+            user_id = getattr(case, f"{name}_id")
+            if user_id is not None and not descriptor.is_cached(case):
+                wanted.setdefault(user_id, []).append((case, name))
+    if wanted:
+        for user_id, user in User.objects.in_bulk(wanted).items():
+            for case, name in wanted[user_id]:
+                setattr(case, name, user)
+    for event in events:
+        event.case = cases[event.case_id]  # the plan and the rows share the loaded case
+    return cases
+
+
+def notify_case_events(*, events: Iterable[CaseEvent], now: dt.datetime) -> list[OutboundMessage]:
+    """Queue the mails of many events with one INSERT (a worker batch's reminders).
+
+    Same rules as ``notify_case_event``, inside the transaction that created the events.
+    Each row records the recipient, kind, Message-ID and thread headers, the case's own
+    fields as they are now and the plan's extras; the send pump renders the mail.
+    """
+    mailing = [
+        event
+        for event in events
+        if event.kind in MAILING_EVENTS and not event.data.get("auto_submitted")
+    ]
+    if not mailing:
         return []
-    case = Case.objects.select_related("contact", "assignee", "organisation").get(pk=event.case_id)
-    rows = []
-    root = thread_root(case)
-    for planned in _plan(event, case, now):
-        for recipient in _unique(planned.recipients):
-            rendered = render_mail(
-                planned.kind,
-                case=case,
-                staff=planned.staff,
-                extra={"event": event, "actor": event.actor, **planned.extra},
-            )
-            rows.append(
-                OutboundMessage(
+    cases = _cases_with_people(mailing)
+    rows: list[OutboundMessage] = []
+    for event in mailing:
+        case = cases[event.case_id]
+        root = thread_root(case)
+        facts = case_facts(case)
+        for planned in _plan(event, case, now):
+            for recipient in _unique(planned.recipients):
+                row = OutboundMessage(
                     case=case,
                     event=event,
                     kind=planned.kind,
                     to=[recipient],
-                    subject=rendered.subject,
-                    text_body=rendered.text,
-                    html_body=rendered.html,
                     message_id=new_message_id(planned.kind),
                     in_reply_to=root,
                     references=root,
@@ -190,7 +244,18 @@ def notify_case_event(*, event: CaseEvent, now: dt.datetime) -> list[OutboundMes
                     next_attempt_at=now,
                     created_at=now,
                 )
-            )
+                if planned.eager:
+                    rendered = render_mail(
+                        planned.kind,
+                        case=case,
+                        staff=planned.staff,
+                        extra={"event": event, "actor": event.actor, **planned.extra},
+                    )
+                    row.subject, row.text_body = rendered.subject, rendered.text
+                    row.html_body = rendered.html
+                else:
+                    row.context = {"staff": planned.staff, "case": facts, "extra": planned.extra}
+                rows.append(row)
     return outbox_enqueue(rows=rows)
 
 

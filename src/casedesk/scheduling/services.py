@@ -32,15 +32,22 @@ MAX_ATTEMPTS = 8
 # Rows scheduled by handlers during a batch's fast pass, inserted together before it commits.
 _insert_buffer: ContextVar[list[Deadline] | None] = ContextVar("deadline_inserts", default=None)
 # Other new rows handlers hand over (timeline events), by model, inserted together likewise.
-_row_buffer: ContextVar[dict[type[Model], list[tuple[Model, Any]]] | None] = ContextVar(
+_row_buffer: ContextVar[dict[type[Model], list[tuple[Model, Any, Any]]] | None] = ContextVar(
     "batch_rows", default=None
 )
 
 
-def deferred_create(row: Model, *, then: Callable[[Any], object] | None = None) -> Model:
+def deferred_create(
+    row: Model,
+    *,
+    then: Callable[[Any], object] | None = None,
+    then_all: Callable[[list[Any]], object] | None = None,
+) -> Model:
     """Save a new row now, or, inside a worker batch's fast pass, with the batch's other new
     rows of its model in one INSERT just before the batch commits; ``then(row)`` runs once
-    the row is saved (its ``pk`` set), in the same transaction either way.
+    the row is saved (its ``pk`` set), in the same transaction either way. ``then_all``
+    runs once per flush with every row buffered with that same function (one bulk write
+    for all of them, e.g. their outbox rows), or with ``[row]`` when saved at once.
 
     For handler writes nobody reads back within the batch, such as a reminder's timeline
     event and the mails it queues. If anything fails, the batch falls back to its
@@ -51,8 +58,10 @@ def deferred_create(row: Model, *, then: Callable[[Any], object] | None = None) 
         row.save(force_insert=True)
         if then is not None:
             then(row)
+        if then_all is not None:
+            then_all([row])
     else:
-        buffer.setdefault(type(row), []).append((row, then))
+        buffer.setdefault(type(row), []).append((row, then, then_all))
     return row
 
 
@@ -67,11 +76,16 @@ def _flush_inserts() -> None:
         pending = list(rows.items())
         rows.clear()
         for model, entries in pending:
-            model._default_manager.bulk_create([row for row, _ in entries])
+            model._default_manager.bulk_create([row for row, _, _ in entries])
+        together: dict[Callable[[list[Any]], object], list[Any]] = {}
         for _, entries in pending:
-            for row, then in entries:
+            for row, then, then_all in entries:
                 if then is not None:
                     then(row)
+                if then_all is not None:
+                    together.setdefault(then_all, []).append(row)
+        for then_all, saved in together.items():
+            then_all(saved)
 
 
 class LostClaimError(Exception):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from casedesk.cases.models import Case, CaseEvent, EventKind
 from casedesk.cases.services import case_close_after_followups
-from casedesk.notifications.services import notify_case_event
+from casedesk.notifications.services import notify_case_event, notify_case_events
 from casedesk.policy.transitions import WAITING_ON_CUSTOMER, Status
 from casedesk.scheduling.models import Deadline
 from casedesk.scheduling.registry import handles
@@ -18,6 +18,11 @@ FINAL_NOTICE = (
     "We have not heard from you since our request, so this case is now closed. If the problem "
     "persists, call support within 30 days to re-open it, or open a new case."
 )
+
+
+def _notify_reminders(events: list[CaseEvent]) -> None:
+    """Queue the reminders' mails together; each event's ``at`` is its batch's ``now``."""
+    notify_case_events(events=events, now=events[0].at)
 
 
 @handles(FOLLOWUP)
@@ -35,9 +40,9 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
         return "skipped: a newer request restarted the timer"
     step = int(payload["step"])
     if payload["action"] == "close":
-        case_close_after_followups(case=case, now=now, notice=FINAL_NOTICE)
+        closed = case_close_after_followups(case=case, now=now, notice=FINAL_NOTICE)
         event = CaseEvent.objects.create(
-            case=case,
+            case=closed,  # the closed row: the final notice carries its survey link
             at=now,
             actor=None,
             kind=EventKind.FOLLOW_UP,
@@ -52,7 +57,7 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
     )
     # One INSERT for the whole worker batch (see deferred_create): the reminders are most
     # of what a busy tick writes. The mails are queued once the event has its id, still
-    # inside the batch's transaction.
+    # inside the batch's transaction, all of the batch's with one more INSERT.
     deferred_create(
         CaseEvent(
             case=case,
@@ -62,7 +67,7 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
             body=body,
             data={"step": step, "reason": payload.get("reason", "")},
         ),
-        then=lambda event: notify_case_event(event=event, now=now),  # E1: follow-up #1/#2
+        then_all=_notify_reminders,  # E1: follow-up #1/#2
     )
     started = dt.datetime.fromisoformat(payload["started_at"])
     followup_schedule_step(case=case, started_at=started, step=step + 1, now=now)
