@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('opened', 'Case opened'), ('reply', 'Reply'), ('note', 'Internal note'), ('customer_update', 'Customer update'), ('transition', 'Status change'), ('priority', 'Priority change'), ('assignment', 'Assignment'), ('outcome', 'Outcome'), ('all_info', 'All necessary information provided'), ('linked', 'Linked case'), ('followup', 'Automated follow-up'), ('milestone', 'SLA milestone'), ('root_cause', 'Root cause identified'), ('escalation', 'Escalation'), ('attachment', 'File attached'), ('files_purged', 'Files purged')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("opened", "Case opened"),
+                    ("reply", "Reply"),
+                    ("note", "Internal note"),
+                    ("customer_update", "Customer update"),
+                    ("transition", "Status change"),
+                    ("priority", "Priority change"),
+                    ("assignment", "Assignment"),
+                    ("outcome", "Outcome"),
+                    ("all_info", "All necessary information provided"),
+                    ("linked", "Linked case"),
+                    ("followup", "Automated follow-up"),
+                    ("milestone", "SLA milestone"),
+                    ("root_cause", "Root cause identified"),
+                    ("escalation", "Escalation"),
+                    ("attachment", "File attached"),
+                    ("files_purged", "Files purged"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
