@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 
+from django.db import connection
 from django.db.models import QuerySet
 
+from casedesk.core.rows import Columns, table
 from casedesk.policy.decision import Decision, allow, deny
 from casedesk.policy.maintenance import GraceWindow, maintenance_decision
 
-from .models import ApiToken, Certification, Contract, Refusal, Role, User
+from .models import ApiToken, Certification, Contract, Organisation, Refusal, Role, User
 
 
 def contract_maintenance(contract: Contract, today: dt.date) -> Decision:
@@ -28,8 +31,12 @@ def active_refusal(contact: User) -> Refusal | None:
     return contact.refusals.filter(lifted_at__isnull=True).first()
 
 
-def contact_may_open_cases(contact: User) -> Decision:
-    """A6, A8: only active, registered contacts who have not been refused support."""
+def contact_may_open_cases(contact: User, *, refused: bool | None = None) -> Decision:
+    """A6, A8: only active, registered contacts who have not been refused support.
+
+    ``refused=False`` is a caller's word that it has just seen no active refusal (opening a
+    case reads that with its other facts); otherwise the refusal is looked up here.
+    """
     if contact.role != Role.CONTACT or contact.organisation_id is None:
         return deny(
             "Only registered contacts of a partner organisation open cases; end users are "
@@ -37,7 +44,7 @@ def contact_may_open_cases(contact: User) -> Decision:
         )
     if not contact.is_active:
         return deny("This contact is no longer active.")
-    refusal = active_refusal(contact)
+    refusal = None if refused is False else active_refusal(contact)
     if refusal is not None:
         return deny(
             "Support has been refused to this contact "
@@ -61,15 +68,38 @@ def token_digest(raw: str) -> str:
 
 
 def user_for_token(raw: str) -> User | None:
-    """The active user behind a bearer token, or None. Tokens are looked up by digest."""
+    """The active user behind a bearer token, or None. Tokens are looked up by digest.
+
+    Every API call makes this lookup, so it is one hand-written statement (user and
+    organisation together) rather than an ORM query compiled anew each time.
+    """
     if not raw or len(raw) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user", "user__organisation")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(), [token_digest(raw), True])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = _USER.take(row, 0)
+    if user is None:  # the inner join always finds one; this keeps the types honest
+        return None
+    user.organisation = _ORGANISATION.take(row, _USER.width)
+    return user
+
+
+_USER = Columns(User, "u")
+_ORGANISATION = Columns(Organisation, "o")
+
+
+@functools.cache
+def _token_sql() -> str:
+    # Identifiers come from model metadata; the digest is a bound parameter.
+    return (
+        f"SELECT {_USER.sql()}, {_ORGANISATION.sql()} FROM {table(ApiToken)} t "  # noqa: S608
+        f"JOIN {table(User)} u ON u.id = t.user_id "
+        f"LEFT JOIN {table(Organisation)} o ON o.id = u.organisation_id "
+        "WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active = %s"
     )
-    return token.user if token else None
 
 
 def engineers() -> QuerySet[User]:

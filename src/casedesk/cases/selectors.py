@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
+from casedesk.accounts.models import Contract, Refusal, Site
+from casedesk.catalog.models import MajorVersion, Patch, Product, ProductGroup
 from casedesk.core.errors import NotFound
+from casedesk.core.rows import Columns, table
 from casedesk.policy.transitions import ACTIVE, TERMINAL, WAITING_ON_CUSTOMER, SubStatus
+from casedesk.sla.models import PolicyVersion
 
 from .models import Case, CaseEvent, parse_case_number
 from .permissions import can_see_internal, scope_cases
@@ -184,3 +190,109 @@ def dashboard_counts(user: User) -> dict[str, int]:
         "open": mine.filter(_state_filter("open")).count(),
         "closed": mine.filter(_state_filter("closed")).count(),
     }
+
+
+# --- opening -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpeningFacts:
+    """Everything opening a case checks, read in one statement (B2, A5, A6, A8, G5).
+
+    ``contract`` (with its site) only if it belongs to the contact's organisation;
+    ``major_version`` only if it is a version of ``product``; ``patch`` only if it belongs
+    to that version. What a refusal needs to explain itself is looked up when one happens.
+    """
+
+    refused: bool
+    contract: Contract | None
+    product: Product | None
+    contract_lists_products: bool
+    contract_covers_product: bool
+    major_version: MajorVersion | None
+    patch: Patch | None
+    policy_number: int
+
+
+_ID_MAX = 2**63 - 1
+_CONTRACT = Columns(Contract, "c")
+_SITE = Columns(Site, "s")
+_PRODUCT = Columns(Product, "p")
+_GROUP = Columns(ProductGroup, "g")
+_VERSION = Columns(MajorVersion, "v")
+_PATCH = Columns(Patch, "pa")
+_PARTS = (_CONTRACT, _SITE, _PRODUCT, _GROUP, _VERSION, _PATCH)
+
+
+@functools.cache
+def _opening_sql() -> str:
+    coverage = table(Contract.products.through)
+    # Identifiers come from model metadata; every value is a bound parameter.
+    return (
+        f"SELECT {', '.join(part.sql() for part in _PARTS)}, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {table(Refusal)} r"
+        " WHERE r.contact_id = %s AND r.lifted_at IS NULL), "
+        f"EXISTS (SELECT 1 FROM {coverage} cp WHERE cp.contract_id = c.id), "
+        f"EXISTS (SELECT 1 FROM {coverage} cp"
+        " WHERE cp.contract_id = c.id AND cp.product_id = p.id), "
+        f"(SELECT MAX(pv.number) FROM {table(PolicyVersion)} pv) "
+        "FROM (SELECT 1 AS one) one "
+        f"LEFT JOIN {table(Contract)} c ON c.id = %s AND c.organisation_id = %s "
+        f"LEFT JOIN {table(Site)} s ON s.id = c.site_id "
+        f"LEFT JOIN {table(Product)} p ON p.id = %s "
+        f"LEFT JOIN {table(ProductGroup)} g ON g.id = p.group_id "
+        f"LEFT JOIN {table(MajorVersion)} v ON v.id = %s AND v.product_id = p.id "
+        f"LEFT JOIN {table(Patch)} pa ON pa.id = %s AND pa.major_version_id = v.id"
+    )
+
+
+def _id(value: int | None) -> int | None:
+    """An id the database can compare; anything out of range matches nothing anyway."""
+    return value if value is not None and 0 < value <= _ID_MAX else None
+
+
+def opening_facts(
+    *,
+    contact: User,
+    contract_id: int | None,
+    product_id: int | None,
+    major_version_id: int | None,
+    patch_id: int | None,
+) -> OpeningFacts:
+    """One round trip instead of five ORM queries on the busiest write path (issue 2)."""
+    params = [
+        contact.pk,
+        _id(contract_id),
+        contact.organisation_id,
+        _id(product_id),
+        _id(major_version_id),
+        _id(patch_id),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_opening_sql(), params)
+        row = cursor.fetchone()
+    at = 0
+    found = []
+    for part in _PARTS:
+        found.append(part.take(row, at))
+        at += part.width
+    contract, site, product, group, version, patch = found
+    if contract is not None:
+        contract.site = site
+    if product is not None:
+        product.group = group
+    if version is not None:
+        version.product = product
+    if patch is not None:
+        patch.major_version = version
+    refused, lists, covers, policy_number = row[at:]
+    return OpeningFacts(
+        refused=bool(refused),
+        contract=contract,
+        product=product,
+        contract_lists_products=bool(lists),
+        contract_covers_product=bool(covers),
+        major_version=version,
+        patch=patch,
+        policy_number=policy_number or 0,
+    )

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 
 from casedesk.accounts.models import Contract, Role, User
 from casedesk.accounts.selectors import contact_may_open_cases, contract_maintenance
-from casedesk.catalog.models import MajorVersion, Patch, Product
 from casedesk.core.errors import (
     NotFound,
     NotPermitted,
@@ -44,7 +42,7 @@ from casedesk.policy.transitions import (
 )
 from casedesk.sla.milestones import milestone_meet, milestone_start_root_cause
 from casedesk.sla.retention import retention_on_transition
-from casedesk.sla.selectors import current_policy_number, policy
+from casedesk.sla.selectors import policy
 from casedesk.sla.services import followups_on_priority, followups_on_transition
 
 from .models import (
@@ -58,6 +56,7 @@ from .models import (
     SubType,
 )
 from .permissions import actor_for, is_participant
+from .selectors import OpeningFacts, opening_facts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,29 +132,20 @@ def _require_support(actor: User) -> None:
 # --- opening -------------------------------------------------------------------------
 
 
-def _resolve_product(draft: CaseDraft, contract: Contract) -> dict[str, Any]:
+def _resolve_product(draft: CaseDraft, contract: Contract, facts: OpeningFacts) -> dict[str, Any]:
     """The catalogue entries named by the draft, checked against each other and the contract.
 
-    Two queries on the usual path (product with its contract coverage, then the patch with
-    its version); the lookups that explain a refusal run only when something is wrong.
+    ``facts`` already holds them, each only if it fits the one before (version of this
+    product, patch of this version), so this is decision only, no queries.
     """
     if draft.kind == Kind.ADMIN:
         return {}
     if draft.product_id is None:
         raise PolicyViolation("Choose the product.", field="product")
-    coverage = Contract.products.through.objects.filter(contract_id=contract.pk)
-    product = (
-        Product.objects.select_related("group")
-        .filter(pk=draft.product_id)
-        .annotate(
-            contract_lists_products=Exists(coverage),
-            contract_covers=Exists(coverage.filter(product_id=OuterRef("pk"))),
-        )
-        .first()
-    )
+    product = facts.product
     if product is None:
         raise PolicyViolation("Unknown product.", field="product")
-    if product.contract_lists_products and not product.contract_covers:
+    if facts.contract_lists_products and not facts.contract_covers_product:
         if product.third_party:
             raise PolicyViolation(
                 f"{product.name} was not bought from us, so we cannot support it (G5). Please "
@@ -165,32 +155,16 @@ def _resolve_product(draft: CaseDraft, contract: Contract) -> dict[str, Any]:
         raise PolicyViolation(
             f"{product.name} is not covered by contract {contract.number}.", field="product"
         )
-    version = patch = None
+    version, patch = facts.major_version, facts.patch
     if draft.major_version_id is None:
         if draft.kind == Kind.SUPPORT:
             raise PolicyViolation("Choose the major version.", field="major_version")
-        if draft.patch_id is not None:
-            raise PolicyViolation("That patch does not belong to this version.", field="patch")
-    elif draft.patch_id is not None:
-        patch = (
-            Patch.objects.select_related("major_version")
-            .filter(
-                pk=draft.patch_id,
-                major_version_id=draft.major_version_id,
-                major_version__product_id=product.pk,
-            )
-            .first()
+    elif version is None:
+        raise PolicyViolation(
+            "That version is not a version of this product.", field="major_version"
         )
-        if patch is not None:
-            version = patch.major_version
-    if version is None and draft.major_version_id is not None:
-        version = MajorVersion.objects.filter(pk=draft.major_version_id, product=product).first()
-        if version is None:
-            raise PolicyViolation(
-                "That version is not a version of this product.", field="major_version"
-            )
-        if draft.patch_id is not None:
-            raise PolicyViolation("That patch does not belong to this version.", field="patch")
+    if draft.patch_id is not None and patch is None:
+        raise PolicyViolation("That patch does not belong to this version.", field="patch")
     return {
         "product": product,
         "product_group": product.group,
@@ -249,21 +223,24 @@ def case_open(
     opened_by = opened_by or contact
     if opened_by.pk != contact.pk and opened_by.role == Role.CONTACT:
         raise NotPermitted("Contacts open cases for themselves only.")
-    verdict = contact_may_open_cases(contact)
+    facts = opening_facts(
+        contact=contact,
+        contract_id=draft.contract_id,
+        product_id=draft.product_id,
+        major_version_id=draft.major_version_id,
+        patch_id=draft.patch_id,
+    )
+    verdict = contact_may_open_cases(contact, refused=facts.refused)
     if not verdict:
         raise PolicyViolation(verdict.reason)
-    contract = (
-        Contract.objects.select_related("site")
-        .filter(pk=draft.contract_id, organisation_id=contact.organisation_id)
-        .first()
-    )
+    contract = facts.contract
     if contract is None:
         raise PolicyViolation("Choose one of your organisation's contracts.", field="contract")
     maintenance = contract_maintenance(contract, now.date())
     if not maintenance:
         raise PolicyViolation(maintenance.reason, field="contract")
     priority, criterion = _check_draft(draft)
-    catalogue = _resolve_product(draft, contract)
+    catalogue = _resolve_product(draft, contract, facts)
     case = Case.objects.create(
         kind=draft.kind,
         sub_type=draft.sub_type if draft.kind == Kind.SUPPORT else "",
@@ -296,7 +273,7 @@ def case_open(
         opened_at=now,
         updated_at=now,
         linked_from=linked_from,
-        policy_version=current_policy_number(),
+        policy_version=facts.policy_number,
         **catalogue,
     )
     _event(

@@ -1,0 +1,88 @@
+"""Model instances from hand-written SQL, for the few hot paths where the ORM's query
+compilation costs more than the query (bearer-token lookup, the facts behind opening a
+case: ~0.4 ms of Python per statement against ~0.1 ms to run it; docs/benchmarks.md).
+
+A ``Columns`` names one model's concrete columns under a table alias. Its ``sql()`` goes in
+a SELECT list; ``take()`` turns that slice of a result row back into an instance, with the
+same database converters the ORM applies (SQLite dates, JSON), or None where a LEFT JOIN
+found nothing. Everything per model is worked out once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+
+from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+def quote(name: str) -> str:
+    """Identifiers as both supported databases quote them (PostgreSQL and SQLite agree)."""
+    return default_connection.ops.quote_name(name)
+
+
+def table(model: type[Model]) -> str:
+    return quote(model._meta.db_table)
+
+
+class Columns(Generic[M]):
+    """``model``'s concrete columns under ``alias`` in one hand-written SELECT."""
+
+    def __init__(self, model: type[M], alias: str) -> None:
+        self.model = model
+        self.alias = alias
+
+    @cached_property
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(self.model._meta.concrete_fields)
+
+    @cached_property
+    def width(self) -> int:
+        return len(self._fields)
+
+    @cached_property
+    def _attnames(self) -> list[str]:
+        return [f.attname for f in self._fields]
+
+    @cached_property
+    def _sql(self) -> str:
+        alias = quote(self.alias)
+        return ", ".join(f"{alias}.{quote(f.column)}" for f in self._fields)
+
+    def sql(self) -> str:
+        return self._sql
+
+    @cached_property
+    def _converters(self) -> tuple[tuple[int, tuple[Converter, ...], Any], ...]:
+        found = []
+        for i, field in enumerate(self._fields):
+            col = field.get_col(self.alias)
+            funcs = tuple(
+                default_connection.ops.get_db_converters(col)
+                + col.get_db_converters(default_connection)
+            )
+            if funcs:
+                found.append((i, funcs, col))
+        return tuple(found)
+
+    def take(self, row: Sequence[Any], start: int) -> M | None:
+        """The instance in ``row[start:start + width]``; None when its primary key is NULL."""
+        values = list(row[start : start + self.width])
+        if values[self._pk_index] is None:
+            return None
+        for i, funcs, col in self._converters:
+            value = values[i]
+            for func in funcs:
+                value = func(value, col, default_connection)
+            values[i] = value
+        return self.model.from_db(default_connection.alias, self._attnames, values)
+
+    @cached_property
+    def _pk_index(self) -> int:
+        return self._attnames.index(self.model._meta.pk.attname)
