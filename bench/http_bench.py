@@ -13,8 +13,11 @@ POST /api/v1/auth/token for the API), then:
 * sends ``--requests`` GETs per endpoint from ``--threads`` client threads (after a short
   warm-up) and reports p50/p95/max; every response must be 200;
 * opens ``--open-requests`` cases through ``POST /api/v1/cases`` from ``--open-threads``
-  threads and reports cases/s over the wall time; those cases are deleted afterwards
-  (``--keep-opened`` keeps them).
+  threads, ``--open-rounds`` times, and reports cases/s over the wall time of each round
+  (and their median), with the CPU time each open cost the server (gunicorn master and
+  workers), PostgreSQL (every ``postgres`` process) and this client, read from /proc;
+  those cases are deleted afterwards and the tables vacuumed (``--keep-opened`` keeps
+  them).
 
 Everything is bounded: a fixed number of requests, a 30 s timeout per request, and the
 server is stopped at the end (or on Ctrl+C). Nothing leaves the loopback interface.
@@ -178,6 +181,56 @@ def run(
     return Result(name, latencies, errors, time.perf_counter() - started)
 
 
+def _cpu_seconds(match: object) -> float:
+    """User + system CPU seconds of the live processes ``match(pid, comm, pgid)`` accepts."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if match(int(entry), comm, int(fields[2])):  # type: ignore[operator]
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+@dataclass
+class CpuSplit:
+    """CPU milliseconds per request by who spent them, over one measured phase."""
+
+    server_ms: float
+    postgres_ms: float
+    client_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.server_ms + self.postgres_ms + self.client_ms
+
+
+def cpu_snapshot(server_pgid: int) -> tuple[float, float, float]:
+    return (
+        _cpu_seconds(lambda pid, comm, pgid: pgid == server_pgid),
+        _cpu_seconds(lambda pid, comm, pgid: comm == "postgres"),
+        time.process_time(),
+    )
+
+
+def cpu_split(
+    before: tuple[float, float, float], after: tuple[float, float, float], n: int
+) -> CpuSplit:
+    """Per request; backends that exit mid-phase are lost, so PostgreSQL is a lower bound."""
+    server, postgres, client = (
+        1000 * (a - b) / max(n, 1) for a, b in zip(after, before, strict=True)
+    )
+    return CpuSplit(server, postgres, client)
+
+
 def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.pop("CASEDESK_DEBUG", None)
@@ -297,12 +350,26 @@ def delete_opened(dsn: str) -> int:
     qs = Case.objects.filter(subject__startswith=OPEN_MARK)
     count = qs.count()
     qs.delete()
+    vacuum(dsn)
     return count
 
 
+def vacuum(dsn: str) -> None:
+    """Dead rows left by the last run's deletions would slow the next run's inserts."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name in ("cases_case", "cases_caseevent", "notifications_outboundmessage"):
+            conn.execute(f"VACUUM (ANALYZE) {name}")
+
+
 def report(
-    results: list[Result], opening: Result | None, fx: Fixture, args: argparse.Namespace
+    results: list[Result],
+    rounds: list[tuple[Result, CpuSplit]],
+    fx: Fixture,
+    args: argparse.Namespace,
 ) -> str:
+    opening = median_round(rounds)
     lines = [
         f"{fx.total_cases:,} cases; the bench contact's organisation has {fx.org_cases:,}. "
         f"gunicorn {args.workers} workers; {args.requests} requests per endpoint from "
@@ -321,11 +388,28 @@ def report(
         verdict = "meets" if opening.throughput >= OPEN_TARGET_PER_S else "misses"
         lines += [
             "",
-            f"Case opening: {opening.throughput:.0f} cases/s over {len(opening.latencies_ms)} "
-            f"opened in {opening.wall_s:.1f} s from {args.open_threads} threads "
-            f"({verdict} the {OPEN_TARGET_PER_S:.0f}/s target).",
+            f"Case opening, median of {len(rounds)} rounds: {opening.throughput:.0f} cases/s "
+            f"({len(opening.latencies_ms)} opened in {opening.wall_s:.1f} s from "
+            f"{args.open_threads} threads; {verdict} the {OPEN_TARGET_PER_S:.0f}/s target).",
+            "",
+            "| Round | cases/s | p50 ms | p95 ms | CPU ms per open: server | PostgreSQL "
+            "| client | total |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
+        for i, (r, cpu) in enumerate(rounds, 1):
+            lines.append(
+                f"| {i} | {r.throughput:.0f} | {r.pct(0.5):.1f} | {r.pct(0.95):.1f} | "
+                f"{cpu.server_ms:.2f} | {cpu.postgres_ms:.2f} | {cpu.client_ms:.2f} | "
+                f"{cpu.total_ms:.2f} |"
+            )
     return "\n".join(lines)
+
+
+def median_round(rounds: list[tuple[Result, CpuSplit]]) -> Result | None:
+    if not rounds:
+        return None
+    ordered = sorted((r for r, _ in rounds), key=lambda r: r.throughput)
+    return ordered[len(ordered) // 2]
 
 
 def main() -> None:
@@ -336,6 +420,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="client threads for latency")
     parser.add_argument("--open-requests", type=int, default=3000)
     parser.add_argument("--open-threads", type=int, default=8)
+    parser.add_argument("--open-rounds", type=int, default=3)
     parser.add_argument("--skip-open", action="store_true")
     parser.add_argument("--keep-opened", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
@@ -411,16 +496,29 @@ def main() -> None:
                 f"errors {result.errors or 0}",
                 flush=True,
             )
-        opening = None
+        rounds: list[tuple[Result, CpuSplit]] = []
         if not args.skip_open:
             body = json.dumps(fx.open_body).encode()
             headers = {**contact_api, "Content-Type": "application/json"}
             reqs = [Request("POST", "/api/v1/cases", headers, body)] * args.open_requests
-            opening = run(client, "Open a case — POST /api/v1/cases", reqs, args.open_threads, 201)
-            print(f"opening: {opening.throughput:.0f} cases/s, errors {opening.errors or 0}")
+            run(client, "warm-up", reqs[:50], args.open_threads, 201)
+            for i in range(args.open_rounds):
+                before = cpu_snapshot(proc.pid)
+                opened = run(
+                    client, "Open a case — POST /api/v1/cases", reqs, args.open_threads, 201
+                )
+                cpu = cpu_split(before, cpu_snapshot(proc.pid), len(reqs))
+                rounds.append((opened, cpu))
+                print(
+                    f"opening round {i + 1}: {opened.throughput:.0f} cases/s, errors "
+                    f"{opened.errors or 0}; CPU ms per open: server {cpu.server_ms:.2f}, "
+                    f"PostgreSQL {cpu.postgres_ms:.2f}, client {cpu.client_ms:.2f}",
+                    flush=True,
+                )
+        opening = median_round(rounds)
     finally:
         stop_server(proc)
-    text = report(results, opening, fx, args)
+    text = report(results, rounds, fx, args)
     load = os.getloadavg()
     text += (
         f"\n\nLoad average before the run {load_before:.2f}; after it "
@@ -441,6 +539,15 @@ def main() -> None:
                         "errors": r.errors,
                     }
                     for r in [*results, *([opening] if opening else [])]
+                }
+                | {
+                    f"opening round {i}": {
+                        "per_s": r.throughput,
+                        "server_cpu_ms": cpu.server_ms,
+                        "postgres_cpu_ms": cpu.postgres_ms,
+                        "client_cpu_ms": cpu.client_ms,
+                    }
+                    for i, (r, cpu) in enumerate(rounds, 1)
                 },
                 indent=2,
             )

@@ -30,6 +30,7 @@ from .common import (
     Email,
     Id,
     InputSchema,
+    OutputSchema,
     PersonOut,
     Subject,
     Text,
@@ -187,12 +188,12 @@ class AssignIn(InputSchema):
 # --- responses -----------------------------------------------------------------------
 
 
-class NamedRef(Schema):
+class NamedRef(OutputSchema):
     id: int
     name: str
 
 
-class CaseSummaryOut(Schema):
+class CaseSummaryOut(OutputSchema):
     number: str
     subject: str
     kind: str
@@ -214,18 +215,18 @@ class CaseSummaryOut(Schema):
     version: int
 
 
-class CaseListOut(Schema):
+class CaseListOut(OutputSchema):
     items: list[CaseSummaryOut]
     page: int
     has_next: bool
 
 
-class TargetOut(Schema):
+class TargetOut(OutputSchema):
     value: str
     label: str
 
 
-class AvailableActionOut(Schema):
+class AvailableActionOut(OutputSchema):
     action: str
     label: str
     targets: list[TargetOut]
@@ -233,7 +234,7 @@ class AvailableActionOut(Schema):
     endpoint: str = Field(description="Where to send it, relative to the case")
 
 
-class CertificationRef(Schema):
+class CertificationRef(OutputSchema):
     product: str
     version: str
     function: str
@@ -274,12 +275,12 @@ class CaseDetailOut(CaseSummaryOut):
     )
 
 
-class ActorOut(Schema):
+class ActorOut(OutputSchema):
     full_name: str
     role: str
 
 
-class EventOut(Schema):
+class EventOut(OutputSchema):
     id: int
     at: dt.datetime
     kind: str
