@@ -23,6 +23,7 @@ from casedesk.core.errors import (
     StaleObject,
     TransitionNotAllowed,
 )
+from casedesk.core.rows import Inserter
 from casedesk.notifications.services import notify_case_event
 from casedesk.policy.priority import (
     EmergencyCriterion,
@@ -85,6 +86,11 @@ class CaseDraft:
     load_at_time: str = ""
 
 
+# Written on every opening and action; see core.rows.Inserter.
+_CASES = Inserter(Case)
+_EVENTS = Inserter(CaseEvent)
+
+
 def _event(
     case: Case,
     *,
@@ -95,8 +101,10 @@ def _event(
     public: bool = True,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
-        case=case, at=now, actor=actor, kind=kind, public=public, body=body, data=data or {}
+    event = _EVENTS.insert(
+        CaseEvent(
+            case=case, at=now, actor=actor, kind=kind, public=public, body=body, data=data or {}
+        )
     )
     notify_case_event(event=event, now=now)  # E1: outbox rows in this transaction
     return event
@@ -241,7 +249,7 @@ def case_open(
         raise PolicyViolation(maintenance.reason, field="contract")
     priority, criterion = _check_draft(draft)
     catalogue = _resolve_product(draft, contract, facts)
-    case = Case.objects.create(
+    case = Case(
         kind=draft.kind,
         sub_type=draft.sub_type if draft.kind == Kind.SUPPORT else "",
         admin_category=draft.admin_category if draft.kind == Kind.ADMIN else "",
@@ -276,6 +284,7 @@ def case_open(
         policy_version=facts.policy_number,
         **catalogue,
     )
+    _CASES.insert(case)
     _event(
         case,
         kind=EventKind.OPENED,
