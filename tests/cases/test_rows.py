@@ -49,3 +49,40 @@ def test_a_case_row_is_the_same_as_the_orms(world):
         "id": None
     }
     assert opened.number != copy.number
+
+
+def _outbox_row(world, key):
+    from casedesk.notifications.models import OutboundMessage
+
+    return OutboundMessage(
+        case=world.alice_case,
+        event=world.alice_case.events.first(),
+        kind="case_update",
+        to=[f"{key}@acme.example"],
+        message_id=f"<{key}@casedesk.test>",
+        idempotency_key=f"test:{key}",
+        next_attempt_at=world.now,
+        created_at=world.now,
+        context={"case": {"subject": "ünïcode"}, "n": [1, 2]},
+    )
+
+
+def test_many_rows_in_batches_skipping_duplicates(world, monkeypatch):
+    # R: E1 (one outbox row per recipient; a retried event adds none twice — security rule 7)
+    from django.db import connection
+
+    from casedesk.notifications.models import OutboundMessage
+
+    before = OutboundMessage.objects.count()
+    inserter = Inserter(OutboundMessage)
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    inserter.insert_many([_outbox_row(world, f"k{i}") for i in range(5)], ignore_conflicts=True)
+    assert OutboundMessage.objects.count() == before + 5
+    again = [_outbox_row(world, "k1"), _outbox_row(world, "k9")]
+    inserter.insert_many(again, ignore_conflicts=True)
+    assert OutboundMessage.objects.count() == before + 6
+    stored = OutboundMessage.objects.get(idempotency_key="test:k9")
+    slow = OutboundMessage.objects.bulk_create([_outbox_row(world, "k10")])[0]
+    varying = dict.fromkeys(["to", "message_id", "idempotency_key"])
+    assert _row(OutboundMessage, stored.pk) | varying == _row(OutboundMessage, slow.pk) | varying
+    assert stored.context == {"case": {"subject": "ünïcode"}, "n": [1, 2]}

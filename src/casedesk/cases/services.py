@@ -32,6 +32,7 @@ from casedesk.policy.priority import (
     production_down_decision,
 )
 from casedesk.policy.reopen import reopen_decision
+from casedesk.policy.text import has_c0_control
 from casedesk.policy.transitions import (
     STATUS_OF,
     Action,
@@ -184,7 +185,7 @@ def _resolve_product(draft: CaseDraft, contract: Contract, facts: OpeningFacts) 
 def _reject_control_characters(**texts: str) -> None:
     """NUL and other C0 controls are never meant and PostgreSQL refuses NUL outright."""
     for field, text in texts.items():
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        if has_c0_control(text):
             raise PolicyViolation("Remove the control characters from this text.", field=field)
 
 

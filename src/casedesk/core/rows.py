@@ -10,16 +10,25 @@ found nothing. Everything per model is worked out once per process.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+def _connection() -> BaseDatabaseWrapper:
+    """This thread's connection itself; the ``django.db.connection`` proxy costs a
+    thread-local lookup on every attribute, and the value preparation below reads it
+    dozens of times per row."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def quote(name: str) -> str:
@@ -76,12 +85,14 @@ class Columns(Generic[M]):
         values = list(row[start : start + self.width])
         if values[self._pk_index] is None:
             return None
-        for i, funcs, col in self._converters:
-            value = values[i]
-            for func in funcs:
-                value = func(value, col, default_connection)
-            values[i] = value
-        return self.model.from_db(default_connection.alias, self._attnames, values)
+        if self._converters:
+            conn = _connection()
+            for i, funcs, col in self._converters:
+                value = values[i]
+                for func in funcs:
+                    value = func(value, col, conn)
+                values[i] = value
+        return self.model.from_db(DEFAULT_DB_ALIAS, self._attnames, values)
 
     @cached_property
     def _pk_index(self) -> int:
@@ -114,9 +125,19 @@ class Inserter(Generic[M]):
             sql += f" RETURNING {quote(self.model._meta.pk.column)}"
         return sql
 
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - a few module-level inserters, kept for life
+    def _many_sql(self, rows: int, ignore_conflicts: bool) -> str:
+        columns = ", ".join(quote(f.column) for f in self._fields)
+        row = "(" + ", ".join(["%s"] * len(self._fields)) + ")"
+        tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        return (
+            f"INSERT INTO {table(self.model)} ({columns}) "  # noqa: S608
+            f"VALUES {', '.join([row] * rows)}{tail}"
+        )
+
     def insert(self, obj: M) -> M:
         """Write ``obj`` as a new row (in the caller's transaction) and set its key."""
-        conn = default_connection
+        conn = _connection()
         values = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in self._fields]
         with conn.cursor() as cursor:
             cursor.execute(self._sql, values)
@@ -128,3 +149,25 @@ class Inserter(Generic[M]):
         obj._state.adding = False
         obj._state.db = conn.alias
         return obj
+
+    def insert_many(self, objs: Sequence[M], *, ignore_conflicts: bool = False) -> None:
+        """Write ``objs`` in as few statements as the database's parameter limit allows.
+
+        With ``ignore_conflicts`` a row that would break a unique constraint is skipped (as
+        ``bulk_create(ignore_conflicts=True)``); keys are not read back either way.
+        """
+        if not objs:
+            return
+        conn = _connection()
+        fields = self._fields
+        size = max(1, conn.ops.bulk_batch_size(list(fields), list(objs)))
+        with conn.cursor() as cursor:
+            for start in range(0, len(objs), size):
+                batch = objs[start : start + size]
+                values = [
+                    f.get_db_prep_save(f.pre_save(obj, True), conn) for obj in batch for f in fields
+                ]
+                cursor.execute(self._many_sql(len(batch), ignore_conflicts), values)
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = conn.alias

@@ -31,6 +31,8 @@ from django.db import IntegrityError, transaction
 from casedesk.accounts.models import Role, User
 from casedesk.cases.models import Case, CaseEvent, EventKind
 from casedesk.core.errors import PolicyViolation
+from casedesk.core.rows import Inserter
+from casedesk.policy.text import has_c0_control
 from casedesk.policy.transitions import Action, CloseReason
 
 from .models import MessageState, OutboundMessage, SurveyResponse
@@ -259,13 +261,18 @@ def notify_case_events(*, events: Iterable[CaseEvent], now: dt.datetime) -> list
     return outbox_enqueue(rows=rows)
 
 
+# Written with every mailing case event; see core.rows.Inserter.
+_OUTBOX = Inserter(OutboundMessage)
+
+
 def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
     """Insert outbox rows; a row whose idempotency key exists already is skipped (rule 7)."""
     if not rows:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox rows are written inside the transaction of their change")
-    return OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    _OUTBOX.insert_many(rows, ignore_conflicts=True)
+    return rows
 
 
 @transaction.atomic
@@ -280,7 +287,7 @@ def survey_respond(
     """Record the one answer for this closure (F7); a second one is refused."""
     if not 1 <= score <= 5:
         raise PolicyViolation("Choose a score from 1 to 5.", field="score")
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in comment):
+    if has_c0_control(comment):
         raise PolicyViolation("Remove the control characters from this text.", field="comment")
     case = Case.objects.select_for_update().get(pk=invitation.case.pk)
     if survey_answered(invitation):

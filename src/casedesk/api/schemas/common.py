@@ -8,10 +8,11 @@ and free of NUL, surrogates and other control characters that no database should
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from casedesk.policy.text import first_unsafe_character, is_surrogate
 
 SUBJECT_MAX = 200
 TEXT_MAX = 20_000
@@ -19,20 +20,14 @@ TEXT_MAX = 20_000
 ID_MAX = 2**53
 
 
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
-
-
 def clean_text(value: str) -> str:
     """Refuse characters that cannot be stored or shown safely (NUL breaks PostgreSQL)."""
-    for char in value:
-        if char in _ALLOWED_CONTROLS:
-            continue
-        category = unicodedata.category(char)
-        if category == "Cs":
-            raise ValueError("Text must be valid Unicode (no lone surrogates).")
-        if category == "Cc":
-            raise ValueError(f"Text must not contain control character U+{ord(char):04X}.")
-    return value
+    char = first_unsafe_character(value)
+    if char is None:
+        return value
+    if is_surrogate(char):
+        raise ValueError("Text must be valid Unicode (no lone surrogates).")
+    raise ValueError(f"Text must not contain control character U+{ord(char):04X}.")
 
 
 Subject = Annotated[str, StringConstraints(max_length=SUBJECT_MAX), AfterValidator(clean_text)]
