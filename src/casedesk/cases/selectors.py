@@ -151,11 +151,12 @@ def _paginate(
     page = min(max(filters.page, 1), MAX_PAGE)
     start = (page - 1) * PAGE_SIZE
     qs = qs.order_by(*order)
-    if start == 0:
+    if start == 0 and "priority_rank" not in order:
         rows = list(qs[: PAGE_SIZE + 1])
     else:
-        # Deferred join: skip the first ``start`` rows on ids alone (an index walk), then
-        # join the related rows for one page only, instead of for every skipped row.
+        # Deferred join: skip the first ``start`` rows on ids alone (an index walk), or sort
+        # by priority on the case table alone, then join the related rows for one page
+        # only, instead of for every skipped or sorted row.
         ids = list(qs.values_list("pk", flat=True)[start : start + PAGE_SIZE + 1])
         rows = list(qs.filter(pk__in=ids))  # same ordering, so the same rows in the same order
     return Page(items=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
