@@ -32,6 +32,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -85,10 +86,36 @@ class Result:
 
 
 class Client:
-    """Plain http.client on loopback; one connection per request (gunicorn sync closes)."""
+    """Plain http.client on loopback; one connection per request (gunicorn sync closes).
+
+    ``status()`` is the load generator: the request's bytes are built once and only the
+    status line is parsed, so the client's own CPU per request stays small beside the
+    server's (it runs on the same two cores; http.client spent ~0.6 ms per request).
+    """
 
     def __init__(self, port: int) -> None:
         self.port = port
+        self._wire: dict[int, bytes] = {}
+
+    def _bytes(self, req: Request) -> bytes:
+        wire = self._wire.get(id(req))
+        if wire is None:
+            lines = [f"{req.method} {req.path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
+            lines += [f"{k}: {v}" for k, v in req.headers.items()]
+            lines += [f"Content-Length: {len(req.body or b'')}", "Connection: close", "", ""]
+            wire = "\r\n".join(lines).encode("latin-1") + (req.body or b"")
+            self._wire[id(req)] = wire
+        return wire
+
+    def status(self, req: Request) -> int:
+        """Send ``req`` and read the whole response; its status code (0 if unparseable)."""
+        with socket.create_connection((HOST, self.port), timeout=30) as sock:
+            sock.sendall(self._bytes(req))
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        head = b"".join(chunks[:1])[:16].split(b" ")
+        return int(head[1]) if len(head) > 1 and head[1].isdigit() else 0
 
     def send(self, req: Request) -> tuple[int, dict[str, list[str]], bytes]:
         conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
@@ -165,7 +192,7 @@ def run(
     def one(req: Request) -> None:
         t0 = time.perf_counter()
         try:
-            status, _, _ = client.send(req)
+            status = client.status(req)
         except OSError:
             status = 0
         elapsed = (time.perf_counter() - t0) * 1000
