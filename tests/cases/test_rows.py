@@ -86,3 +86,22 @@ def test_many_rows_in_batches_skipping_duplicates(world, monkeypatch):
     varying = dict.fromkeys(["to", "message_id", "idempotency_key"])
     assert _row(OutboundMessage, stored.pk) | varying == _row(OutboundMessage, slow.pk) | varying
     assert stored.context == {"case": {"subject": "ünïcode"}, "n": [1, 2]}
+
+
+def test_values_of_other_types_are_prepared_as_the_orm_does(world):
+    # R: B4. 1 for a boolean, a lazy string for text, a str for a key: prepared, not sent raw.
+    from django.utils.translation import gettext_lazy
+
+    fields = {
+        "case_id": str(world.alice_case.pk),
+        "at": world.now,
+        "actor": None,
+        "kind": gettext_lazy("note"),
+        "public": 1,
+        "body": gettext_lazy("Closed"),
+        "data": {},
+    }
+    fast = Inserter(CaseEvent).insert(CaseEvent(**fields))
+    slow = CaseEvent.objects.create(**fields)
+    assert _row(CaseEvent, fast.pk) == _row(CaseEvent, slow.pk)
+    assert _row(CaseEvent, fast.pk)["public"] is True

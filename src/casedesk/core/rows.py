@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
@@ -99,6 +99,28 @@ class Columns(Generic[M]):
         return self._attnames.index(self.model._meta.pk.attname)
 
 
+# Field classes whose value goes to the database unchanged when it already has this exact
+# type (their pre_save is a plain attribute read and get_db_prep_save returns the value).
+# Exact classes only: a subclass may prepare values its own way.
+_AS_IS: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+}
+_KEYS = (models.AutoField, models.BigAutoField)
+
+
+def _as_is_types(field: Any) -> tuple[type, ...]:
+    if type(field) is models.ForeignKey and type(field.target_field) in _KEYS:
+        return (int,)
+    return _AS_IS.get(type(field), ())
+
+
 class Inserter(Generic[M]):
     """One model's INSERT, written once per process instead of compiled per row.
 
@@ -125,6 +147,22 @@ class Inserter(Generic[M]):
             sql += f" RETURNING {quote(self.model._meta.pk.column)}"
         return sql
 
+    @cached_property
+    def _plan(self) -> tuple[tuple[Any, str, tuple[type, ...]], ...]:
+        return tuple((f, f.attname, _as_is_types(f)) for f in self._fields)
+
+    def _values(self, obj: M, conn: BaseDatabaseWrapper) -> list[Any]:
+        """What ``Model.save()`` would send for ``obj``; plain values skip the preparation."""
+        values = []
+        for field, attname, as_is in self._plan:
+            if as_is:
+                value = getattr(obj, attname)
+                if value is None or type(value) in as_is:
+                    values.append(value)
+                    continue
+            values.append(field.get_db_prep_save(field.pre_save(obj, True), conn))
+        return values
+
     @functools.lru_cache(maxsize=16)  # noqa: B019 - a few module-level inserters, kept for life
     def _many_sql(self, rows: int, ignore_conflicts: bool) -> str:
         columns = ", ".join(quote(f.column) for f in self._fields)
@@ -138,7 +176,7 @@ class Inserter(Generic[M]):
     def insert(self, obj: M) -> M:
         """Write ``obj`` as a new row (in the caller's transaction) and set its key."""
         conn = _connection()
-        values = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in self._fields]
+        values = self._values(obj, conn)
         with conn.cursor() as cursor:
             cursor.execute(self._sql, values)
             if conn.features.can_return_columns_from_insert:
@@ -164,9 +202,7 @@ class Inserter(Generic[M]):
         with conn.cursor() as cursor:
             for start in range(0, len(objs), size):
                 batch = objs[start : start + size]
-                values = [
-                    f.get_db_prep_save(f.pre_save(obj, True), conn) for obj in batch for f in fields
-                ]
+                values = [value for obj in batch for value in self._values(obj, conn)]
                 cursor.execute(self._many_sql(len(batch), ignore_conflicts), values)
         for obj in objs:
             obj._state.adding = False
