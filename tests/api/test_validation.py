@@ -163,3 +163,12 @@ def test_form_encoded_body_is_not_json(world, as_user):  # R: B5
         headers=api.headers,
     )
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize("body", [[], None, "body", 12])
+def test_a_body_that_is_not_an_object_says_so(world, as_user, body):  # R: B5
+    response = as_user(world.alice).raw("/cases", json.dumps(body))
+    assert response.status_code == 422
+    messages = [e["message"] for e in response.json()["errors"]]
+    assert messages == ["Send a JSON object with the fields of this request."]
+    assert "CaseOpenIn" not in response.content.decode()

@@ -9,7 +9,7 @@ import pytest
 from casedesk.accounts.services import contact_refuse, grace_period_record
 from casedesk.cases import selectors, services
 from casedesk.cases.models import CaseEvent, EventKind, format_case_number, parse_case_number
-from casedesk.catalog.models import Product
+from casedesk.catalog.models import Patch, Product
 from casedesk.core.errors import (
     NotFound,
     NotPermitted,
@@ -139,6 +139,43 @@ def test_version_must_belong_to_product(world):
             world.alice, major_version_id=world.catalogue["other_version"].pk, patch_id=None
         )
     assert err.value.field == "major_version"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"product_id": None}, "product", "Choose the product."),
+        ({"product_id": 987_654_321}, "product", "Unknown product."),
+        ({"major_version_id": None, "patch_id": None}, "major_version", "Choose the major"),
+        ({"patch_id": 987_654_321}, "patch", "does not belong to this version"),
+        ({"sub_type": "", "kind": "admin", "admin_category": "licence"}, None, None),
+    ],
+)
+def test_catalogue_refusals_name_the_field(world, overrides, field, message):
+    # R: B2 (the guided form points at the field to fix)
+    if field is None:
+        assert world.open_case(world.alice, **overrides).product is None
+        return
+    with pytest.raises(PolicyViolation, match=message) as err:
+        world.open_case(world.alice, **overrides)
+    assert err.value.field == field
+
+
+def test_patch_of_another_version_and_uncovered_product_are_refused(world):
+    # R: B2, G5
+    other_patch = Patch.objects.create(major_version=world.catalogue["other_version"], name="4.1")
+    with pytest.raises(PolicyViolation, match="does not belong to this version") as err:
+        world.open_case(world.alice, patch_id=other_patch.pk)
+    assert err.value.field == "patch"
+    world.acme_contract.products.remove(world.catalogue["other_product"])
+    with pytest.raises(PolicyViolation, match="is not covered by contract K-ACME") as err:
+        world.open_case(
+            world.alice,
+            product_id=world.catalogue["other_product"].pk,
+            major_version_id=world.catalogue["other_version"].pk,
+            patch_id=None,
+        )
+    assert err.value.field == "product"
 
 
 def test_customer_update_moves_waiting_case_to_customer_responded(world):

@@ -66,8 +66,7 @@ def register(api: NinjaAPI) -> None:
 
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
-            {"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "Invalid."))}
-            for e in exc.errors
+            {"field": _field_path(e.get("loc", ())), "message": _message(e)} for e in exc.errors
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return api.create_response(request, _body(f"Invalid input — {summary}", errors), status=422)
@@ -90,3 +89,13 @@ def register(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, validation_error)  # type: ignore[arg-type]
     api.add_exception_handler(HttpError, http_error)  # type: ignore[arg-type]
     api.add_exception_handler(RequestDataTooBig, too_big)  # type: ignore[arg-type]
+
+
+# pydantic names the schema class in these; callers need to hear what to send instead.
+_OBJECT_EXPECTED = frozenset({"model_type", "model_attributes_type", "dict_type"})
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") in _OBJECT_EXPECTED:
+        return "Send a JSON object with the fields of this request."
+    return str(error.get("msg", "Invalid."))

@@ -156,7 +156,8 @@ def _paginate(
     else:
         # Deferred join: skip the first ``start`` rows on ids alone (an index walk), or sort
         # by priority on the case table alone, then join the related rows for one page
-        # only, instead of for every skipped or sorted row.
+        # only, instead of for every skipped or sorted row. Two reads: a case changed in
+        # between may shift one row between pages, as any later page can.
         ids = list(qs.values_list("pk", flat=True)[start : start + PAGE_SIZE + 1])
         rows = list(qs.filter(pk__in=ids))  # same ordering, so the same rows in the same order
     return Page(items=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)

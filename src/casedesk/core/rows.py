@@ -136,6 +136,13 @@ class Inserter(Generic[M]):
     @cached_property
     def _fields(self) -> tuple[Any, ...]:
         meta = self.model._meta
+        # What this writer does not do: take a given key, or read back database defaults.
+        if type(meta.pk) not in _KEYS or any(
+            f.db_default is not models.NOT_PROVIDED or f.db_returning
+            for f in meta.concrete_fields
+            if f is not meta.pk
+        ):
+            raise TypeError(f"Inserter supports auto keys without database defaults: {meta.label}")
         return tuple(f for f in meta.concrete_fields if f is not meta.pk and not f.generated)
 
     @cached_property
@@ -175,6 +182,9 @@ class Inserter(Generic[M]):
 
     def insert(self, obj: M) -> M:
         """Write ``obj`` as a new row (in the caller's transaction) and set its key."""
+        if obj.pk is not None:
+            raise ValueError(f"{obj!r} has a key already; Inserter only writes new rows.")
+        obj._prepare_related_fields_for_save(operation_name="insert")
         conn = _connection()
         values = self._values(obj, conn)
         with conn.cursor() as cursor:
@@ -196,6 +206,8 @@ class Inserter(Generic[M]):
         """
         if not objs:
             return
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="insert")
         conn = _connection()
         fields = self._fields
         size = max(1, conn.ops.bulk_batch_size(list(fields), list(objs)))
