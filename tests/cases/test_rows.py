@@ -139,3 +139,14 @@ def test_no_single_column_index_duplicates_a_composite_one():
         "cases_caseevent_case_id_6c6031ac",
     }
     assert not names & dropped
+
+
+def test_many_rows_refuse_an_existing_key(world):
+    # R: E1. insert_many writes new rows only, like insert.
+    from casedesk.notifications.models import OutboundMessage
+
+    stored = OutboundMessage.objects.bulk_create([_outbox_row(world, "kept")])[0]
+    before = OutboundMessage.objects.count()
+    with pytest.raises(ValueError, match="key already"):
+        Inserter(OutboundMessage).insert_many([_outbox_row(world, "new"), stored])
+    assert OutboundMessage.objects.count() == before

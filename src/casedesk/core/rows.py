@@ -147,9 +147,7 @@ class Inserter(Generic[M]):
 
     @cached_property
     def _sql(self) -> str:
-        columns = ", ".join(quote(f.column) for f in self._fields)
-        marks = ", ".join(["%s"] * len(self._fields))
-        sql = f"INSERT INTO {table(self.model)} ({columns}) VALUES ({marks})"  # noqa: S608
+        sql = self._many_sql(1, False)
         if default_connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {quote(self.model._meta.pk.column)}"
         return sql
@@ -180,11 +178,15 @@ class Inserter(Generic[M]):
             f"VALUES {', '.join([row] * rows)}{tail}"
         )
 
-    def insert(self, obj: M) -> M:
-        """Write ``obj`` as a new row (in the caller's transaction) and set its key."""
+    def _check_new(self, obj: M) -> None:
+        """Only new rows, with their related rows saved first, as ``Model.save()`` insists."""
         if obj.pk is not None:
             raise ValueError(f"{obj!r} has a key already; Inserter only writes new rows.")
         obj._prepare_related_fields_for_save(operation_name="insert")
+
+    def insert(self, obj: M) -> M:
+        """Write ``obj`` as a new row (in the caller's transaction) and set its key."""
+        self._check_new(obj)
         conn = _connection()
         values = self._values(obj, conn)
         with conn.cursor() as cursor:
@@ -207,7 +209,7 @@ class Inserter(Generic[M]):
         if not objs:
             return
         for obj in objs:
-            obj._prepare_related_fields_for_save(operation_name="insert")
+            self._check_new(obj)
         conn = _connection()
         fields = self._fields
         size = max(1, conn.ops.bulk_batch_size(list(fields), list(objs)))
