@@ -10,8 +10,8 @@ from django.utils.timesince import timesince
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casedesk.core.widgets import FilterSelect
-from casedesk.portal.templatetags.casedesk_ui import age, iso, utc, utc_day, utc_time
+from casedesk.web.templatetags.casedesk_ui import age, iso, utc, utc_day, utc_time
+from casedesk.web.widgets import FilterSelect
 
 moments = st.datetimes(
     min_value=dt.datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds

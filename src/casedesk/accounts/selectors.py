@@ -59,6 +59,28 @@ def contracts_for_contact(contact: User) -> QuerySet[Contract]:
     )
 
 
+def contracts_with_maintenance(contact: User, today: dt.date) -> list[tuple[Contract, Decision]]:
+    """Each of the contact's contracts with A5's verdict for ``today`` (the open-case form)."""
+    return [(c, contract_maintenance(c, today)) for c in contracts_for_contact(contact)]
+
+
+def find_contact(who: str) -> tuple[User | None, str]:
+    """The active contact with this e-mail or support PIN, or why there is none."""
+    who = who.strip()
+    contacts = User.objects.filter(role=Role.CONTACT, is_active=True).select_related("organisation")
+    if "@" in who:
+        found = list(contacts.filter(email__iexact=who)[:2])
+    elif who.isdigit() and len(who) == 6:
+        found = list(contacts.filter(support_pin=who)[:2])
+    else:
+        return None, "Enter the contact's e-mail address or their 6-digit support PIN."
+    if not found:
+        return None, "No active contact has that e-mail or PIN."
+    if len(found) > 1:
+        return None, "More than one contact has that PIN; ask for their e-mail address."
+    return found[0], ""
+
+
 def certifications_for(contact: User) -> list[Certification]:
     return list(contact.certifications.select_related("product", "product__group"))
 

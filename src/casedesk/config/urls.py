@@ -12,7 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("casedesk.console.urls")),
-    path("", include("casedesk.files.urls")),
-    path("", include("casedesk.notifications.urls")),
+    path("", include("casedesk.api.transfer.urls")),
     path("", include("casedesk.portal.urls")),
 ]

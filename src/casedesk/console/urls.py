@@ -1,26 +1,40 @@
 """Console URLs, included at "console/" without a namespace (names prefixed ``console-``)."""
 
-from django.urls import include, path
+from django.urls import path
 
-from . import escalation_views, views
+from .care import dropbox, mail
+from .cases import actions, opening, page
+from .manage import escalations, surveys
+from .queue import views as queue
 
 urlpatterns = [
-    path("", views.queue, name="console-queue"),
-    path("cases/new/", views.case_new, name="console-case-new"),
-    path("cases/<str:number>/", views.case_detail, name="console-case-detail"),
-    path("cases/<str:number>/reply/", views.case_reply, name="console-case-reply"),
-    path("cases/<str:number>/transition/", views.case_transition, name="console-case-transition"),
-    path("cases/<str:number>/priority/", views.case_priority, name="console-case-priority"),
-    path("cases/<str:number>/outcome/", views.case_outcome, name="console-case-outcome"),
-    path("cases/<str:number>/assign/", views.case_assign, name="console-case-assign"),
-    path("cases/<str:number>/all-info/", views.case_all_info, name="console-case-all-info"),
-    path("cases/<str:number>/reopen/", views.case_reopen, name="console-case-reopen"),
-    path("escalations/", escalation_views.escalations, name="console-escalations"),
+    path("", queue.queue, name="console-queue"),
+    path("cases/new/", opening.case_new, name="console-case-new"),
+    path("cases/<str:number>/", page.case_detail, name="console-case-detail"),
+    path("cases/<str:number>/reply/", actions.case_reply, name="console-case-reply"),
+    path("cases/<str:number>/transition/", actions.case_transition, name="console-case-transition"),
+    path("cases/<str:number>/priority/", actions.case_priority, name="console-case-priority"),
+    path("cases/<str:number>/outcome/", actions.case_outcome, name="console-case-outcome"),
+    path("cases/<str:number>/assign/", actions.case_assign, name="console-case-assign"),
+    path("cases/<str:number>/all-info/", actions.case_all_info, name="console-case-all-info"),
+    path("cases/<str:number>/reopen/", actions.case_reopen, name="console-case-reopen"),
+    path("escalations/", escalations.escalations, name="console-escalations"),
     path(
         "escalations/<int:escalation_id>/",
-        escalation_views.escalation_detail,
+        escalations.escalation_detail,
         name="console-escalation",
     ),
-    path("mail/", include("casedesk.mail.urls")),
-    path("cases/<str:number>/dropbox/", include("casedesk.dropbox.urls")),
+    # Care: the inbound-mail queue (E3) and SFTP drop boxes (D2).
+    path("mail/", mail.queue, name="console-mail"),
+    path("mail/<int:pk>/", mail.detail, name="console-mail-detail"),
+    path("mail/<int:pk>/raw/", mail.raw, name="console-mail-raw"),
+    path("mail/<int:pk>/link/", mail.link, name="console-mail-link"),
+    path("mail/<int:pk>/open-case/", mail.open_case, name="console-mail-open-case"),
+    path("mail/<int:pk>/dismiss/", mail.dismiss, name="console-mail-dismiss"),
+    path("cases/<str:number>/dropbox/open/", dropbox.open_dropbox, name="console-dropbox-open"),
+    path(
+        "cases/<str:number>/dropbox/revoke/", dropbox.revoke_dropbox, name="console-dropbox-revoke"
+    ),
+    # Managers and care: survey results (F7, I1).
+    path("surveys/", surveys.survey_results_page, name="console-surveys"),
 ]

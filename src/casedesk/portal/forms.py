@@ -1,281 +1,22 @@
-"""Forms of the customer portal; the open-case form is shared with the console (B2, B3).
+"""Forms of the customer portal's case page, case list and profile (B5-B7, B10, A2).
 
-Forms validate shape (choices, lengths, required fields); the services decide policy
-(maintenance, refusal, coverage, transitions) and their refusals are attached back to
-these forms by ``portal.web.add_domain_error``.
+Forms validate shape (choices, lengths, required fields); the services decide policy and
+their refusals are attached back by ``web.errors.add_domain_error``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 
-from casedesk.accounts.models import Contract
-from casedesk.cases.models import AdminCategory, Environment, Frequency, Kind, SubType
-from casedesk.cases.services import CaseDraft
-from casedesk.catalog.models import MajorVersion, Patch, Product, ProductGroup
-from casedesk.core.widgets import FilterSelect
-from casedesk.policy.decision import Decision
-from casedesk.policy.priority import DEFINITIONS, EmergencyCriterion, Priority
+from casedesk.catalog.models import ProductGroup
+from casedesk.escalations.models import EscalationKind
+from casedesk.escalations.services import EscalationRequest
+from casedesk.policy.priority import Priority
 from casedesk.policy.transitions import SubStatus
-
-from .web import SUBJECT_MAX, TEXT_MAX, IdPrefixMixin
-
-PRIORITY_CHOICES = [(p.value, DEFINITIONS[p]) for p in Priority]
-CRITERION_CHOICES = [(c.value, c.label) for c in EmergencyCriterion]
-
-# The preparatory questions (B2), grouped the way the handbook asks them.
-FIELDSETS: list[tuple[str, str, list[str]]] = [
-    (
-        "Contract and kind of case",
-        "Deployment, region and language come from the contract.",
-        ["contract", "kind", "sub_type", "admin_category"],
-    ),
-    (
-        "Product",
-        "Choose the product, its major version and, if you know it, the patch level.",
-        ["product", "major_version", "patch", "environment"],
-    ),
-    (
-        "Priority",
-        "High and Critical cases are best reported by phone as well.",
-        ["priority", "production_down", "emergency_criterion"],
-    ),
-    ("The problem", "", ["subject", "description", "business_impact"]),
-    (
-        "Preparatory questions",
-        "Answers to these save a round trip with the engineer.",
-        [
-            "expected_behaviour",
-            "circumstances",
-            "frequency",
-            "scope",
-            "recent_changes",
-            "load_at_time",
-        ],
-    ),
-]
-
-
-def _text(label: str, help_text: str = "", *, required: bool = False, rows: int = 4) -> Any:
-    return forms.CharField(
-        label=label,
-        help_text=help_text,
-        required=required,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}),
-    )
-
-
-def _grouped(pairs: Iterable[tuple[str, tuple[str, str]]]) -> list[Any]:
-    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for group, option in pairs:
-        groups[group].append(option)
-    return [("", "— choose —"), *[(g, opts) for g, opts in groups.items()]]
-
-
-class CaseOpenForm(forms.Form):
-    """The guided open-case form (B2, B3); ``contracts`` pairs each contract with A5's verdict."""
-
-    contract = forms.ChoiceField(label="Contract")
-    kind = forms.ChoiceField(
-        label="Kind of case", choices=Kind.choices, initial=Kind.SUPPORT, widget=forms.RadioSelect
-    )
-    sub_type = forms.ChoiceField(
-        label="Support case type",
-        choices=SubType.choices,
-        initial=SubType.PROBLEM,
-        required=False,
-        widget=forms.RadioSelect,
-        help_text="A Problem is something broken; an Inquiry is a question. Support cases only.",
-    )
-    admin_category = forms.ChoiceField(
-        label="Admin case about",
-        choices=[("", "— not an admin case —"), *AdminCategory.choices],
-        required=False,
-        help_text="Admin cases only: portal and account matters.",
-    )
-    product = forms.ChoiceField(label="Product", required=False)
-    major_version = forms.ChoiceField(label="Major version", required=False)
-    patch = forms.ChoiceField(label="Patch", required=False)
-    environment = forms.ChoiceField(
-        label="Environment",
-        choices=Environment.choices,
-        initial=Environment.PRODUCTION,
-        widget=forms.RadioSelect,
-    )
-    priority = forms.ChoiceField(
-        label="Priority",
-        choices=PRIORITY_CHOICES,
-        initial=Priority.LOW,
-        widget=forms.RadioSelect,
-    )
-    production_down = forms.BooleanField(
-        label="Production Down",
-        required=False,
-        help_text="Critical cases only: severe impact, loss of core functionality.",
-    )
-    emergency_criterion = forms.ChoiceField(
-        label="Emergency criterion",
-        choices=CRITERION_CHOICES,
-        required=False,
-        widget=forms.RadioSelect,
-        help_text="Required with Production Down.",
-    )
-    subject = forms.CharField(
-        label="Subject",
-        max_length=SUBJECT_MAX,
-        error_messages={"required": "A subject is required."},
-    )
-    description = _text(
-        "What happens (or does not happen)?",
-        "Describe the problem, error messages, and what changed recently.",
-        required=True,
-        rows=8,
-    )
-    business_impact = _text(
-        "Business impact", "How many agents, calls, users or sites are affected?", rows=2
-    )
-    expected_behaviour = _text("What should happen instead?", rows=3)
-    circumstances = _text(
-        "Under which circumstances?", "Steps, times, call types, users involved.", rows=3
-    )
-    frequency = forms.ChoiceField(
-        label="How often does it happen?",
-        choices=Frequency.choices,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    scope = _text("Who is affected?", "Everyone, or only some users, gateways or servers?", rows=2)
-    recent_changes = _text(
-        "All recent changes",
-        "Hardware, software, network, customisations, carrier, IT infrastructure.",
-        rows=3,
-    )
-    load_at_time = _text("Load at the time", "Calls, agents or sessions when it happened.", rows=2)
-
-    def __init__(
-        self, *args: Any, contracts: list[tuple[Contract, Decision]], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["description"].error_messages["required"] = "Describe the problem."
-        self.fields["contract"].choices = [
-            (
-                str(c.pk),
-                f"{c.number} — {c.site.name} ({c.get_deployment_display()}, "
-                f"{c.get_region_display()})" + ("" if ok else " — maintenance lapsed"),
-            )
-            for c, ok in contracts
-        ]
-        if len(contracts) != 1:
-            self.fields["contract"].choices.insert(0, ("", "— choose —"))
-        products = _catalogue_products([c for c, _ in contracts])
-        self.fields["product"].choices = _grouped(
-            (p.group.name, (str(p.pk), p.name)) for p in products
-        )
-        versions = MajorVersion.objects.filter(product__in=products).select_related("product")
-        self.fields["major_version"].choices = _grouped(
-            (v.product.name, (str(v.pk), f"{v.product.name} {v.name}")) for v in versions
-        )
-        patches = Patch.objects.filter(major_version__in=versions).select_related(
-            "major_version__product"
-        )
-        self.fields["patch"].choices = [
-            ("", "— not known / none —"),
-            *_grouped(
-                (str(p.major_version), (str(p.pk), f"{p.major_version} {p.name}")) for p in patches
-            )[1:],
-        ]
-        for name in ("subject",):
-            self.fields[name].widget.attrs["maxlength"] = SUBJECT_MAX
-
-    def fieldsets(self) -> list[tuple[str, str, list[forms.BoundField]]]:
-        return [(title, help_, [self[name] for name in names]) for title, help_, names in FIELDSETS]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("production_down") and not data.get("emergency_criterion"):
-            # R: B3 — Production Down requires the emergency criterion.
-            self.add_error(
-                "emergency_criterion", "Production Down requires choosing the emergency criterion."
-            )
-        if not data.get("production_down"):
-            data["emergency_criterion"] = ""
-        # Shown together with the other errors; the service checks the same again (B1, B2).
-        kind = data.get("kind")
-        if kind == Kind.ADMIN and not data.get("admin_category"):
-            self.add_error("admin_category", "Choose what the admin case is about.")
-        if kind in (Kind.SUPPORT, Kind.SERVICE_REQUEST) and not data.get("product"):
-            self.add_error("product", "Choose the product.")
-        if kind == Kind.SUPPORT and not data.get("major_version"):
-            self.add_error("major_version", "Choose the major version.")
-        if kind == Kind.SUPPORT and not data.get("sub_type"):
-            self.add_error("sub_type", "Choose Problem or Inquiry.")
-        return data
-
-    def to_draft(self) -> CaseDraft:
-        d = self.cleaned_data
-
-        def _id(name: str) -> int | None:
-            return int(d[name]) if d.get(name) else None
-
-        return CaseDraft(
-            contract_id=int(d["contract"]),
-            subject=d["subject"],
-            description=d["description"],
-            kind=d["kind"],
-            sub_type=d.get("sub_type") or "",
-            admin_category=d.get("admin_category") or "",
-            product_id=_id("product"),
-            major_version_id=_id("major_version"),
-            patch_id=_id("patch"),
-            environment=d["environment"],
-            priority=d["priority"],
-            production_down=bool(d.get("production_down")),
-            emergency_criterion=d.get("emergency_criterion") or "",
-            business_impact=d.get("business_impact") or "",
-            expected_behaviour=d.get("expected_behaviour") or "",
-            circumstances=d.get("circumstances") or "",
-            frequency=d.get("frequency") or "",
-            scope=d.get("scope") or "",
-            recent_changes=d.get("recent_changes") or "",
-            load_at_time=d.get("load_at_time") or "",
-        )
-
-
-def _catalogue_products(contracts: list[Contract]) -> list[Product]:
-    """Products covered by these contracts; a contract without a product list covers all."""
-    qs = Product.objects.select_related("group")
-    ids = set(
-        Contract.products.through.objects.filter(
-            contract_id__in=[c.pk for c in contracts]
-        ).values_list("contract_id", "product_id")
-    )
-    covered_contracts = {cid for cid, _ in ids}
-    if not contracts or any(c.pk not in covered_contracts for c in contracts):
-        return list(qs)
-    return list(qs.filter(pk__in={pid for _, pid in ids}))
-
-
-def initial_from_case(case: Any) -> dict[str, Any]:
-    """Prefill a follow-on case (B7) from the earlier one."""
-    return {
-        "contract": str(case.contract_id),
-        "kind": case.kind,
-        "sub_type": case.sub_type or SubType.PROBLEM,
-        "admin_category": case.admin_category,
-        "product": str(case.product_id or ""),
-        "major_version": str(case.major_version_id or ""),
-        "patch": str(case.patch_id or ""),
-        "environment": case.environment,
-        "priority": Priority.LOW if case.priority == Priority.CRITICAL else case.priority,
-        "subject": f"Follow-on to {case.number}: {case.subject}"[:SUBJECT_MAX],
-        "description": f"Follow-on to {case.number}.\n\n",
-        "business_impact": case.business_impact,
-    }
+from casedesk.web.forms import TEXT_MAX, IdPrefixMixin, clean_text
+from casedesk.web.widgets import FilterSelect
 
 
 class UpdateForm(IdPrefixMixin, forms.Form):
@@ -386,3 +127,88 @@ class CaseListFilterForm(IdPrefixMixin, forms.Form):
 class TokenCreateForm(IdPrefixMixin, forms.Form):
     id_prefix = "token"
     name = forms.CharField(label="Token name", max_length=80, initial="API token")
+
+
+# --- escalation request (C6) ----------------------------------------------------------
+
+
+def _esc_area(label: str, help_text: str = "", *, required: bool = True, rows: int = 3) -> Any:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class EscalationRequestForm(IdPrefixMixin, forms.Form):
+    """The management escalation template (C6); product, version and case come from the case."""
+
+    id_prefix = "esc"
+    kind = forms.ChoiceField(
+        label="What do you ask for?", choices=EscalationKind.choices, widget=forms.RadioSelect
+    )
+    significant_impact = forms.BooleanField(
+        label="The problem is actively causing significant business impact right now",
+        required=False,
+    )
+    reason = _esc_area("Reason: impact and urgency", "Who and what is affected, and how urgently.")
+    summary = _esc_area("Summary", "The problem and what has been done so far.", rows=4)
+    critical_dates = _esc_area(
+        "Critical dates", "Go-lives, meetings, deadlines.", required=False, rows=2
+    )
+    expectations = _esc_area("Expectations", "What you expect management to do.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in ("reason", "summary", "critical_dates", "expectations"):
+            if name in data:
+                data[name] = clean_text(data[name])
+        return data
+
+    def to_request(self) -> EscalationRequest:
+        d = self.cleaned_data
+        return EscalationRequest(
+            kind=d["kind"],
+            reason=d["reason"],
+            summary=d["summary"],
+            expectations=d["expectations"],
+            critical_dates=d.get("critical_dates") or "",
+            significant_impact=bool(d.get("significant_impact")),
+        )
+
+
+# --- satisfaction survey (F7) ---------------------------------------------------------
+
+SCORES = [
+    (str(n), label)
+    for n, label in (
+        (5, "5 — very satisfied"),
+        (4, "4"),
+        (3, "3"),
+        (2, "2"),
+        (1, "1 — very dissatisfied"),
+    )
+]
+
+
+class SurveyForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="How satisfied are you with the support you received?",
+        choices=SCORES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    solved = forms.TypedChoiceField(
+        label="Was your problem solved?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="Anything you would like to tell us?",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )

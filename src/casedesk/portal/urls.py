@@ -2,31 +2,33 @@
 
 from django.urls import path
 
-from . import account_views, escalation_views, views
+from .views import account, escalation, opening, survey
+from .views import cases as views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path("login/", account_views.LoginView.as_view(), name="login"),
-    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("", account.home, name="home"),
+    path("login/", account.LoginView.as_view(), name="login"),
+    path("logout/", account.LogoutView.as_view(), name="logout"),
     path("cases/", views.case_list, name="portal-case-list"),
-    path("cases/new/", views.case_new, name="portal-case-new"),
+    path("cases/new/", opening.case_new, name="portal-case-new"),
     path("cases/<str:number>/", views.case_detail, name="portal-case-detail"),
     path("cases/<str:number>/update/", views.case_update, name="portal-case-update"),
     path("cases/<str:number>/close/", views.case_close, name="portal-case-close"),
     path("cases/<str:number>/reopen/", views.case_reopen, name="portal-case-reopen"),
     path("cases/<str:number>/priority/", views.case_priority, name="portal-case-priority"),
-    path("cases/<str:number>/follow-on/", views.case_follow_on, name="portal-case-follow-on"),
+    path("cases/<str:number>/follow-on/", opening.case_follow_on, name="portal-case-follow-on"),
     path(
         "cases/<str:number>/escalate/",
-        escalation_views.case_escalate,
+        escalation.case_escalate,
         name="portal-case-escalate",
     ),
-    path("profile/", account_views.profile, name="portal-profile"),
-    path("profile/pin/", account_views.profile_pin, name="portal-profile-pin"),
-    path("profile/tokens/", account_views.profile_token_create, name="portal-profile-token-create"),
+    path("survey/<str:token>/", survey.survey, name="survey"),
+    path("profile/", account.profile, name="portal-profile"),
+    path("profile/pin/", account.profile_pin, name="portal-profile-pin"),
+    path("profile/tokens/", account.profile_token_create, name="portal-profile-token-create"),
     path(
         "profile/tokens/<int:token_id>/revoke/",
-        account_views.profile_token_revoke,
+        account.profile_token_revoke,
         name="portal-profile-token-revoke",
     ),
 ]

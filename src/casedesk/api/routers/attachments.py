@@ -17,9 +17,9 @@ from ninja.errors import HttpError
 from casedesk.api.routers.common import ERRORS, find_case
 from casedesk.api.schemas.common import ErrorOut
 from casedesk.api.security import caller
+from casedesk.api.transfer.downloads import PURGED, attachment_response
 from casedesk.files.models import Attachment
 from casedesk.files.selectors import access_attachment, case_attachments
-from casedesk.files.views import PURGED, attachment_response
 
 router = Router(tags=["attachments"])
 

@@ -1,0 +1,103 @@
+"""The console's case page (B4-B10, A7): everything about the case and one form per action.
+
+Refusals of the action views re-render this page with the form's text kept and the
+service's reason, at a 4xx status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from casedesk.accounts.selectors import (
+    certifications_for,
+    contract_maintenance,
+    engineers,
+)
+from casedesk.cases import selectors
+from casedesk.cases.models import Case
+from casedesk.cases.permissions import scope_cases
+from casedesk.console.cases.forms import (
+    AssignForm,
+    OutcomeForm,
+    ReplyForm,
+    SupportPriorityForm,
+    SupportReopenForm,
+    TransitionForm,
+)
+from casedesk.core import clock
+from casedesk.policy.reopen import DEFAULT_REOPEN_WINDOW_DAYS
+from casedesk.web.access import get_case_or_404, support_view
+
+# --- case page -----------------------------------------------------------------------
+
+
+def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any) -> HttpResponse:
+    user: Any = request.user
+    now = clock.now()
+    team = list(engineers())
+    reopen_until = (
+        case.closed_at + dt.timedelta(days=DEFAULT_REOPEN_WINDOW_DAYS) if case.closed_at else None
+    )
+    transition_form = forms.get("transition_form") or TransitionForm(
+        initial={"version": case.version}, case=case
+    )
+    context = {
+        "case": case,
+        "timeline": selectors.case_timeline(user, case),
+        "certifications": certifications_for(case.contact),
+        "maintenance": contract_maintenance(case.contract, now.date()),
+        "follow_ons": list(
+            scope_cases(user, Case.objects.filter(linked_from_id=case.pk)).only("id", "subject")
+        ),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "transition_form": transition_form if transition_form.available else None,
+        "priority_form": forms.get("priority_form")
+        or (
+            None
+            if case.is_closed
+            else SupportPriorityForm(
+                initial={
+                    "version": case.version,
+                    "priority": case.priority,
+                    "production_down": case.production_down,
+                    "emergency_criterion": case.emergency_criterion,
+                }
+            )
+        ),
+        "outcome_form": forms.get("outcome_form")
+        or OutcomeForm(
+            initial={
+                "outcome": case.outcome,
+                "change_request_id": case.change_request_id,
+                "change_request_status": case.change_request_status,
+                "hot_fix": case.hot_fix,
+            }
+        ),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(initial={"assignee": case.assignee_id}, engineers=team),
+        "reopen_form": forms.get("reopen_form")
+        or (SupportReopenForm() if case.is_closed else None),
+        "all_info_error": forms.get("all_info_error", ""),
+        "reopen_until": reopen_until,
+        "within_window": reopen_until is not None and now <= reopen_until,
+        "is_assignee": case.assignee_id == user.pk,
+        "window_days": DEFAULT_REOPEN_WINDOW_DAYS,
+        "nav": "queue",
+    }
+    return render(request, "console/case_detail.html", context, status=status)
+
+
+@support_view
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """Everything about the case, the full timeline and the contact's certifications (A7)."""
+    return case_page(request, get_case_or_404(request.user, number))
+
+
+def done(request: HttpRequest, case: Case, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("console-case-detail", number=case.number)

@@ -1,0 +1,69 @@
+"""The engineers' queue (B10, C2): by product group, region, centre on shift and priority."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from casedesk.cases import selectors
+from casedesk.console.queue.forms import QueueFilterForm
+from casedesk.core import clock
+from casedesk.sla.selectors import centres_now
+from casedesk.web.access import support_view
+
+# --- queue ---------------------------------------------------------------------------
+
+
+@support_view
+def queue(request: HttpRequest) -> HttpResponse:
+    """Queues by product group and region, waiting on support and oldest first by default."""
+    form = QueueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    try:
+        page_number = int(request.GET.get("page", "1"))
+    except ValueError:
+        page_number = 1
+    centres = centres_now(clock.now())
+    filters = selectors.CaseFilters(
+        scope="all",
+        state=data.get("state") or "waiting_on_support",
+        product_group=data.get("product_group"),
+        region=data.get("region") or "",
+        regions=centres.regions_of(data.get("centre") or ""),
+        priority=data.get("priority") or "",
+        assignee=data.get("assignee") or "",
+        q=(data.get("q") or "").strip(),
+        sort=data.get("sort") or "oldest",
+        page=page_number,
+    )
+    page = selectors.engineer_queue(request.user, filters)
+    # Counted over this page only: an unbounded COUNT over a million cases is not cheap.
+    by_group = Counter(
+        c.product_group.name if c.product_group else "No product" for c in page.items
+    )
+    by_region = Counter(c.get_region_display() for c in page.items)
+    return render(
+        request,
+        "console/queue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "by_group": sorted(by_group.items()),
+            "by_region": sorted(by_region.items()),
+            "nav": "queue",
+            "centres": centres,
+            "filtered": any(
+                (
+                    filters.product_group,
+                    filters.region,
+                    filters.regions,
+                    filters.priority,
+                    filters.assignee,
+                    filters.q,
+                )
+            ),
+        },
+    )

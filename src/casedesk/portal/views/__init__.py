@@ -1,0 +1,1 @@
+"""Portal views by subject: cases (list, page, actions), opening, escalation, account, survey."""
