@@ -74,6 +74,7 @@ def main() -> int:
 
     import casedesk.cases.services as case_services
     from casedesk.accounts.models import User
+    from casedesk.cases.services import _common as case_events  # looks up notify_case_event
     from casedesk.core import clock
     from casedesk.notifications.models import MessageState, OutboundMessage
     from casedesk.notifications.sending import outbox_pump
@@ -92,7 +93,7 @@ def main() -> int:
     world.engineer.refresh_from_db()
 
     spent = 0.0
-    original = case_services.notify_case_event
+    original = case_events.notify_case_event
 
     def timed(**kwargs):  # type: ignore[no-untyped-def]
         nonlocal spent
@@ -102,7 +103,7 @@ def main() -> int:
         finally:
             spent += time.perf_counter() - began
 
-    case_services.notify_case_event = timed
+    case_events.notify_case_event = timed
     before = OutboundMessage.objects.count()
     began = time.perf_counter()
     for n in range(args.replies):
@@ -113,7 +114,7 @@ def main() -> int:
             now=now,
         )
     enqueue = time.perf_counter() - began
-    case_services.notify_case_event = original
+    case_events.notify_case_event = original
     queued = OutboundMessage.objects.count() - before
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -9,6 +9,7 @@ pass silently, on small planted trees.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -261,3 +262,31 @@ def test_checker_finds_circles_through_lazy_imports(tmp_path: Path) -> None:
     assert import_cycles(import_graph(root)) == [
         ["casedesk.dropbox.server", "casedesk.dropbox.session"]
     ]
+
+
+def test_policy_imports_only_the_standard_library_holidays_and_itself() -> None:
+    outside = set()
+    for path in (ROOT / "policy").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.partition(".")[0]
+                if name.startswith("casedesk.policy") or top in {"__future__", "holidays"}:
+                    continue
+                if top not in sys.stdlib_module_names:
+                    outside.add(f"{path.relative_to(ROOT)}: {name}")
+    assert not outside, "policy/ is plain Python:\n" + "\n".join(sorted(outside))
+
+
+def test_the_graph_counts_function_level_and_type_checking_imports() -> None:
+    graph = {m: {t for _, t in edges} for m, edges in import_graph(ROOT).items()}
+    # server.py imports sftp_session at the top, cli.py imports server inside a function,
+    # sla/services.py imports policy.defaults inside a function.
+    assert "casedesk.dropbox.sftp_session" in graph["casedesk.dropbox.server"]
+    assert "casedesk.dropbox.server" in graph["casedesk.cli"]
+    assert "casedesk.policy.defaults" in graph["casedesk.sla.services"]

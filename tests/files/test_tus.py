@@ -373,11 +373,11 @@ def test_closed_case_refuses_creation_and_further_chunks(client, world):
 
 def test_case_closed_before_the_last_byte_attaches_nothing(client, world, monkeypatch):
     # R: D1 — the check is repeated under the case lock when the attachment is recorded.
-    from casedesk.files import uploads
+    from casedesk.files.uploads import writing
 
     tus = Tus(client, world.alice, world.now)
     url = path_of(tus.create(world.alice_case.number, 4))
-    monkeypatch.setattr(uploads, "upload_check_usable", lambda upload, now: None)
+    monkeypatch.setattr(writing, "upload_check_usable", lambda upload, now: None)
     _close(world, world.alice_case, world.alice)
     response = tus.patch(url, 0, b"1234")
     assert response.status_code == 403 and b"closed" in response.content
@@ -440,12 +440,12 @@ def test_bytes_lost_in_a_power_failure_move_the_offset_back(client, world):
 
 def test_whole_file_hash_is_recomputed_when_chunks_came_through_another_process(client, world):
     # R: security rule 9 — no running hash here, so the stored bytes are read once.
-    from casedesk.files import uploads
+    from casedesk.files.uploads import running
 
     tus = Tus(client, world.alice, world.now)
     url = path_of(tus.create(world.alice_case.number, 8))
     tus.patch(url, 0, b"1234")
-    uploads._RUNNING.clear()  # as if the first chunk had gone to another worker
+    running._RUNNING.clear()  # as if the first chunk had gone to another worker
     tus.patch(url, 4, b"5678")
     assert Attachment.objects.get().sha256 == hashlib.sha256(b"12345678").hexdigest()
 

@@ -4,7 +4,7 @@ The last chunk's request re-hashes the whole file when earlier chunks went throu
 another worker process. A client that gave up waiting retries the last chunk; before the
 fix that retry could take the lapsed claim and cut the file back while it was hashed and
 moved, leaving a "verified" SHA-256 that did not match the bytes. These tests run the
-competing requests inside the re-hash (a wrapped ``uploads._rehash``), so the
+competing requests inside the re-hash (a wrapped ``finishing._rehash``), so the
 interleaving is the same on every run.
 """
 
@@ -21,6 +21,7 @@ from casedesk.core import clock
 from casedesk.files import uploads
 from casedesk.files.models import Attachment, Upload, UploadState
 from casedesk.files.storage import get_storage
+from casedesk.files.uploads import finishing, running
 from casedesk.scheduling.services import worker_tick
 from tests.files.test_tus import Tus, path_of
 
@@ -33,18 +34,18 @@ WHOLE = FIRST + LAST
 def _upload_up_to_the_last_chunk(tus: Tus, world) -> str:
     url = path_of(tus.create(world.alice_case.number, len(WHOLE)))
     assert tus.patch(url, 0, FIRST).status_code == 204
-    uploads._RUNNING.clear()  # the first chunk went through another worker: re-hash
+    running._RUNNING.clear()  # the first chunk went through another worker: re-hash
     return url
 
 
 def _during_rehash(monkeypatch, action) -> None:
-    real = uploads._rehash
+    real = finishing._rehash
 
     def rehash(key, upload, token):
         action()
         return real(key, upload, token)
 
-    monkeypatch.setattr(uploads, "_rehash", rehash)
+    monkeypatch.setattr(finishing, "_rehash", rehash)
 
 
 def _assert_attached_once(upload: Upload) -> Attachment:
@@ -99,11 +100,11 @@ def test_finish_rehash_renews_the_claim_as_it_reads(client, world, monkeypatch, 
     tus = Tus(client, world.alice, world.now)
     url = _upload_up_to_the_last_chunk(tus, world)
     ticks = iter(range(0, 10_000, 2))  # every read looks two seconds later than the last
-    monkeypatch.setattr(uploads, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
-    monkeypatch.setattr(uploads, "BLOCK", 1024)
+    monkeypatch.setattr(finishing, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+    monkeypatch.setattr(finishing, "BLOCK", 1024)
     renewals = []
-    real_renew = uploads._renew
-    real_rehash = uploads._rehash
+    real_renew = finishing._renew
+    real_rehash = finishing._rehash
     hashing = {"on": False}
 
     def renew(upload, token):
@@ -118,8 +119,8 @@ def test_finish_rehash_renews_the_claim_as_it_reads(client, world, monkeypatch, 
         finally:
             hashing["on"] = False
 
-    monkeypatch.setattr(uploads, "_renew", renew)
-    monkeypatch.setattr(uploads, "_rehash", rehash)
+    monkeypatch.setattr(finishing, "_renew", renew)
+    monkeypatch.setattr(finishing, "_rehash", rehash)
     assert tus.patch(url, len(FIRST), LAST).status_code == 204
     assert len(renewals) >= len(WHOLE) // 1024 - 1 and len(set(renewals)) == 1
     _assert_attached_once(Upload.objects.get())

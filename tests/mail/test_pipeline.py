@@ -10,11 +10,13 @@ import pytest
 from casedesk.accounts.models import AuditEvent
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.cases.services import case_transition
+from casedesk.core.errors import NotFound, PolicyViolation
 from casedesk.files.models import Attachment
 from casedesk.files.storage import get_storage
 from casedesk.mail import services
 from casedesk.mail.models import InboundMessage, State
 from casedesk.mail.reference import ReferenceToken, reference_token
+from casedesk.mail.services import receiving
 
 from .conftest import reply_bytes
 
@@ -78,11 +80,11 @@ def test_a_bug_in_processing_quarantines_and_the_next_message_runs(world, token,
     def broken(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(services, "route_reply", broken)
+    monkeypatch.setattr(receiving, "route_reply", broken)
     first = receive(reply_bytes(sender="alice@acme.example", subject=f"[{token}]"), world)
     assert first.state == State.QUARANTINED
     assert first.reason_code == "processing_error" and "parser bug" in first.reason
-    monkeypatch.setattr(services, "route_reply", routing.route_reply)
+    monkeypatch.setattr(receiving, "route_reply", routing.route_reply)
     second = receive(
         reply_bytes(sender="alice@acme.example", subject=f"[{token}]", message_id="<2@a>"), world
     )
@@ -359,7 +361,7 @@ def test_care_links_a_stranger_mail_as_an_internal_note(world):
 def test_care_actions_happen_once(world):
     message = _waiting(world)
     services.mail_dismiss(message=message, actor=world.care, reason="spam", now=world.now)
-    with pytest.raises(services.PolicyViolation):
+    with pytest.raises(PolicyViolation):
         services.mail_link_to_case(
             message=message, case=world.alice_case, actor=world.care, now=world.now
         )
@@ -368,14 +370,14 @@ def test_care_actions_happen_once(world):
 def test_only_care_and_managers_handle_mail(world):
     message = _waiting(world)
     for actor in (world.engineer, world.alice):
-        with pytest.raises(services.NotFound):
+        with pytest.raises(NotFound):
             services.mail_dismiss(message=message, actor=actor, reason="x", now=world.now)
     services.mail_dismiss(message=message, actor=world.manager, reason="dup", now=world.now)
 
 
 def test_dismiss_needs_a_reason(world):
     message = _waiting(world)
-    with pytest.raises(services.PolicyViolation):
+    with pytest.raises(PolicyViolation):
         services.mail_dismiss(message=message, actor=world.care, reason="  ", now=world.now)
 
 
@@ -400,7 +402,7 @@ def test_care_cannot_open_a_case_for_a_stranger(world):
     from tests.factories import draft
 
     message = _waiting(world, sender="enduser@customer.example")
-    with pytest.raises(services.PolicyViolation):
+    with pytest.raises(PolicyViolation):
         services.mail_open_case(
             message=message,
             actor=world.care,

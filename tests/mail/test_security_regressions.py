@@ -13,6 +13,7 @@ from casedesk.mail import quoting, services
 from casedesk.mail.authres import check_sender_authentication
 from casedesk.mail.models import InboundMessage, State
 from casedesk.mail.sanitise import html_to_text
+from casedesk.mail.services import reading
 
 from .conftest import reply_bytes
 
@@ -99,13 +100,13 @@ def test_quote_splitting_dos_markers_still_split(world):
 def test_quote_splitting_dos_work_runs_before_the_claim_transaction(world, token, monkeypatch):
     # R: rule 6 — the slow part never holds the write lock: the row is not yet claimed.
     seen: list[bool] = []
-    original = services.split_quoted_text
+    original = reading.split_quoted_text
 
     def spy(text: str) -> tuple[str, str]:
         seen.append(InboundMessage.objects.filter(processed_at__isnull=True).exists())
         return original(text)
 
-    monkeypatch.setattr(services, "split_quoted_text", spy)
+    monkeypatch.setattr(reading, "split_quoted_text", spy)
     message = receive(reply_bytes(sender="alice@acme.example", subject=f"[{token}]"), world)
     assert message.state == State.APPENDED and seen == [True]
 

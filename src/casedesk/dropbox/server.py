@@ -21,7 +21,6 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +30,7 @@ import asyncssh
 from casedesk.core import clock
 
 from .models import DropBoxAccount
+from .sessions import Session
 from .sftp_session import DropBoxSFTPServer
 
 log = logging.getLogger(__name__)
@@ -76,21 +76,9 @@ def _with_connection(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         close_old_connections()
 
 
-@dataclass
-class Session:
-    """One authenticated SSH connection and the drop box it belongs to."""
-
-    conn: asyncssh.SSHServerConnection
-    account_id: int
-    case_id: int
-    username: str
-    expires_at: Any
-    ended: str = ""
-    timer: asyncio.TimerHandle | None = None
-
-
 class DropBoxService:
-    """Owns the listener, the sessions, the expiry timers and the database thread."""
+    """Owns the listener, the sessions, the expiry timers and the database thread; the
+    ``sessions.SessionHost`` every SFTP session calls back into."""
 
     def __init__(
         self,

@@ -19,7 +19,7 @@ import stat
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import asyncssh
 from asyncssh import SFTPAttrs, SFTPName
@@ -32,9 +32,7 @@ from casedesk.files.storage import get_storage
 
 from . import jail
 from .models import DropBoxAccount
-
-if TYPE_CHECKING:
-    from .server import DropBoxService
+from .sessions import SessionHost
 
 PARTIAL = ".partial"
 # Bytes gathered before one hash-and-write on the I/O thread: big enough that the thread
@@ -88,7 +86,7 @@ def _denied(reason: str) -> asyncssh.SFTPError:
 class DropBoxSFTPServer(asyncssh.SFTPServer):
     """One SFTP session inside one drop box."""
 
-    def __init__(self, chan: asyncssh.SSHServerChannel, service: DropBoxService) -> None:
+    def __init__(self, chan: asyncssh.SSHServerChannel, service: SessionHost) -> None:
         super().__init__(chan)
         self.service = service
         session = service.sessions.get(chan.get_connection())

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from casedesk.policy.calendars import BusinessCalendar, format_local
 from casedesk.policy.decision import Decision
 from casedesk.policy.sla import Priority, check_production_down
-
-if TYPE_CHECKING:
-    from casedesk.policy.defaults import SupportPolicy
 
 __all__ = [
     "Deployment",
@@ -23,6 +20,7 @@ __all__ = [
     "EscalationKind",
     "EscalationPolicy",
     "EscalationRule",
+    "HasEscalationPolicy",
     "escalation_eligibility",
 ]
 
@@ -107,6 +105,17 @@ class EscalationPolicy:
         }[priority]
 
 
+class HasEscalationPolicy(Protocol):
+    """What the eligibility check reads from a support policy (``SupportPolicy`` fits).
+
+    A protocol, not ``defaults.SupportPolicy``: ``defaults`` assembles the policy from this
+    module, so importing it back would close an import circle.
+    """
+
+    @property
+    def escalation(self) -> EscalationPolicy: ...
+
+
 @dataclass(frozen=True)
 class Eligibility:
     """Whether escalation is possible now, why, and from when (``None``: not by waiting)."""
@@ -133,7 +142,7 @@ def escalation_eligibility(
     kind: EscalationKind,
     analysis_started_at: datetime | None,
     business_impact_significant: bool,
-    policy: SupportPolicy,
+    policy: HasEscalationPolicy,
 ) -> Eligibility:
     """May this case be escalated to management now? (R: C6)
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from casedesk.policy.calendars import BusinessCalendar, format_local
 from casedesk.policy.sla import Priority, check_production_down
 
-if TYPE_CHECKING:
-    from casedesk.policy.defaults import SupportPolicy
-
-__all__ = ["FollowUpAction", "FollowUpPolicy", "FollowUpStep", "followup_ladder", "next_followup"]
+__all__ = [
+    "FollowUpAction",
+    "FollowUpPolicy",
+    "FollowUpStep",
+    "HasFollowUpPolicy",
+    "followup_ladder",
+    "next_followup",
+]
 
 FollowUpAction = Literal["reminder", "close"]
 
@@ -41,6 +45,17 @@ class FollowUpPolicy:
         return cls(business_days=tuple(data["business_days"]))
 
 
+class HasFollowUpPolicy(Protocol):
+    """What the follow-up ladder functions read from a support policy (``SupportPolicy`` fits).
+
+    A protocol, not ``defaults.SupportPolicy``: ``defaults`` assembles the policy from this
+    module, so importing it back would close an import circle.
+    """
+
+    @property
+    def followup(self) -> FollowUpPolicy: ...
+
+
 @dataclass(frozen=True)
 class FollowUpStep:
     """One rung: number (1-based), when it is due, what happens, and why."""
@@ -54,7 +69,7 @@ class FollowUpStep:
 def followup_ladder(
     started_at: datetime,
     calendar: BusinessCalendar,
-    policy: SupportPolicy,
+    policy: HasFollowUpPolicy,
     priority: Priority | str,
     production_down: bool,
 ) -> tuple[FollowUpStep, ...]:
@@ -85,7 +100,7 @@ def next_followup(
     started_at: datetime,
     steps_done: int,
     calendar: BusinessCalendar,
-    policy: SupportPolicy,
+    policy: HasFollowUpPolicy,
     priority: Priority | str,
     production_down: bool,
 ) -> FollowUpStep | None:

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from casedesk.policy.calendars import BusinessCalendar, format_local
 from casedesk.policy.priority import Priority
 
-if TYPE_CHECKING:
-    from casedesk.policy.defaults import SupportPolicy
-
 __all__ = [
     "DueDate",
     "FixDue",
+    "HasSlaTable",
     "Priority",
     "SlaTable",
     "SlaTargets",
@@ -93,6 +91,17 @@ class SlaTable:
         )
 
 
+class HasSlaTable(Protocol):
+    """What the SLA functions read from a support policy (``SupportPolicy`` fits).
+
+    A protocol, not ``defaults.SupportPolicy``: ``defaults`` assembles the policy from this
+    module, so importing it back would close an import circle.
+    """
+
+    @property
+    def sla(self) -> SlaTable: ...
+
+
 @dataclass(frozen=True)
 class DueDate:
     """A dated milestone target and why it falls where it does."""
@@ -120,7 +129,7 @@ def check_production_down(priority: Priority | str, production_down: bool) -> Pr
 
 
 def targets_for(
-    priority: Priority | str, production_down: bool, policy: SupportPolicy
+    priority: Priority | str, production_down: bool, policy: HasSlaTable
 ) -> tuple[SlaTargets, str]:
     """The applicable SLA row and a phrase explaining the choice."""
     prio = check_production_down(priority, production_down)
@@ -140,7 +149,7 @@ def root_cause_due(
     production_down: bool,
     all_info_at: datetime,
     calendar: BusinessCalendar,
-    policy: SupportPolicy,
+    policy: HasSlaTable,
 ) -> DueDate:
     """Root cause due N business days after "all necessary information provided" (R: C3, C4).
 
@@ -162,7 +171,7 @@ def fix_due(
     production_down: bool,
     root_cause_at: datetime,
     calendar: BusinessCalendar,
-    policy: SupportPolicy,
+    policy: HasSlaTable,
 ) -> FixDue:
     """Fix or workaround due N calendar days after the root cause (Production Down, R: C3).
 

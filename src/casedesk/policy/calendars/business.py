@@ -1,142 +1,29 @@
-"""Business calendars: working hours, public holidays and business-time arithmetic (R: C1).
+"""``BusinessCalendar``: working time of a support region (R: C1), and the arithmetic on it.
 
-All public functions take timezone-aware datetimes and return UTC datetimes; naive
-datetimes are rejected because a deadline without a zone is a bug waiting for a
-DST change. Working hours are local wall-clock intervals; each one is converted to
-UTC once, so a working day that contains a DST jump has its true elapsed length.
-
-Speed comes from precomputing, per calendar and per local year, the sorted UTC
-working intervals with cumulative working time. Adding or measuring is then a
-binary search (no per-minute or per-day loops), built lazily for any year.
+Per calendar and per local year, the sorted UTC working intervals with cumulative
+working time (``_Block``) are built lazily; adding or measuring business time is then a
+binary search, with no per-minute or per-day loops.
 """
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
+from ._common import _DAY_US, _EPOCH_ORDINAL, _MIDNIGHT, _US, _from_us, _to_us, _tod_us
+from .holidays import HolidaySource
+from .hours import ALWAYS, WEEKDAY_NAMES, WeekHours, _format_hhmm, _parse_hhmm, _week, weekly_hours
 
-__all__ = [
-    "ALWAYS",
-    "WEEKDAY_NAMES",
-    "BusinessCalendar",
-    "DayHours",
-    "HolidaySource",
-    "WeekHours",
-    "describe_due",
-    "format_duration",
-    "format_local",
-    "weekly_hours",
-]
-
-DayHours = tuple[tuple[time, time], ...]
-"""Working intervals of one weekday, sorted; an end of ``time(0)`` means midnight (24:00)."""
-WeekHours = tuple[DayHours, DayHours, DayHours, DayHours, DayHours, DayHours, DayHours]
-"""Working intervals Monday (index 0) to Sunday (index 6)."""
-
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - local wall-clock arithmetic, offset applied later
-_US = 1_000_000
-_MIDNIGHT = time(0)
-_DAY_US = 86_400 * _US
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MAX_EMPTY_YEARS = 50
-
-ALWAYS: DayHours = ((_MIDNIGHT, _MIDNIGHT),)
-"""A whole day, 00:00-24:00."""
-
-
-def weekly_hours(
-    opens: str = "08:00", closes: str = "18:00", days: Iterable[int] = range(5)
-) -> WeekHours:
-    """Same hours on the given weekdays (0 = Monday), closed otherwise; "24:00" is midnight."""
-    span = ((_parse_hhmm(opens), _parse_hhmm(closes)),)
-    chosen = set(days)
-    return _week([span if d in chosen else () for d in range(7)])
-
-
-def _week(days: list[DayHours]) -> WeekHours:
-    """Checks the length so the seven-tuple type is honest."""
-    if len(days) != 7:
-        raise ValueError("working hours need seven weekdays, Monday first")
-    mon, tue, wed, thu, fri, sat, sun = days
-    return (mon, tue, wed, thu, fri, sat, sun)
-
-
-def _parse_hhmm(text: str) -> time:
-    if text == "24:00":
-        return _MIDNIGHT
-    return time.fromisoformat(text)
-
-
-def _format_hhmm(t: time, *, end: bool) -> str:
-    return "24:00" if end and t == _MIDNIGHT else t.strftime("%H:%M")
-
-
-def _to_us(dt: datetime) -> int:
-    """Exact integer microseconds since the epoch; rejects naive datetimes."""
-    try:
-        d = dt - _EPOCH  # raises TypeError for naive datetimes
-    except TypeError:
-        raise ValueError(f"naive datetime {dt!r}: business time needs an aware datetime") from None
-    return (d.days * 86_400 + d.seconds) * _US + d.microseconds
-
-
-def _from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(0, 0, us)  # positional: twice as fast as microseconds=
 
 
 def _guess_year(us: int) -> int:
     return 1970 + us // 31_556_952_000_000  # mean Gregorian year; callers correct by one
-
-
-@dataclass(frozen=True)
-class HolidaySource:
-    """Public holidays from the ``holidays`` package, computed per year on demand.
-
-    ``include_names`` picks extra days from the non-default ``categories`` by
-    (English) name, e.g. Brazil's Carnival, which the package files as optional.
-    """
-
-    country: str
-    subdivision: str | None = None
-    categories: tuple[str, ...] = ("public",)
-    include_names: tuple[str, ...] = ()
-    include_categories: tuple[str, ...] = ("optional",)
-
-    def dates_for_year(self, year: int) -> Mapping[date, str]:
-        return _holiday_dates(self, year)
-
-
-@functools.lru_cache(maxsize=4096)
-def _holiday_dates(source: HolidaySource, year: int) -> Mapping[date, str]:
-    def fetch(categories: tuple[str, ...]) -> dict[date, str]:
-        # English names, so ``include_names`` does not depend on the country's language.
-        probe = holidays_lib.country_holidays(source.country)
-        language = "en_US" if "en_US" in getattr(probe, "supported_languages", ()) else None
-        found = holidays_lib.country_holidays(
-            source.country,
-            subdiv=source.subdivision,
-            years=year,
-            categories=categories,
-            language=language,
-        )
-        return {d: str(name) for d, name in found.items() if d.year == year}
-
-    result = fetch(source.categories)
-    if source.include_names:
-        for day, name in fetch(source.include_categories).items():
-            if any(wanted.lower() in name.lower() for wanted in source.include_names):
-                result.setdefault(day, name)
-    return result
 
 
 @dataclass(slots=True)
@@ -516,42 +403,6 @@ class BusinessCalendar:
         return _Block(year, lo, hi, starts, ends, cum, lstarts, lends, day_of, days, spans, steady)
 
 
-def _tod_us(t: time) -> int:
-    return ((t.hour * 60 + t.minute) * 60 + t.second) * _US + t.microsecond
-
-
 def _to_local_ordinal(dt: datetime, zone: ZoneInfo) -> int:
     _to_us(dt)  # validates awareness
     return dt.astimezone(zone).date().toordinal()
-
-
-def format_local(dt: datetime, calendar: BusinessCalendar) -> str:
-    """``Thu 13 Mar 14:00 São Paulo time``: weekday and date in the region's own zone."""
-    local = dt.astimezone(calendar.zone)
-    return (
-        f"{WEEKDAY_NAMES[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} "
-        f"{local:%H:%M} {calendar.place} time"
-    )
-
-
-def format_duration(span: timedelta) -> str:
-    """``3 h 20 min`` / ``45 min``: rounded to the minute for people."""
-    minutes = round(abs(span).total_seconds() / 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{hours} h {minutes} min"
-    return f"{hours} h" if hours else f"{minutes} min"
-
-
-def describe_due(due: datetime, now: datetime, calendar: BusinessCalendar) -> str:
-    """Human-readable distance to a deadline, in business terms and the region's local time."""
-    when = format_local(due, calendar)
-    if due <= now:
-        late = calendar.business_time_between(due, now)
-        return f"overdue by {format_duration(late)} of business time (was due {when})"
-    days = calendar.business_days_between(now, due)
-    if days == 0:
-        left = calendar.business_time_between(now, due)
-        return f"due in {format_duration(left)} of business time, {when}"
-    unit = "business day" if days == 1 else "business days"
-    return f"due in {days} {unit}, {when}"

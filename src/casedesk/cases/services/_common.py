@@ -1,0 +1,149 @@
+"""What every case service shares: the row lock, the version bump, the timeline event with
+its notifications, the guards, and ``_apply_transition``, the one writer of status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from casedesk.accounts.models import Role, User
+from casedesk.core.errors import (
+    NotFound,
+    NotPermitted,
+    PolicyViolation,
+    StaleObject,
+    TransitionNotAllowed,
+)
+from casedesk.core.rows import Inserter
+from casedesk.notifications.services import notify_case_event
+from casedesk.policy.text import has_c0_control
+from casedesk.policy.transitions import (
+    STATUS_OF,
+    Action,
+    Actor,
+    CloseReason,
+    SubStatus,
+    check_transition,
+)
+from casedesk.sla.milestones import milestone_meet
+from casedesk.sla.retention import retention_on_transition
+from casedesk.sla.services import followups_on_transition
+
+from ..models import Case, CaseEvent, EventKind
+from ..permissions import is_participant
+
+# Written on every action; see core.rows.Inserter.
+_EVENTS = Inserter(CaseEvent)
+
+
+def _event(
+    case: Case,
+    *,
+    kind: str,
+    actor: User | None,
+    now: dt.datetime,
+    body: str = "",
+    public: bool = True,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    event = _EVENTS.insert(
+        CaseEvent(
+            case=case, at=now, actor=actor, kind=kind, public=public, body=body, data=data or {}
+        )
+    )
+    notify_case_event(event=event, now=now)  # E1: outbox rows in this transaction
+    return event
+
+
+def _lock(case: Case, expected_version: int | None) -> Case:
+    """The current row, locked for this transaction; refuse a write based on a stale read."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleObject(
+            "This case was changed by someone else after you loaded it. Reload it, check the "
+            "latest updates, and try again; nothing you entered was saved."
+        )
+    return locked
+
+
+def _touch(case: Case, now: dt.datetime, fields: list[str]) -> None:
+    case.version += 1
+    case.updated_at = now
+    case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _require_participant(actor: User, case: Case) -> None:
+    if not is_participant(actor, case):
+        raise NotFound("No such case.")
+
+
+def _require_support(actor: User) -> None:
+    if actor.role == Role.CONTACT:
+        raise NotPermitted("Only support staff may do this.")
+
+
+def _reject_control_characters(**texts: str) -> None:
+    """NUL and other C0 controls are never meant and PostgreSQL refuses NUL outright."""
+    for field, text in texts.items():
+        if has_c0_control(text):
+            raise PolicyViolation("Remove the control characters from this text.", field=field)
+
+
+def _apply_transition(
+    case: Case,
+    *,
+    action: Action,
+    actor_kind: Actor,
+    actor: User | None,
+    to: SubStatus,
+    reason: str,
+    now: dt.datetime,
+    close_reason: CloseReason | None = None,
+    extra_fields: list[str] | None = None,
+) -> None:
+    """The one writer of status (convention 3); ``case`` must already be locked."""
+    verdict = check_transition(
+        action=action,
+        actor=actor_kind,
+        status=case.status_enum,
+        sub_status=case.sub_status_enum,
+        to_sub_status=to,
+        close_reason=close_reason,
+    )
+    if not verdict:
+        raise TransitionNotAllowed(verdict.reason)
+    before = (case.status_enum, case.sub_status_enum)
+    case.status = STATUS_OF[to].value
+    case.sub_status = to.value
+    fields = ["status", "sub_status", *(extra_fields or [])]
+    if action is Action.CLOSE:
+        case.closed_at = now
+        case.close_reason = close_reason.value if close_reason else ""
+        case.closed_by_followup = close_reason is CloseReason.NO_RESPONSE
+        fields += ["closed_at", "close_reason", "closed_by_followup"]
+    elif action is Action.REOPEN:
+        case.closed_at = None
+        case.close_reason = ""
+        case.closed_by_followup = False
+        fields += ["closed_at", "close_reason", "closed_by_followup"]
+    fields += followups_on_transition(case=case, action=action, now=now)
+    retention_on_transition(case=case, action=action, now=now)
+    if action is Action.PROPOSE_SOLUTION:
+        milestone_meet(case=case, kind="fix", now=now)
+    _touch(case, now, fields)
+    _event(
+        case,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        now=now,
+        body=reason,
+        data={
+            "action": action.value,
+            "from": [before[0].value, before[1].value],
+            "to": [case.status, case.sub_status],
+            "from_label": f"{before[0].label} / {before[1].label}",
+            "to_label": f"{STATUS_OF[to].label} / {to.label}",
+            "close_reason": close_reason.value if close_reason else "",
+        },
+    )

@@ -1,0 +1,165 @@
+"""The receive pipeline (E2, E3; rule 6): store and commit, then claim the row once,
+skip automatic mail, route a reply to its case or hold it for care; any exception
+rolls back, removes the files written, and quarantines the message with the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+
+from casedesk.files.storage import get_storage
+
+from ..models import InboundMessage, State
+from ..parsing import MailRejected, mail_limits
+from ..routing import automatic_mail, route_reply
+from .appending import _append
+from .reading import _fill_headers_only, _prepare, _Prepared
+from .storing import mail_store
+
+log = logging.getLogger(__name__)
+
+
+def mail_receive(
+    *,
+    raw: bytes,
+    source: str,
+    envelope_from: str | None,
+    envelope_to: list[str] | str,
+    now: dt.datetime,
+    dedupe_key: str | None = None,
+) -> InboundMessage:
+    """Store, commit, then process (E2, E3, rule 6). Returns the row in its final state."""
+    message = mail_store(
+        raw=raw,
+        source=source,
+        envelope_from=envelope_from,
+        envelope_to=envelope_to,
+        now=now,
+        dedupe_key=dedupe_key,
+    )
+    return mail_process(message_id=message.pk, now=now)
+
+
+def mail_receive_oversize(
+    *,
+    head: bytes,
+    size: int,
+    source: str,
+    envelope_from: str | None,
+    envelope_to: list[str] | str,
+    now: dt.datetime,
+    dedupe_key: str | None = None,
+) -> InboundMessage:
+    """A message too large to download (IMAP): its header is kept, quarantined for care."""
+    message = mail_store(
+        raw=head,
+        source=source,
+        envelope_from=envelope_from,
+        envelope_to=envelope_to,
+        now=now,
+        dedupe_key=dedupe_key,
+    )
+    with transaction.atomic():
+        locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
+        if locked.state != State.RECEIVED:
+            return locked
+        _fill_headers_only(locked)
+        locked.processed_at = now
+        _finish(
+            locked,
+            State.QUARANTINED,
+            "too_large",
+            f"The message is {size:,} bytes; the limit is {mail_limits().max_bytes:,}. Only "
+            "its header was fetched; the message is still in the mailbox.",
+        )
+    return locked
+
+
+def mail_process(*, message_id: int, now: dt.datetime) -> InboundMessage:
+    """Process a stored message once; a failure quarantines it with the reason.
+
+    Parsing, quote splitting and sanitising run BEFORE the claim transaction (security
+    fix "quote-splitting DoS"): slow work on a hostile message never holds the write lock.
+    """
+    written: list[str] = []
+    try:
+        message = InboundMessage.objects.filter(pk=message_id, state=State.RECEIVED).first()
+        if message is None:
+            return InboundMessage.objects.get(pk=message_id)
+        prepared = _prepare(message)
+        with transaction.atomic():
+            claimed = InboundMessage.objects.filter(pk=message_id, state=State.RECEIVED).update(
+                processed_at=now
+            )
+            if claimed:
+                message.processed_at = now
+                _process(message, prepared, now, written)
+        if claimed:
+            return message
+    except Exception as exc:
+        log.exception("inbound message %s quarantined after an error", message_id)
+        storage = get_storage()
+        for key in written:
+            storage.delete(key)
+        InboundMessage.objects.filter(pk=message_id, state=State.RECEIVED).update(
+            state=State.QUARANTINED,
+            reason_code="processing_error",
+            reason=f"Processing failed: {type(exc).__name__}: {exc}"[:2000],
+            processed_at=now,
+        )
+    return InboundMessage.objects.get(pk=message_id)
+
+
+def mail_process_pending(*, now: dt.datetime, limit: int = 500) -> int:
+    """Messages stored but never processed (a receiver stopped in between): process them."""
+    ids = list(
+        InboundMessage.objects.filter(state=State.RECEIVED)
+        .order_by("received_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    for pk in ids:
+        mail_process(message_id=pk, now=now)
+    return len(ids)
+
+
+def _finish(message: InboundMessage, state: str, code: str, reason: str) -> None:
+    message.state = state
+    message.reason_code = code
+    message.reason = reason
+    message.save()
+
+
+def _process(
+    message: InboundMessage, prepared: _Prepared, now: dt.datetime, written: list[str]
+) -> None:
+    if prepared.parsed is None:
+        rejected = prepared.rejected or MailRejected("unparseable", "Not parsed.")
+        _finish(message, State.QUARANTINED, rejected.code, rejected.reason)
+        return
+    parsed = prepared.parsed
+    automatic = automatic_mail(parsed, message.envelope_from)
+    if automatic is not None:
+        _finish(message, State.IGNORED, automatic.code, automatic.reason)
+        return
+    outcome = route_reply(parsed, prepared.body_text)
+    message.case = outcome.case
+    if not outcome.appends:
+        _finish(message, State.NEEDS_CARE, outcome.code, outcome.reason)
+        return
+    if outcome.case is None or outcome.sender is None:  # pragma: no cover - appends says so
+        raise RuntimeError("an appending outcome without its case or sender")
+    staff = not outcome.sender.is_contact
+    _append(
+        message,
+        case=outcome.case,
+        actor=outcome.sender,
+        parts=parsed.attachments,
+        now=now,
+        written=written,
+        internal=staff,
+    )
+    message.sender = outcome.sender
+    reason = outcome.reason + (" (support staff by e-mail: internal note)" if staff else "")
+    _finish(message, State.APPENDED, "appended", reason)
