@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import os
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -103,6 +104,8 @@ def main() -> int:
     os.environ["CASEDESK_DATABASE_URL"] = ""
     port = free_port()
     os.environ["CASEDESK_SFTP_PORT"] = str(port)
+    # `casedesk sftp` refuses the public development key; one key for both processes.
+    os.environ.setdefault("CASEDESK_SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT))
     server = None
     try:

@@ -1,7 +1,9 @@
 """The ``casedesk`` console script: demo, serve, worker, sftp, mail-receiver, mail-poll, manage.
 
 Settings are read from ``CASEDESK_*`` variables; the options here only set those
-variables before Django starts, so every entry point configures the same way.
+variables before Django starts, so every entry point configures the same way. Every
+long-running command but the demo refuses to start on the public development key
+(``start_problems``), and says at start which data directory and database it uses.
 """
 
 from __future__ import annotations
@@ -9,11 +11,60 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+# Long-running commands that sign and seal with the secret key. Only `demo` runs on the
+# public development key; `manage` is an operator's tool and `upload` a client.
+NEEDS_SECRET_KEY = frozenset({"serve", "worker", "sftp", "mail-receiver", "mail-poll"})
 
 
-def _setup(data_dir: str | None = None) -> None:
+def start_problems(command: str, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Why ``command`` must not start with this environment; checked before Django starts,
+    so a refusal touches nothing (no data directory, no database)."""
+    from casedesk.config.keys import (
+        MIN_SECRET_KEY_LENGTH,
+        NEW_KEY_HINT,
+        KeyConfigError,
+        parse_reference_keys,
+        secret_key_problem,
+    )
+
+    env = os.environ if environ is None else environ
+    problems = []
+    if command in NEEDS_SECRET_KEY:
+        problem = secret_key_problem(env.get("CASEDESK_SECRET_KEY"))
+        if problem:
+            problems.append(
+                f"{problem}. It signs reference IDs, survey links and sessions and seals"
+                f" drop-box passwords: give every casedesk process the same random value of"
+                f" {MIN_SECRET_KEY_LENGTH}+ characters (e.g. from `{NEW_KEY_HINT}`)."
+                " Only `casedesk demo` runs on the development key."
+            )
+    if command == "serve" and env.get("CASEDESK_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
+        problems.append("CASEDESK_DEBUG is on; production never runs with DEBUG.")
+    if command != "upload":
+        try:
+            parse_reference_keys(env.get("CASEDESK_MAIL_REFERENCE_KEYS", ""))
+        except KeyConfigError as exc:
+            problems.append(f"{exc}.")
+    return problems
+
+
+def database_label(database: Mapping[str, Any]) -> str:
+    """Which database a command uses, for its start line: never the password."""
+    engine = str(database.get("ENGINE", "")).rsplit(".", 1)[-1]
+    if engine == "sqlite3":
+        return f"SQLite {database.get('NAME')}"
+    user = f"{database['USER']}@" if database.get("USER") else ""
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"{engine} {user}{database.get('HOST') or 'localhost'}{port}/{database.get('NAME')}"
+
+
+def _setup(data_dir: str | None = None, *, announce: str = "") -> None:
+    """Start Django; ``announce`` names the command that says on stderr which data directory
+    and database it uses (a worker started elsewhere would silently use another SQLite)."""
     if data_dir:
         os.environ["CASEDESK_DATA_DIR"] = str(Path(data_dir).resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.config.settings")
@@ -25,6 +76,13 @@ def _setup(data_dir: str | None = None) -> None:
     Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
     # whitenoise serves from the app folders (no collectstatic needed) but expects the root.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    if announce:
+        print(
+            f"casedesk {announce}: data in {settings.DATA_DIR};"
+            f" database {database_label(settings.DATABASES['default'])}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _migrate() -> None:
@@ -51,6 +109,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     url = f"http://{args.host}:{args.port}/"
     print(f"casedesk demo — data in {settings.DATA_DIR}" + (" (seeded)" if created else ""))
+    print(f"  Database: {database_label(settings.DATABASES['default'])}")
     print(f"  Portal:  {url}")
     print(f"  Console: {url}console/")
     print(f"  API:     {url}api/v1/docs  (OpenAPI: {url}api/v1/openapi.json)")
@@ -60,7 +119,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  Mail:    {_mail_destination()}")
     sftp_line = _start_demo_sftp(args.sftp_port)
     print(f"  SFTP:    {sftp_line}")
-    print("  Worker: in-process (follow-ups, milestones).  Press Ctrl+C to stop.", flush=True)
+    print(
+        "  Worker:  in-process (follow-ups, milestones, outbound mail, background jobs)."
+        "  Press Ctrl+C to stop.",
+        flush=True,
+    )
     import threading
 
     from waitress import serve
@@ -104,7 +167,7 @@ def _demo_mail_receiver(args: argparse.Namespace) -> None:
 
 def cmd_mail_receiver(args: argparse.Namespace) -> int:
     """Receive mail from the MTA over SMTP (or LMTP) and process it (E2, E3)."""
-    _setup(args.data_dir)
+    _setup(args.data_dir, announce="mail-receiver")
     import threading
 
     from django.conf import settings
@@ -136,7 +199,7 @@ def cmd_mail_receiver(args: argparse.Namespace) -> int:
 
 def cmd_mail_poll(args: argparse.Namespace) -> int:
     """Fetch unseen mail from the IMAP mailbox (CASEDESK_IMAP_*) and process it."""
-    _setup(args.data_dir)
+    _setup(args.data_dir, announce="mail-poll")
     import imaplib
     import time
 
@@ -180,30 +243,16 @@ def _start_demo_sftp(port: int) -> str:
 
 def cmd_sftp(args: argparse.Namespace) -> int:
     """The SFTP drop box server (D2): password logins of live drop boxes only."""
-    _setup(args.data_dir)
+    _setup(args.data_dir, announce="sftp")
     from casedesk.dropbox.server import serve_forever
 
     serve_forever(args.host, args.port)
     return 0
 
 
-def _check_production() -> list[str]:
-    problems = []
-    if os.environ.get("CASEDESK_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
-        problems.append("CASEDESK_DEBUG is on; production never runs with DEBUG.")
-    if len(os.environ.get("CASEDESK_SECRET_KEY", "")) < 50:
-        problems.append("CASEDESK_SECRET_KEY must be set to a random value of 50+ characters.")
-    return problems
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     """The production web server (gunicorn on POSIX, waitress elsewhere)."""
-    problems = _check_production()
-    if problems:
-        for problem in problems:
-            print(f"casedesk serve: {problem}", file=sys.stderr)
-        return 2
-    _setup(args.data_dir)
+    _setup(args.data_dir, announce="serve")
     bind = f"{args.host}:{args.port}"
     workers = (
         args.workers
@@ -245,8 +294,9 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Process due deadlines (follow-ups, milestones, purges); several may run on PostgreSQL."""
-    _setup(args.data_dir)
+    """Due deadlines (follow-ups, milestones, purges), the outbox and background jobs
+    (django-tasks); several may run on PostgreSQL."""
+    _setup(args.data_dir, announce="worker")
     import signal
     import threading
 
@@ -259,7 +309,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     if args.once:
-        print(f"processed {done} deadline(s)")
+        print(f"processed {done} deadline(s), mail(s) and background job(s)")
     return 0
 
 
@@ -350,6 +400,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.data_dir = getattr(args, "data_dir_sub", None) or args.data_dir
+    problems = start_problems(args.command)
+    if problems:
+        for problem in problems:
+            print(f"casedesk {args.command}: refusing to start: {problem}", file=sys.stderr)
+        return 2
     return int(args.func(args))
 
 

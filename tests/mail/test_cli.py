@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import smtplib
 import sqlite3
@@ -32,6 +33,7 @@ def test_demo_and_mail_commands_parse():
 def test_mail_receiver_command_stores_and_processes(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
     env["CASEDESK_DATA_DIR"] = str(tmp_path / "data")
+    env["CASEDESK_SECRET_KEY"] = secrets.token_urlsafe(50)  # it refuses the development key
     subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=120)  # noqa: S603
     process = subprocess.Popen(  # noqa: S603
         [CASEDESK, "mail-receiver", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True

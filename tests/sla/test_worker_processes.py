@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def _worker_env() -> dict[str, str]:
         CASEDESK_DATABASE_URL=f"{url}/{db['NAME']}",
         CASEDESK_DEADLINE_LEASE_SECONDS="2",
         CASEDESK_LOG_LEVEL="ERROR",
+        CASEDESK_SECRET_KEY=secrets.token_urlsafe(50),  # the worker refuses the development key
     )
     return env
 

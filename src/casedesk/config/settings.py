@@ -1,8 +1,9 @@
 """One settings module, driven by ``CASEDESK_*`` environment variables.
 
 Nothing set means a zero-config SQLite database in the data directory, which is
-what ``casedesk demo`` and the test suite use. ``casedesk serve`` refuses to start
-with DEBUG on or without a secret key (see ``casedesk.cli``).
+what ``casedesk demo`` and the test suite use. Every long-running command but the demo
+refuses to start without a real secret key, ``casedesk serve`` also with DEBUG on (see
+``casedesk.cli``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from casedesk.config.keys import DEVELOPMENT_SECRET_KEY, KeyConfigError, parse_reference_keys
 
 
 def _env(name: str, default: str = "") -> str:
@@ -32,9 +36,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(_env("DATA_DIR", str(Path.cwd() / "casedesk-data"))).resolve()
 
 DEBUG = _env_bool("DEBUG", False)
-# The development fallback key is only ever used when serve's guard is not in play
-# (demo, tests); `casedesk serve` refuses to start without CASEDESK_SECRET_KEY.
-SECRET_KEY = _env("SECRET_KEY") or "casedesk-insecure-development-key-do-not-use-in-production"
+# The public development key is only for the demo and the tests: every other long-running
+# command refuses to start on it (casedesk.config.keys, casedesk.cli).
+SECRET_KEY = _env("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = _env("SITE_URL", "http://127.0.0.1:8000")
@@ -215,13 +219,14 @@ OUTBOX_LEASE_SECONDS = int(_env("OUTBOX_LEASE_SECONDS", "300"))
 
 
 def _reference_keys() -> dict[int, bytes]:
-    """``CASEDESK_MAIL_REFERENCE_KEYS="2:new-secret,1:old-secret"``: current key first."""
-    keys: dict[int, bytes] = {}
-    for item in _env_list("MAIL_REFERENCE_KEYS", ""):
-        version, _, secret = item.partition(":")
-        if version.isdigit() and 0 < int(version) < 10 and secret:
-            keys[int(version)] = secret.encode()
-    return keys
+    """``CASEDESK_MAIL_REFERENCE_KEYS="2:new-secret,1:old-secret"``: current key first.
+
+    A malformed entry stops every entry point (the command line says so before Django starts).
+    """
+    try:
+        return parse_reference_keys(_env("MAIL_REFERENCE_KEYS"))
+    except KeyConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 MAIL_REFERENCE_KEYS = _reference_keys()

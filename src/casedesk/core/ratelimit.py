@@ -1,6 +1,7 @@
-"""Login failure limits for the login page and the token endpoint (security rule 12).
+"""Login failure limits: login page, token endpoint and SFTP drop box (security rule 12).
 
-Failures are counted per e-mail address and client IP in Django's cache: after
+Failures are counted in Django's cache by one counter, per scope and value: the login
+page and the token endpoint count per e-mail address (in any case) and client IP; after
 ``LIMIT`` failures inside ``WINDOW`` seconds the pair is refused with 429 until the window
 ends, even with the right password, so a password cannot be guessed online. A success
 clears the count. The window is fixed from the first failure.
@@ -30,32 +31,26 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after
 
 
-def _key(email: str, request: HttpRequest) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{email.lower()}|{ip}".encode()).hexdigest()
-    return f"casedesk:login-failures:{digest}"
+def _login(email: str, request: HttpRequest) -> str:
+    """The login counter's value: address (any case) and client IP."""
+    return f"{email}|{request.META.get('REMOTE_ADDR', '')}"
 
 
 def check(email: str, request: HttpRequest) -> None:
-    if int(cache.get(_key(email, request), 0)) >= LIMIT:
+    if attempts_blocked("login", _login(email, request)):
         raise TooManyAttempts(retry_after=WINDOW)
 
 
 def record_failure(email: str, request: HttpRequest) -> None:
-    key = _key(email, request)
-    cache.add(key, 0, timeout=WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW)
+    attempts_record_failure("login", _login(email, request))
 
 
 def clear(email: str, request: HttpRequest) -> None:
-    cache.delete(_key(email, request))
+    attempts_clear("login", _login(email, request))
 
 
-# Generic counters for logins that are not HTTP requests (the SFTP drop box): one count per
-# (scope, value), e.g. ("sftp-user", name) and ("sftp-ip", address), each with its own limit.
+# The one counter behind every limit: one count per (scope, value), case-insensitive, e.g.
+# ("login", "address|ip"), ("sftp-user", name), ("sftp-peer", address), each with its limit.
 
 
 def _scoped_key(scope: str, value: str) -> str:
@@ -68,6 +63,7 @@ def attempts_blocked(scope: str, value: str, *, limit: int = LIMIT) -> bool:
 
 
 def attempts_record_failure(scope: str, value: str, *, window: int = WINDOW) -> None:
+    """Count a failure; the window runs from the first failure (``add`` never extends it)."""
     key = _scoped_key(scope, value)
     cache.add(key, 0, timeout=window)
     try:

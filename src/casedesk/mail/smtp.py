@@ -4,9 +4,10 @@ Each DATA is stored (bytes fsynced, row committed) in a worker thread — the OR
 synchronous — and only then answered ``250``; if storing fails the sender gets ``451``
 and retries, so a message is never acknowledged before it is safe. Processing runs
 right after storing, in the same thread: its failures quarantine the message, they
-never turn into an SMTP error. The size limit is advertised (``SIZE``) and enforced
-(``552``) by aiosmtpd before anything is stored. It accepts every recipient and relays
-nothing; bind it to loopback behind the MTA (default ``127.0.0.1:2525``).
+never turn into an SMTP error; should processing fail outright, the stored message is
+handed to ``casedesk worker`` (``mail.tasks``). The size limit is advertised (``SIZE``)
+and enforced (``552``) by aiosmtpd before anything is stored. It accepts every recipient
+and relays nothing; bind it to loopback behind the MTA (default ``127.0.0.1:2525``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ from .parsing import mail_limits
 from .services import mail_process, mail_store
 
 log = logging.getLogger(__name__)
+
+
+def _hand_to_worker(message_id: int) -> None:
+    """Queue a stored message whose processing failed for ``casedesk worker``; should even
+    that fail, the receiver's next start processes it (``mail_process_pending``)."""
+    from .tasks import mail_process_stored
+
+    try:
+        mail_process_stored.enqueue(message_id)
+    except Exception:
+        log.exception(
+            "inbound message %s: not queued either; processed at the next start", message_id
+        )
 
 
 class InboundHandler:
@@ -50,8 +64,10 @@ class InboundHandler:
             close_old_connections()
         try:
             mail_process(message_id=message.pk, now=clock.now())
-        except Exception:  # stored: `mail_process_pending` retries it later
+        except Exception:  # stored: the worker processes it (mail.tasks)
             log.exception("inbound message %s stored but not processed", message.pk)
+            close_old_connections()
+            _hand_to_worker(message.pk)
         finally:
             close_old_connections()
 

@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import smtplib
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -47,6 +48,13 @@ class PumpReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+
+    def count_failure(self, state: str) -> None:
+        """Count a failed attempt by the state it left the message in."""
+        if state == MessageState.FAILED:
+            self.failed += 1
+        else:
+            self.retried += 1
 
 
 def _lease() -> dt.timedelta:
@@ -242,48 +250,62 @@ def outbox_send(*, ids: list[int], worker: str, now: dt.datetime) -> PumpReport:
             pk__in=ids, state=MessageState.SENDING, claimed_by=worker
         ).order_by("next_attempt_at", "id")
     )
-    if not messages:
-        return report
-
-    def fail(message: OutboundMessage, exc: Exception) -> None:
-        if _record_failure(message, worker, now, exc) == MessageState.FAILED:
-            report.failed += 1
-        else:
-            report.retried += 1
-
-    failures = outbox_render(messages=messages)
+    failures = outbox_render(messages=messages) if messages else {}
     for message in messages:
         if message.pk in failures:
-            fail(message, failures[message.pk])
-    messages = [m for m in messages if m.pk not in failures]
-    if not messages:
-        return report
+            report.count_failure(_record_failure(message, worker, now, failures[message.pk]))
+    ready = [m for m in messages if m.pk not in failures]
+    if ready:
+        _send_all(ready, worker=worker, now=now, report=report)
+    return report
 
+
+def _send_all(
+    messages: list[OutboundMessage], *, worker: str, now: dt.datetime, report: PumpReport
+) -> None:
+    """One connection for the batch; once the connection itself fails, so does the rest."""
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
     except Exception as exc:
-        for message in messages:
-            fail(message, exc)
-        return report
+        _fail_all(messages, exc, worker=worker, now=now, report=report)
+        return
     try:
         for index, message in enumerate(messages):
-            try:
-                connection.send_messages([_email(message, connection)])
-            except Exception as exc:
-                fail(message, exc)
-                if _connection_lost(exc):
-                    for rest in messages[index + 1 :]:
-                        fail(rest, exc)
-                    break
+            exc = _send_one(connection, message)
+            if exc is None:
+                report.sent += _mark_sent(message, worker, now)
                 continue
-            report.sent += _mark_sent(message, worker, now)
+            report.count_failure(_record_failure(message, worker, now, exc))
+            if _connection_lost(exc):
+                _fail_all(messages[index + 1 :], exc, worker=worker, now=now, report=report)
+                break
     finally:
         try:
             connection.close()
         except Exception:
             log.warning("outbox: closing the SMTP connection failed", exc_info=True)
-    return report
+
+
+def _send_one(connection: Any, message: OutboundMessage) -> Exception | None:
+    """Send one message; the error instead of raising it, for the caller to record."""
+    try:
+        connection.send_messages([_email(message, connection)])
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _fail_all(
+    messages: list[OutboundMessage],
+    exc: Exception,
+    *,
+    worker: str,
+    now: dt.datetime,
+    report: PumpReport,
+) -> None:
+    for message in messages:
+        report.count_failure(_record_failure(message, worker, now, exc))
 
 
 def outbox_pump(*, worker: str, now: dt.datetime, limit: int = 100) -> int:
