@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja.errors import HttpError, ValidationError
 
+from casedesk.api.schemas.common import NOT_BLANK
 from casedesk.core.errors import DomainError
 
 if TYPE_CHECKING:
@@ -104,6 +105,10 @@ _OBJECT_EXPECTED = frozenset({"model_type", "model_attributes_type", "dict_type"
 def _message(error: dict[str, Any]) -> str:
     if error.get("type") in _OBJECT_EXPECTED:
         return "Send a JSON object with the fields of this request."
+    if error.get("type") == "string_pattern_mismatch" and (
+        error.get("ctx", {}).get("pattern") == NOT_BLANK
+    ):
+        return "This must not be blank."
     return str(error.get("msg", "Invalid."))
 
 
