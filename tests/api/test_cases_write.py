@@ -172,7 +172,6 @@ def test_contact_cannot_write_internal_notes(world, as_user):  # R: B5 (security
         {"organisation": 2},
         {"priority": "critical"},
         {"public": False},
-        {"version": 99},
     ],
 )
 def test_contact_cannot_set_fields_outside_the_allowlist(world, as_user, extra):  # R: B4 (rule 4)

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "casedesk.core.middleware.PrivateNoStoreMiddleware",
+    "casedesk.api.errors.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.core.middleware.ContentSecurityPolicyMiddleware",
+    "casedesk.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "casedesk.config.urls"
@@ -123,7 +126,11 @@ def _database() -> dict[str, object]:
             # bench VM) on every request; a kept connection avoids it (docs/benchmarks.md).
             "CONN_MAX_AGE": int(_env("DB_CONN_MAX_AGE", "60")),
         }
-    config = dj_database_url.parse(url, conn_max_age=int(_env("DB_CONN_MAX_AGE", "60")))
+    # A kept connection the server dropped (restart, failover, pg_terminate_backend) is
+    # noticed and replaced at the start of the next request instead of failing it.
+    config = dj_database_url.parse(
+        url, conn_max_age=int(_env("DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
     if config["ENGINE"].endswith("postgresql"):
         # Our joins are FK → PK lookups written from the case outwards, already in the best
         # order; letting the planner search join orders cost more than running the query

@@ -14,8 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from casedesk.api.routers.common import ERRORS, find_case
-from casedesk.api.schemas.common import ErrorOut
+from casedesk.api.routers.common import CASE_READ_ERRORS, errors, find_case
 from casedesk.api.security import caller
 from casedesk.api.transfer.downloads import PURGED, attachment_response
 from casedesk.files.models import Attachment
@@ -56,7 +55,7 @@ def _attachment(attachment: Attachment) -> dict[str, Any]:
 
 @router.get(
     "/cases/{number}/attachments",
-    response={200: list[AttachmentOut], **ERRORS},
+    response={200: list[AttachmentOut], **CASE_READ_ERRORS},
     summary="List a case's attachments",
 )
 def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
@@ -67,7 +66,7 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 @router.get(
     "/attachments/{attachment_id}/download",
-    response={200: None, 404: ErrorOut, 410: ErrorOut},
+    response={200: None, **errors(401, 404, 410, 422, 503)},
     summary="Download an attachment",
 )
 def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:

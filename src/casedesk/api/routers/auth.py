@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from casedesk.accounts.services import api_token_create
+from casedesk.api.routers.common import errors
 from casedesk.api.schemas.accounts import TokenIn, TokenOut
-from casedesk.api.schemas.common import ErrorOut
 from casedesk.core import clock, ratelimit
 from casedesk.core.errors import DomainError
 
@@ -24,7 +24,7 @@ class WrongCredentials(DomainError):
 @router.post(
     "/token",
     auth=None,
-    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: TokenOut, **errors(400, 401, 413, 422, 429, 503)},
     summary="Issue a bearer token",
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str]]:

@@ -2,7 +2,9 @@
 
 Parse (schemas) → authorise (``find_case`` → ``selectors.access_case``, 404 for anything
 not visible) → call the service with ``now=clock.now()`` → serialise the case as the
-caller now sees it. The services check the status table, the policies and the version.
+caller now sees it. The services check the status table, the policies and the version
+(``expected_version`` where a service takes one, else ``unchanged_since``: the same rule,
+in the same transaction as the write).
 """
 
 from __future__ import annotations
@@ -13,8 +15,15 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from casedesk.api import serializers
-from casedesk.api.routers.common import ERRORS, engineer_by_email, find_case, reload
+from casedesk.api.routers.common import (
+    CASE_WRITE_ERRORS,
+    engineer_by_email,
+    find_case,
+    reload,
+    unchanged_since,
+)
 from casedesk.api.schemas.cases import (
+    AllInfoIn,
     AssignIn,
     CaseDetailOut,
     CloseIn,
@@ -33,22 +42,25 @@ from casedesk.policy.transitions import Action, CloseReason, SubStatus
 
 router = Router(tags=["case actions"])
 
-_DETAIL = {200: CaseDetailOut, **ERRORS}
+_DETAIL = {200: CaseDetailOut, **CASE_WRITE_ERRORS}
 _DEFAULT_CLOSE_REASON = {
     SubStatus.RESOLVED: CloseReason.SOLUTION_ACCEPTED,
     SubStatus.CANCELLED: CloseReason.CUSTOMER_REQUEST,
 }
 
 
-@router.post("/{number}/updates", response={201: EventOut, **ERRORS}, summary="Post an update")
+@router.post(
+    "/{number}/updates", response={201: EventOut, **CASE_WRITE_ERRORS}, summary="Post an update"
+)
 def post_update(request: HttpRequest, number: str, payload: UpdateIn) -> Status[dict[str, Any]]:
     """B5: a contact's update (moves a waiting case back to support), an engineer's public
     reply, or an internal note (support staff only)."""
     user = caller(request)
     case = find_case(user, number)
-    event = services.case_add_update(
-        case=case, actor=user, body=payload.body, now=clock.now(), internal=payload.internal
-    )
+    with unchanged_since(case, payload.version):
+        event = services.case_add_update(
+            case=case, actor=user, body=payload.body, now=clock.now(), internal=payload.internal
+        )
     return Status(201, serializers.event(user, event))
 
 
@@ -97,7 +109,10 @@ def reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[str, An
     request support accepts."""
     user = caller(request)
     case = find_case(user, number)
-    services.case_reopen(case=case, actor=user, information=payload.information, now=clock.now())
+    with unchanged_since(case, payload.version):
+        services.case_reopen(
+            case=case, actor=user, information=payload.information, now=clock.now()
+        )
     return serializers.case_detail(user, reload(user, case))
 
 
@@ -125,16 +140,17 @@ def set_outcome(request: HttpRequest, number: str, payload: OutcomeIn) -> dict[s
     request), fix or workaround; optionally an engineering special."""
     user = caller(request)
     case = find_case(user, number)
-    services.case_set_outcome(
-        case=case,
-        actor=user,
-        outcome=payload.outcome,
-        now=clock.now(),
-        change_request_id=payload.change_request_id,
-        change_request_status=payload.change_request_status,
-        hot_fix=payload.hot_fix,
-        note=payload.note,
-    )
+    with unchanged_since(case, payload.version):
+        services.case_set_outcome(
+            case=case,
+            actor=user,
+            outcome=payload.outcome,
+            now=clock.now(),
+            change_request_id=payload.change_request_id,
+            change_request_status=payload.change_request_status,
+            hot_fix=payload.hot_fix,
+            note=payload.note,
+        )
     return serializers.case_detail(user, reload(user, case))
 
 
@@ -147,16 +163,18 @@ def assign(request: HttpRequest, number: str, payload: AssignIn) -> dict[str, An
         # Refuse before looking the e-mail up, so contacts cannot probe staff addresses.
         raise NotPermitted("Only support staff may do this.")
     assignee = engineer_by_email(payload.assignee_email) if payload.assignee_email else None
-    services.case_assign(
-        case=case, actor=user, assignee=assignee, now=clock.now(), reason=payload.reason
-    )
+    with unchanged_since(case, payload.version):
+        services.case_assign(
+            case=case, actor=user, assignee=assignee, now=clock.now(), reason=payload.reason
+        )
     return serializers.case_detail(user, reload(user, case))
 
 
 @router.post("/{number}/all-info", response=_DETAIL, summary="All information provided")
-def all_info(request: HttpRequest, number: str) -> dict[str, Any]:
+def all_info(request: HttpRequest, number: str, payload: AllInfoIn | None = None) -> dict[str, Any]:
     """C4 (support staff): all necessary information is in; starts the root-cause clock."""
     user = caller(request)
     case = find_case(user, number)
-    services.case_mark_all_info_provided(case=case, actor=user, now=clock.now())
+    with unchanged_since(case, payload.version if payload else None):
+        services.case_mark_all_info_provided(case=case, actor=user, now=clock.now())
     return serializers.case_detail(user, reload(user, case))

@@ -8,7 +8,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from casedesk.api import serializers
-from casedesk.api.routers.common import ERRORS, contact_by_email, find_case, reload
+from casedesk.api.routers.common import (
+    CASE_READ_ERRORS,
+    CASE_WRITE_ERRORS,
+    contact_by_email,
+    errors,
+    find_case,
+    reload,
+    unchanged_since,
+)
 from casedesk.api.schemas.cases import (
     CaseDetailOut,
     CaseListOut,
@@ -31,10 +39,10 @@ if TYPE_CHECKING:
 router = Router(tags=["cases"])
 
 # Body fields that are not part of the draft itself.
-_OPENER_FIELDS = {"contact_email", "channel"}
+_OPENER_FIELDS = {"contact_email", "channel", "version"}
 
 
-@router.get("", response={200: CaseListOut, **ERRORS}, summary="List cases")
+@router.get("", response={200: CaseListOut, **errors(401, 422, 503)}, summary="List cases")
 def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> dict[str, Any]:
     """B10: my open/closed cases; all of my organisation's with A3; support queues."""
     user = caller(request)
@@ -81,7 +89,11 @@ def _draft(fields: dict[str, Any]) -> CaseDraft:
     )
 
 
-@router.post("", response={201: CaseDetailOut, **ERRORS}, summary="Open a case")
+@router.post(
+    "",
+    response={201: CaseDetailOut, **errors(400, 401, 403, 413, 422, 503)},
+    summary="Open a case",
+)
 def open_case(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, Any]]:
     """B2: open a case on one of your contracts; support staff open one for a contact."""
     user = caller(request)
@@ -98,13 +110,15 @@ def open_case(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, Any
     return Status(201, serializers.case_detail(user, case))
 
 
-@router.get("/{number}", response={200: CaseDetailOut, **ERRORS}, summary="A case")
+@router.get("/{number}", response={200: CaseDetailOut, **CASE_READ_ERRORS}, summary="A case")
 def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     user = caller(request)
     return serializers.case_detail(user, find_case(user, number))
 
 
-@router.get("/{number}/events", response={200: list[EventOut], **ERRORS}, summary="Timeline")
+@router.get(
+    "/{number}/events", response={200: list[EventOut], **CASE_READ_ERRORS}, summary="Timeline"
+)
 def case_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """B4/B5: who did what, when and why; internal notes only for support staff."""
     user = caller(request)
@@ -127,7 +141,9 @@ def _follow_on_defaults(old: Case) -> dict[str, Any]:
 
 
 @router.post(
-    "/{number}/follow-on", response={201: CaseDetailOut, **ERRORS}, summary="Open a follow-on"
+    "/{number}/follow-on",
+    response={201: CaseDetailOut, **CASE_WRITE_ERRORS},
+    summary="Open a follow-on",
 )
 def follow_on(request: HttpRequest, number: str, payload: FollowOnIn) -> Status[dict[str, Any]]:
     """B7: after the re-open window, a new case linked to this one.
@@ -142,12 +158,13 @@ def follow_on(request: HttpRequest, number: str, payload: FollowOnIn) -> Status[
     contact, channel = _opener(user, contact_email, payload.channel)
     fields = _follow_on_defaults(old)
     fields.update({k: v for k, v in payload.model_dump().items() if v is not None})
-    case = case_open_follow_on(
-        old_case=old,
-        contact=contact,
-        draft=_draft(fields),
-        now=clock.now(),
-        opened_by=user,
-        channel=channel,
-    )
+    with unchanged_since(old, payload.version):
+        case = case_open_follow_on(
+            old_case=old,
+            contact=contact,
+            draft=_draft(fields),
+            now=clock.now(),
+            opened_by=user,
+            channel=channel,
+        )
     return Status(201, serializers.case_detail(user, reload(user, case)))

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from casedesk.accounts.selectors import contract_maintenance, contracts_for_contact
+from casedesk.api.routers.common import errors
 from casedesk.api.schemas.accounts import CatalogueOut
 from casedesk.api.security import caller
 from casedesk.catalog.models import MajorVersion, Product, ProductGroup
@@ -55,7 +56,11 @@ def _product_groups() -> list[dict[str, Any]]:
     ]
 
 
-@router.get("", response=CatalogueOut, summary="Products, versions, patches and your contracts")
+@router.get(
+    "",
+    response={200: CatalogueOut, **errors(401, 503)},
+    summary="Products, versions, patches and your contracts",
+)
 def catalogue(request: HttpRequest) -> dict[str, Any]:
     user = caller(request)
     contracts: list[dict[str, Any]] = []

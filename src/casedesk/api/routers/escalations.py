@@ -10,7 +10,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from casedesk.api.routers.common import ERRORS, find_case
+from casedesk.api.routers.common import (
+    CASE_READ_ERRORS,
+    CASE_WRITE_ERRORS,
+    find_case,
+    unchanged_since,
+)
 from casedesk.api.schemas.escalations import EscalationIn, EscalationOut, EscalationStatusOut
 from casedesk.api.security import caller
 from casedesk.core import clock
@@ -49,7 +54,7 @@ def _escalation(e: Escalation) -> dict[str, Any]:
 
 @router.get(
     "/{number}/escalation",
-    response={200: EscalationStatusOut, **ERRORS},
+    response={200: EscalationStatusOut, **CASE_READ_ERRORS},
     summary="Escalation eligibility",
 )
 def escalation_status(request: HttpRequest, number: str) -> dict[str, Any]:
@@ -83,7 +88,7 @@ def escalation_status(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.post(
     "/{number}/escalations",
-    response={201: EscalationOut, **ERRORS},
+    response={201: EscalationOut, **CASE_WRITE_ERRORS},
     summary="Request escalation",
 )
 def escalation_create(
@@ -93,11 +98,12 @@ def escalation_create(
     case is not eligible (yet)."""
     user = caller(request)
     case = find_case(user, number)
-    escalation = escalation_request(
-        case=case,
-        actor=user,
-        request=EscalationRequest(**payload.model_dump()),
-        now=clock.now(),
-    )
+    with unchanged_since(case, payload.version):
+        escalation = escalation_request(
+            case=case,
+            actor=user,
+            request=EscalationRequest(**payload.model_dump(exclude={"version"})),
+            now=clock.now(),
+        )
     escalation.case = case
     return Status(201, _escalation(escalation))

@@ -10,8 +10,8 @@ from ninja import Router
 from casedesk.accounts.models import Role
 from casedesk.accounts.selectors import certifications_for, contact_may_open_cases
 from casedesk.accounts.services import contact_regenerate_pin
+from casedesk.api.routers.common import errors
 from casedesk.api.schemas.accounts import MeOut, PinOut
-from casedesk.api.schemas.common import ErrorOut
 from casedesk.api.security import caller
 from casedesk.core import clock
 from casedesk.core.errors import NotPermitted
@@ -19,7 +19,7 @@ from casedesk.core.errors import NotPermitted
 router = Router(tags=["me"])
 
 
-@router.get("", response=MeOut, summary="Your profile")
+@router.get("", response={200: MeOut, **errors(401, 503)}, summary="Your profile")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = caller(request)
     data: dict[str, Any] = {
@@ -55,7 +55,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-@router.post("/pin", response={200: PinOut, 403: ErrorOut}, summary="Regenerate your PIN")
+@router.post("/pin", response={200: PinOut, **errors(401, 403, 503)}, summary="Regenerate your PIN")
 def regenerate_pin(request: HttpRequest) -> dict[str, str]:
     """A2: a fresh support PIN; the old one stops identifying you at once."""
     user = caller(request)

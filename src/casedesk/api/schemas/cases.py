@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from casedesk.cases.models import (
     AdminCategory,
@@ -27,14 +27,16 @@ from casedesk.policy.regions import Region
 from casedesk.policy.transitions import Action, CloseReason, SubStatus
 
 from .common import (
+    NOT_BLANK,
     Email,
     Id,
     InputSchema,
     OutputSchema,
     PersonOut,
-    Subject,
+    RequiredSubject,
+    RequiredText,
     Text,
-    Version,
+    VersionedInput,
     clean_text,
 )
 
@@ -114,75 +116,121 @@ class _CaseFields(InputSchema):
     recent_changes: Text | None = None
     load_at_time: Text | None = None
     contact_email: Email | None = Field(
-        None, description="Support staff only: the contact the case is opened for (H1)"
+        None,
+        description=(
+            "The contact the case is opened for (H1): required from support staff, refused "
+            "from contacts, who open cases for themselves"
+        ),
     )
     channel: Literal["phone", "email", "web"] | None = Field(
         None, description="Support staff only: how the contact reached us"
     )
 
 
+def _catalogue_rules(schema: dict[str, Any]) -> None:
+    """B2 in the schema as the service applies it: a support case (the default kind) names
+    its product and major version, a service request its product, an admin case neither."""
+    integer = {"type": "integer"}
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": Kind.ADMIN.value}}, "required": ["kind"]},
+            "else": {"required": ["product_id"], "properties": {"product_id": integer}},
+        },
+        {
+            "if": {
+                "properties": {"kind": {"enum": [Kind.ADMIN.value, Kind.SERVICE_REQUEST.value]}},
+                "required": ["kind"],
+            },
+            "else": {
+                "required": ["major_version_id"],
+                "properties": {"major_version_id": integer},
+            },
+        },
+    ]
+
+
 class CaseOpenIn(_CaseFields):
+    """B2. ``product_id`` is required unless ``kind`` is ``admin``; ``major_version_id``
+    too for support cases (the default kind)."""
+
+    model_config = ConfigDict(json_schema_extra=_catalogue_rules)
+
     contract_id: Id
-    subject: Subject
-    description: Text
+    subject: RequiredSubject
+    description: RequiredText
 
 
-class FollowOnIn(_CaseFields):
-    """B7: a new case linked to a closed one; omitted fields are taken from that case."""
+class FollowOnIn(_CaseFields, VersionedInput):
+    """B7: a new case linked to a closed one; omitted fields are taken from that case.
+    ``version`` is the earlier case's."""
 
-    description: Text
-    subject: Subject | None = None
+    description: RequiredText
+    subject: RequiredSubject | None = None
     contract_id: Id | None = None
 
 
 # --- actions -------------------------------------------------------------------------
 
 
-class UpdateIn(InputSchema):
-    body: Text
+class UpdateIn(VersionedInput):
+    body: RequiredText
     internal: bool = Field(False, description="Internal note (support staff only)")
 
 
-class TransitionIn(InputSchema):
+class TransitionIn(VersionedInput):
     action: ActionLit
     to: SubStatusLit
     reason: Text = ""
     close_reason: CloseReasonLit | None = None
-    version: Version | None = Field(None, description="The version you read; stale → 409")
 
 
-class CloseIn(InputSchema):
+class CloseIn(VersionedInput):
     sub_status: Literal["resolved", "cancelled"]
     close_reason: CloseReasonLit | None = Field(
         None, description="Default: solution_accepted (resolved) / customer_request (cancelled)"
     )
-    comment: Text
-    version: Version | None = None
+    comment: RequiredText
 
 
-class ReopenIn(InputSchema):
-    information: Text
+class ReopenIn(VersionedInput):
+    information: RequiredText = Field(description="New supporting information (B7)")
 
 
-class PriorityIn(InputSchema):
+class PriorityIn(VersionedInput):
     priority: PriorityLit
     reason: Text
     production_down: bool | None = None
     emergency_criterion: CriterionLit | None = None
-    version: Version | None = None
 
 
-class OutcomeIn(InputSchema):
+def _defect_rule(schema: dict[str, Any]) -> None:
+    """B9: a defect is tracked as a change request, so it names one."""
+    schema["if"] = {"properties": {"outcome": {"const": Outcome.DEFECT.value}}}
+    schema["then"] = {
+        "required": ["change_request_id"],
+        "properties": {"change_request_id": {"pattern": NOT_BLANK}},
+    }
+
+
+class OutcomeIn(VersionedInput):
+    model_config = ConfigDict(json_schema_extra=_defect_rule)
+
     outcome: OutcomeLit
-    change_request_id: Annotated[str, StringConstraints(max_length=40)] = ""
+    change_request_id: Annotated[str, StringConstraints(max_length=40)] = Field(
+        "", description="Required when the outcome is a defect"
+    )
     change_request_status: ChangeRequestStatusLit = ""
     hot_fix: bool = False
     note: Text = ""
 
 
-class AssignIn(InputSchema):
+class AssignIn(VersionedInput):
     assignee_email: Email | None = Field(..., description="null puts the case back in the queue")
     reason: Text = ""
+
+
+class AllInfoIn(VersionedInput):
+    """C4: the body is optional; send it to have a stale read refused."""
 
 
 # --- responses -----------------------------------------------------------------------

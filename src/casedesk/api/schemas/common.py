@@ -32,6 +32,19 @@ def clean_text(value: str) -> str:
 
 Subject = Annotated[str, StringConstraints(max_length=SUBJECT_MAX), AfterValidator(clean_text)]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(clean_text)]
+# Text a service refuses when it is empty or only whitespace: the schema says so with a
+# pattern (at least one non-space character), and the check runs before any service.
+NOT_BLANK = r"\S"
+RequiredSubject = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SUBJECT_MAX, pattern=NOT_BLANK),
+    AfterValidator(clean_text),
+]
+RequiredText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=TEXT_MAX, pattern=NOT_BLANK),
+    AfterValidator(clean_text),
+]
 ShortText = Annotated[str, StringConstraints(max_length=80), AfterValidator(clean_text)]
 Email = Annotated[
     str,
@@ -51,6 +64,15 @@ class InputSchema(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class VersionedInput(InputSchema):
+    """A write to an existing case: send the ``version`` you read to have a write based on a
+    stale read refused (409) instead of overwriting a change you have not seen (rule 8)."""
+
+    version: Version | None = Field(
+        None, description="The case's version you read; a stale one is refused with 409"
+    )
 
 
 class OutputSchema(BaseModel):

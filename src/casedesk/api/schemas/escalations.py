@@ -7,7 +7,7 @@ from typing import Literal
 
 from ninja import Schema
 
-from .common import InputSchema, Text
+from .common import RequiredText, Text, VersionedInput
 
 
 class EligibilityOut(Schema):
@@ -45,12 +45,12 @@ class EscalationStatusOut(Schema):
     escalations: list[EscalationOut]
 
 
-class EscalationIn(InputSchema):
+class EscalationIn(VersionedInput):
     """The management escalation template; subject, product and version come from the case."""
 
     kind: Literal["standard", "root_cause"]
-    reason: Text
-    summary: Text
-    expectations: Text
+    reason: RequiredText
+    summary: RequiredText
+    expectations: RequiredText
     critical_dates: Text = ""
     significant_impact: bool = False
