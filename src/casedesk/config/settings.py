@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "casedesk.mail",
     "casedesk.notifications",
     "casedesk.dropbox",
+    "casedesk.knowledge",
+    "casedesk.search",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",
