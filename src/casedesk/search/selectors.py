@@ -162,6 +162,7 @@ def _article_hits(kind: str, raw: list[RawHit]) -> list[Hit]:
                 score=r.score,
                 product=a.product.name if a.product else "",
                 meta={
+                    "title": a.title,
                     "kind": a.kind,
                     "kind_label": a.get_kind_display(),
                     "language": a.language,

@@ -7,6 +7,7 @@ article). Support staff are sent to the console's copy of the page.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -190,7 +191,7 @@ def suggest_json(request: HttpRequest) -> HttpResponse:
             "articles": [
                 {
                     "id": int(h.key),
-                    "title": str(h.title),
+                    "title": h.meta["title"],
                     "kind": h.kind_label,
                     "product": h.product,
                     "url": f"{url}{h.key}/?s={token}",
@@ -199,3 +200,29 @@ def suggest_json(request: HttpRequest) -> HttpResponse:
             ]
         }
     )
+
+
+# --- the open-case form (T12, F3) --------------------------------------------------------
+
+
+def suggestion_context(request: HttpRequest, *, opened: Any = None) -> dict[str, Any]:
+    """What the open-case form shows about articles; records what was shown, or the case."""
+    user: Any = request.user
+    token = str(request.POST.get("suggest_token", ""))[:32] if request.method == "POST" else ""
+    if not token.isalnum():
+        token = secrets.token_hex(12)
+    if opened is not None:
+        services.suggestions_case_opened(contact=user, token=token, case=opened)
+        return {}
+    try:
+        product_id = int(request.POST.get("product") or 0) or None
+    except ValueError:
+        product_id = None
+    context: dict[str, Any] = {"suggest_token": token, "selfhelp_product": product_id}
+    if request.method == "POST" and request.POST.get("suggest"):
+        hits = suggest(user, str(request.POST.get("subject", ""))[:200], product_id=product_id)
+        services.suggestions_record(
+            contact=user, token=token, article_ids=[int(h.key) for h in hits], now=clock.now()
+        )
+        context.update(suggestions=hits, suggestions_asked=True)
+    return context
