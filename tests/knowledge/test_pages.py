@@ -141,3 +141,21 @@ def test_search_pages_show_highlighted_results(world):
         _login(world.alice).get("/search/", {"q": "x", "kind": "bogus", "page": "-1"}).status_code
         == 200
     )
+
+
+def test_the_draft_takes_the_proposed_solution_not_the_last_chatter(world):
+    from casedesk.cases import services as case_services
+    from casedesk.knowledge.services import article_from_case
+
+    case = world.alice_case
+    case_services.case_transition(
+        case=case,
+        actor=world.engineer,
+        action="propose_solution",
+        to="replied",
+        reason="Raise the pacing ratio to 1.2 in the campaign settings.",
+        now=world.now,
+    )
+    case_services.case_add_update(case=case, actor=world.engineer, body="Any news?", now=world.now)
+    article = article_from_case(actor=world.engineer, case=case, now=world.now)
+    assert "Raise the pacing ratio" in article.body and "Any news" not in article.body

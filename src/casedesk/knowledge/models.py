@@ -45,7 +45,7 @@ class Component(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.product.name} — {self.name}"
 
 
 class Tag(models.Model):

@@ -253,7 +253,22 @@ def article_comment(
     return ArticleComment.objects.create(article=article, author=author, body=text, at=now)
 
 
-def _case_body(case: Case, public_replies: Iterable[str]) -> str:
+def _resolution(case: Case) -> str:
+    """The text that proposed the solution if there is one, else the last public reply."""
+    from casedesk.cases.models import EventKind
+
+    events = list(
+        case.events.filter(public=True, kind__in=[EventKind.REPLY, EventKind.TRANSITION])
+        .exclude(body="")
+        .order_by("at", "id")
+    )
+    proposed = [e for e in events if e.data.get("action") == "propose_solution"]
+    replies = [e for e in events if e.kind == EventKind.REPLY]
+    chosen = (proposed or replies or [None])[-1]
+    return chosen.body.strip() if chosen else ""
+
+
+def _case_body(case: Case, resolution: str) -> str:
     parts = [
         "## Symptom\n",
         case.description.strip(),
@@ -262,21 +277,17 @@ def _case_body(case: Case, public_replies: Iterable[str]) -> str:
         f"- Version: {case.major_version.name if case.major_version else 'any'}",
         "\n\n## Resolution\n",
     ]
-    replies = [r.strip() for r in public_replies if r.strip()]
-    parts.append(replies[-1] if replies else "_Describe the fix or workaround._")
+    parts.append(resolution or "_Describe the fix or workaround._")
     return "\n".join(parts)
 
 
 @transaction.atomic
 def article_from_case(*, actor: User, case: Case, now: dt.datetime) -> Article:
     """One step from a solved case to a draft (F4): text prefilled, the case linked."""
-    from casedesk.cases.models import EventKind
-
     _require_staff(actor)
-    replies = case.events.filter(kind=EventKind.REPLY, public=True).values_list("body", flat=True)
     draft = ArticleDraft(
         title=case.subject,
-        body=_case_body(case, list(replies)),
+        body=_case_body(case, _resolution(case)),
         kind=ArticleKind.BREAK_FIX,
         visibility=Visibility.INTERNAL,  # the writer widens it after removing customer details
         language=case.language if case.language in {"en", "es", "pt", "ja"} else "en",

@@ -192,7 +192,7 @@ def suggest_json(request: HttpRequest) -> HttpResponse:
                 {
                     "id": int(h.key),
                     "title": h.meta["title"],
-                    "kind": h.kind_label,
+                    "kind": h.meta["kind_label"],
                     "product": h.product,
                     "url": f"{url}{h.key}/?s={token}",
                 }
