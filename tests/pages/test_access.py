@@ -29,6 +29,7 @@ CONSOLE_CASE_URLS = [
     "console-case-assign",
     "console-case-all-info",
     "console-case-reopen",
+    "console-case-article",
 ]
 
 

@@ -93,6 +93,23 @@ ROUTES: dict[str, str] = {
     # F7: public by signed token (tests/notifications/test_survey.py tries bad tokens).
     "survey/<str:token>/": "public",
     "console/surveys/": "console-page",
+    # F3, F4, F6, T12: readers by policy.articles (tests/security/test_knowledge_matrix.py).
+    "kb/": "public",
+    "kb/<int:pk>/": "article",
+    "kb/<int:pk>/vote/": "article",
+    "kb/<int:pk>/comment/": "article",
+    "kb/suggest/": "contact-page",
+    "self-help/": "public",
+    "self-help/<int:product_id>/": "public",
+    "search/": "public",
+    "console/kb/": "console-page",
+    "console/kb/new/": "console-page",
+    "console/kb/<int:pk>/": "console-page",
+    "console/kb/<int:pk>/edit/": "console-page",
+    "console/kb/<int:pk>/act/": "console-page",
+    "console/kb/deflection/": "console-page",
+    "console/cases/<str:number>/article/": "console-case",
+    "console/search/": "console-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.

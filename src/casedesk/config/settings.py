@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "casedesk.mail",
     "casedesk.notifications",
     "casedesk.dropbox",
+    "casedesk.knowledge",
+    "casedesk.search",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",

@@ -4,7 +4,8 @@ from django.urls import path
 
 from .care import dropbox, mail
 from .cases import actions, opening, page
-from .manage import escalations, surveys
+from .knowledge import views as knowledge
+from .manage import deflection, escalations, surveys
 from .queue import views as queue
 
 urlpatterns = [
@@ -37,4 +38,13 @@ urlpatterns = [
     ),
     # Managers and care: survey results (F7, I1).
     path("surveys/", surveys.survey_results_page, name="console-surveys"),
+    # Knowledge base and the one search (F3, F4, F6); deflection for managers (T12).
+    path("kb/", knowledge.kb_list, name="console-kb"),
+    path("kb/new/", knowledge.kb_new, name="console-kb-new"),
+    path("kb/<int:pk>/", knowledge.kb_article, name="console-kb-article"),
+    path("kb/<int:pk>/edit/", knowledge.kb_edit, name="console-kb-edit"),
+    path("kb/<int:pk>/act/", knowledge.kb_act, name="console-kb-act"),
+    path("kb/deflection/", deflection.deflection, name="console-kb-deflection"),
+    path("cases/<str:number>/article/", knowledge.case_to_article, name="console-case-article"),
+    path("search/", knowledge.search_page, name="console-search"),
 ]

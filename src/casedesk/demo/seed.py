@@ -23,6 +23,7 @@ from casedesk.accounts.services import contact_refuse, grace_period_record
 
 from . import reference
 from .extras import seed_extras
+from .knowledge import seed_knowledge
 from .paths import PATHS
 from .reference import Desk
 from .scenarios import SCENARIOS
@@ -62,6 +63,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         _record_grace_periods(desk, now=now)
         _run_cases(desk, now=now, rng=rng)
         seed_extras(desk, now=now)
+        seed_knowledge(desk, now=now)
         contact_refuse(
             actor=desk.people["claire"],
             contact=desk.people["gary"],

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, escalation, opening, survey
+from .views import account, escalation, knowledge, opening, survey
 from .views import cases as views
 
 urlpatterns = [
@@ -31,4 +31,13 @@ urlpatterns = [
         account.profile_token_revoke,
         name="portal-profile-token-revoke",
     ),
+    # Knowledge, self help and the one search (F3, F4, F6, T12).
+    path("kb/", knowledge.kb_home, name="portal-kb"),
+    path("kb/<int:pk>/", knowledge.kb_article, name="portal-kb-article"),
+    path("kb/<int:pk>/vote/", knowledge.kb_vote, name="portal-kb-vote"),
+    path("kb/<int:pk>/comment/", knowledge.kb_comment, name="portal-kb-comment"),
+    path("kb/suggest/", knowledge.suggest_json, name="portal-kb-suggest"),
+    path("self-help/", knowledge.selfhelp, name="portal-selfhelp"),
+    path("self-help/<int:product_id>/", knowledge.selfhelp, name="portal-selfhelp-product"),
+    path("search/", knowledge.search_page, name="portal-search"),
 ]

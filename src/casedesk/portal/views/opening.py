@@ -22,6 +22,8 @@ from casedesk.web.access import contact_view, get_case_or_404
 from casedesk.web.case_open import CaseOpenForm, initial_from_case
 from casedesk.web.errors import add_domain_error
 
+from .knowledge import suggestion_context
+
 # --- opening -------------------------------------------------------------------------
 
 
@@ -60,7 +62,10 @@ def _open_case_page(request: HttpRequest, old_case: Case | None) -> HttpResponse
     contact: Any = request.user
     contracts = contracts_with_maintenance(contact, now.date())
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("suggest"):
+        # T12 without JavaScript: show articles for the subject, open nothing yet.
+        form = CaseOpenForm(initial=request.POST.dict(), contracts=contracts)
+    elif request.method == "POST":
         form = CaseOpenForm(request.POST, contracts=contracts)
         if form.is_valid():
             try:
@@ -73,6 +78,7 @@ def _open_case_page(request: HttpRequest, old_case: Case | None) -> HttpResponse
             except DomainError as exc:
                 status = add_domain_error(form, exc)
             else:
+                suggestion_context(request, opened=case)
                 messages.success(request, f"Case {case.number} is open. We will be in touch.")
                 return redirect("portal-case-detail", number=case.number)
         else:
@@ -81,5 +87,5 @@ def _open_case_page(request: HttpRequest, old_case: Case | None) -> HttpResponse
         initial = initial_from_case(old_case) if old_case else {}
         form = CaseOpenForm(initial=initial, contracts=contracts)
     context = _open_context(contact, form, contracts)
-    context.update(old_case=old_case, nav="new")
+    context.update(old_case=old_case, nav="new", **suggestion_context(request))
     return render(request, "portal/case_new.html", context, status=status)
