@@ -236,6 +236,9 @@ _ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\x00-\x1f\x7f@]{1,64}@[a-z0-9.-]{1,25
 # Defects that mean the parser guessed: the address it returns may be words of the attacker's
 # choosing (a comment, an encoded word, text after the angle brackets), not the mailbox.
 _TOLERATED_DEFECTS = {"ObsoleteHeaderDefect"}
+# Raw 8-bit bytes (a display name in Latin-1 or UTF-8 from an old or RFC 6532 client): the
+# address itself must then be plain ASCII.
+_RAW_8BIT = {"UndecodableBytesDefect"}
 
 
 def _addresses(msg: EmailMessage) -> list[tuple[str, str]]:
@@ -257,7 +260,8 @@ def _addresses(msg: EmailMessage) -> list[tuple[str, str]]:
         for address in addresses:
             spec = address.addr_spec.lower()
             clean = (
-                not defects - _TOLERATED_DEFECTS
+                not defects - _TOLERATED_DEFECTS - _RAW_8BIT
+                and (spec.isascii() or not defects & _RAW_8BIT)
                 and len(addresses) == 1
                 and _ADDR_SPEC.fullmatch(spec) is not None
                 and spec in raw  # the address as written, not decoded from an encoded word
@@ -403,7 +407,7 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     return ParsedMail(
         headers=headers,
         stripped=sorted(set(walk.stripped)),
-        subject=decode_header_value(get("Subject")),
+        subject=next((v for n, v in headers if n.lower() == "subject"), ""),
         message_id=_angle(get("Message-ID")),
         in_reply_to=_angle(get("In-Reply-To")),
         references=message_ids(" ".join((get("In-Reply-To"), get("References")))),
