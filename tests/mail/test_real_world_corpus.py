@@ -104,7 +104,8 @@ def test_raw_8bit_headers_are_stored_as_text_and_the_page_renders(receiver, clie
     assert message.state == State.APPENDED, message.reason
     assert message.subject.startswith("Grüße aus Köln") and message.from_name == "Jörg Müller"
     headers = dict(message.headers)
-    assert headers["To"].startswith("Kundendienst München") and "Mitteleuropäische" in headers["Date"]
+    assert headers["To"].startswith("Kundendienst München")
+    assert "Mitteleuropäische" in headers["Date"]
     client.force_login(world.care)
     page = client.get(f"/console/mail/{message.pk}/")
     assert page.status_code == 200 and "Kundendienst München" in page.content.decode()
