@@ -98,6 +98,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault(
         "CASEDESK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
     )
+    os.environ.setdefault("CASEDESK_MAIL_TRUST_UNAUTHENTICATED", "true")  # no MTA (README)
     os.environ["CASEDESK_SFTP_PORT"] = str(args.sftp_port)  # shown on the case pages (D2)
     _setup(args.data_dir)
     _migrate()
@@ -155,6 +156,7 @@ def _demo_mail_receiver(args: argparse.Namespace) -> None:
     """Inbound mail in the demo: the SMTP receiver on loopback (0 turns it off)."""
     if not args.smtp_port:
         return
+    from casedesk.mail.checks import sender_auth_mode
     from casedesk.mail.smtp import start_receiver
 
     try:
@@ -162,7 +164,7 @@ def _demo_mail_receiver(args: argparse.Namespace) -> None:
     except Exception as exc:  # a busy port must not stop the demo
         print(f"  Mail in: not started ({exc})", flush=True)
         return
-    print(f"  Mail in: smtp://127.0.0.1:{args.smtp_port} (replies with a reference ID)", flush=True)
+    print(f"  Mail in: smtp://127.0.0.1:{args.smtp_port} ({sender_auth_mode()})", flush=True)
 
 
 def cmd_mail_receiver(args: argparse.Namespace) -> int:

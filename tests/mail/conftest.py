@@ -32,6 +32,14 @@ def reply_bytes(
     return text.encode()
 
 
+@pytest.fixture(autouse=True)
+def mail_site_without_mta_authentication(settings):
+    """These tests are about routing, not sender authentication: they run as a site that
+    opted out (CASEDESK_MAIL_TRUST_UNAUTHENTICATED). The safe default and the policy are
+    tested with it reset (``test_sender_auth_default``, ``test_pipeline``)."""
+    settings.MAIL_TRUST_UNAUTHENTICATED = True
+
+
 @pytest.fixture
 def waiting_case(world):
     """Alice's case, waiting on her (Awaiting Info / Info Required)."""

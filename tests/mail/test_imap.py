@@ -264,3 +264,17 @@ def test_oversize_message_is_not_downloaded_but_quarantined(dovecot, world, toke
     assert message.state == State.QUARANTINED and message.reason_code == "too_large"
     assert message.subject == "big" and message.size < 4096
     assert len(_uids(dovecot, "INBOX", "ALL")) == 1
+
+
+def test_the_same_message_in_two_uids_is_imported_and_appended_once(
+    dovecot, world, waiting_case, token
+):
+    # R: rule 7; issue 15 item 1 — delivered into the mailbox twice (same Message-ID, its
+    # own Delivered-To on top): one row, one update; both UIDs leave the unseen set.
+    raw = reply_bytes(sender="alice@acme.example", subject=f"Re: [{token}]", message_id="<d@a>")
+    _append(dovecot, raw, b"Delivered-To: support@casedesk.invalid\r\n" + raw)
+    report = mail_poll(config=dovecot)
+    assert (report.imported, report.already_imported) == (1, 1)
+    assert InboundMessage.objects.get().state == State.APPENDED
+    assert world.alice_case.events.filter(kind="customer_update").count() == 1
+    assert _uids(dovecot, "INBOX", "UNSEEN") == []

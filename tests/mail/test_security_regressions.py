@@ -285,13 +285,20 @@ def test_unauthenticated_mail_opened_as_a_case_does_not_publish_its_files(world,
 
 
 def test_missing_trusted_authserv_id_warns_under_check_deploy(settings):
-    # R: rule 1, rule 12 — `casedesk manage check --deploy` names the gap.
+    # R: rule 1, rule 12; issue 15 item 2 — the unsafe opt-out is named whatever receives
+    # the mail; the safe default (replies wait for care) keeps check --deploy clean.
     settings.MAIL_TRUSTED_AUTHSERV_ID = ""
-    settings.IMAP_HOST = ""  # a site that receives no mail: check --deploy stays clean
-    assert "casedesk.mail.W001" not in {m.id for m in run_checks(include_deployment_checks=True)}
-    settings.IMAP_HOST = "imap.example"
-    ids = {m.id for m in run_checks(include_deployment_checks=True)}
-    assert "casedesk.mail.W001" in ids
+    settings.MAIL_TRUST_UNAUTHENTICATED = False
+    for imap_host in ("", "imap.example"):
+        settings.IMAP_HOST = imap_host
+        assert "casedesk.mail.W001" not in {
+            m.id for m in run_checks(include_deployment_checks=True)
+        }
+    settings.MAIL_TRUST_UNAUTHENTICATED = True
+    for imap_host in ("", "imap.example"):  # SMTP/LMTP receiver only, or the IMAP poller
+        settings.IMAP_HOST = imap_host
+        ids = {m.id for m in run_checks(include_deployment_checks=True)}
+        assert "casedesk.mail.W001" in ids
     assert "casedesk.mail.W001" not in {m.id for m in run_checks()}
     settings.MAIL_TRUSTED_AUTHSERV_ID = "mx.casedesk.test"
     assert "casedesk.mail.W001" not in {m.id for m in run_checks(include_deployment_checks=True)}

@@ -243,6 +243,10 @@ MAIL_REFERENCE_KEYS = _reference_keys()
 # Inbound mail (casedesk.mail): limits, sender authentication, our domain, IMAP polling.
 MAIL_MAX_BYTES = int(_env("MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 MAIL_TRUSTED_AUTHSERV_ID = _env("MAIL_TRUSTED_AUTHSERV_ID", "")
+# Unsafe opt-out: without an authserv-id, believe every From address (issue 15, item 2).
+MAIL_TRUST_UNAUTHENTICATED = _env_bool("MAIL_TRUST_UNAUTHENTICATED", False)
+MAIL_FLOOD_PER_SENDER = int(_env("MAIL_FLOOD_PER_SENDER", "10"))  # a minute; 0: no limit
+MAIL_FLOOD_PER_CASE = int(_env("MAIL_FLOOD_PER_CASE", "20"))
 IMAP_HOST = _env("IMAP_HOST", "")
 IMAP_PORT = int(_env("IMAP_PORT", "0"))
 IMAP_USER = _env("IMAP_USER", "")

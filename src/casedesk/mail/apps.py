@@ -7,4 +7,4 @@ class MailConfig(AppConfig):
     verbose_name = "E-mail"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deploy check)
+        from . import checks, handlers  # noqa: F401  (the deploy check, the deadline handler)

@@ -7,7 +7,8 @@ is the From domain casedesk parsed, or ``dkim=pass`` whose
 ``header.d`` is the From domain (or a parent of it), or ``spf=pass`` whose
 ``smtp.mailfrom`` domain is aligned the same way — an SPF pass for the attacker's own
 envelope domain proves nothing about the From address. With no authserv-id configured
-there is no check (the demo, or an MTA that rejects unauthenticated mail itself).
+no sender is authenticated (issue 15, item 2: replies wait for care), unless the site
+explicitly opted out (``CASEDESK_MAIL_TRUST_UNAUTHENTICATED``: unsafe, every From believed).
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def _strip_comments(text: str) -> str:
 class AuthVerdict:
     passed: bool
     reason: str
+    configured: bool = True  # False: no authserv-id, so nothing could be checked
+
+
+NOT_CONFIGURED = (
+    "Sender not authenticated: no trusted authserv-id is configured "
+    "(CASEDESK_MAIL_TRUSTED_AUTHSERV_ID), so no reply can prove its From address."
+)
 
 
 def _aligned(domain: str, from_domain: str) -> bool:
@@ -64,11 +72,19 @@ def _results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
 
 
 def check_sender_authentication(
-    auth_results: list[str], *, from_address: str, trusted_authserv_id: str
+    auth_results: list[str],
+    *,
+    from_address: str,
+    trusted_authserv_id: str,
+    trust_unauthenticated: bool = False,
 ) -> AuthVerdict:
-    """Pass or fail, with the reason care sees on a quarantined message."""
+    """Pass or fail, with the reason care sees on a held message."""
     if not trusted_authserv_id:
-        return AuthVerdict(True, "No sender-authentication policy configured.")
+        if trust_unauthenticated:
+            return AuthVerdict(
+                True, "Sender authentication is off (CASEDESK_MAIL_TRUST_UNAUTHENTICATED).", False
+            )
+        return AuthVerdict(False, NOT_CONFIGURED, False)
     if not auth_results:
         return AuthVerdict(False, "No Authentication-Results header from our mail server.")
     authserv_id, results = _results(auth_results[0])

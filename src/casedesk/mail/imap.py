@@ -5,7 +5,8 @@ batches: ``BODY.PEEK[]`` (peek: the server does not mark it read yet), ``mail_re
 and only after the raw message is committed, ``\\Seen`` (or a move to
 ``CASEDESK_IMAP_MOVE_TO``). A message is imported once: its key is the server, user,
 folder, UIDVALIDITY and UID, stored unique on the row, so a crash between storing and
-flagging, or a message marked unread again, never makes a duplicate. One failing
+flagging, or a message marked unread again, never makes a duplicate; the same message
+in two UIDs of the mailbox (same Message-ID, delivered twice) is stored once. One failing
 message is logged and left unseen for the next poll; the batch goes on. A message over
 the size limit is not downloaded: its header is stored and quarantined for care, and
 the message stays in the mailbox.
@@ -97,6 +98,12 @@ class _Mailbox:
             raise imaplib.IMAP4.error(f"cannot select {config.folder}")
         self.uidvalidity = (self.conn.response("UIDVALIDITY")[1] or [b"0"])[0].decode()
 
+    @property
+    def name(self) -> str:
+        """The mailbox, for Message-ID deduplication (``mail_store``'s ``mailbox``)."""
+        c = self.config
+        return f"imap:{c.host}:{c.port}/{c.user}/{c.folder}"
+
     def key(self, uid: bytes) -> str:
         c = self.config
         return f"{c.host}:{c.port}/{c.user}/{c.folder}/{self.uidvalidity}/{uid.decode()}"
@@ -174,7 +181,12 @@ def _import(
         report.already_imported += 1
         return existing.state
     size = _size(box.fetch(uid, "(RFC822.SIZE)"))
-    common = {"source": "imap", "envelope_from": None, "envelope_to": box.config.user}
+    common = {
+        "source": "imap",
+        "envelope_from": None,
+        "envelope_to": box.config.user,
+        "mailbox": box.name,
+    }
     if size > limit:
         head = _literal(box.fetch(uid, "(BODY.PEEK[HEADER])"))
         message = mail_receive_oversize(
@@ -188,5 +200,8 @@ def _import(
         raw = _literal(box.fetch(uid, "(BODY.PEEK[])"))
         message = mail_receive(raw=raw, dedupe_key=key, now=now(), **common)  # type: ignore[arg-type]
     box.done(uid)
-    report.imported += 1
+    if message.dedupe_key == key:
+        report.imported += 1
+    else:  # the same message under another UID was imported before
+        report.already_imported += 1
     return message.state

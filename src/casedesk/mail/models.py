@@ -44,6 +44,10 @@ class InboundMessage(models.Model):
     raw_key = models.CharField(max_length=300, unique=True)
     # IMAP: "<host>/<user>/<folder>/<uidvalidity>/<uid>" so a message is imported once.
     dedupe_key = models.CharField(max_length=400, null=True, blank=True, unique=True)
+    # One row per message and mailbox, whoever delivers it how often (an MTA retrying after
+    # a lost 250, the same mail in two IMAP UIDs): sha256 of the mailbox and the normalised
+    # Message-ID, or of the raw bytes when there is none (``storing.message_key``).
+    message_key = models.CharField(max_length=64, null=True, blank=True)
 
     state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
     reason_code = models.CharField(max_length=40, blank=True)
@@ -62,6 +66,7 @@ class InboundMessage(models.Model):
     html = models.TextField(blank=True)  # sanitised (nh3), never the sender's markup
     quoted_html = models.TextField(blank=True)
     parts = models.JSONField(default=list, blank=True)  # [{filename, content_type, size}, …]
+    defects = models.JSONField(default=list, blank=True)  # what the MIME parser complained of
 
     case = models.ForeignKey(
         "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -77,8 +82,14 @@ class InboundMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_key"], name="inbound_message_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["state", "received_at"], name="inbound_state_idx"),
+            # The flood limits count recent mail per sender and per case.
+            models.Index(fields=["from_address", "received_at"], name="inbound_sender_recent_idx"),
+            models.Index(fields=["case", "received_at"], name="inbound_case_recent_idx"),
         ]
 
     def __str__(self) -> str:

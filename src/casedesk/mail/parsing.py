@@ -10,6 +10,12 @@ size and elapsed time as it goes. Nothing is decompressed: archives stay attachm
 Every ``X-Casedesk-*`` header, at any MIME level, is removed before any other code
 reads the message (Request Tracker CVE-2023-41259: control headers trusted from
 inbound mail); the names removed are reported so care can see the attempt.
+
+Real-world mail is often malformed (issue 15, item 14): the parser's complaints are
+collected as ``defects`` rather than raised — a header the stdlib cannot parse (an
+encoded CR/LF inside an address) is kept raw and named, raw 8-bit header bytes become
+text (``safe_text``), and a structurally broken MIME tree (no boundary, a boundary never
+closed, truncated base64) is listed in ``broken`` so the message waits for care.
 """
 
 from __future__ import annotations
@@ -26,6 +32,40 @@ from email.parser import BytesParser
 from django.conf import settings
 
 CONTROL_PREFIX = "x-casedesk-"
+MAX_DEFECTS = 50
+# Defects that mean the MIME structure or a part's content is damaged: never on a case.
+BROKEN_MIME = frozenset(
+    {
+        "NoBoundaryInMultipartDefect",
+        "StartBoundaryNotFoundDefect",
+        "CloseBoundaryNotFoundDefect",
+        "MultipartInvariantViolationDefect",
+        "InvalidMultipartContentTransferEncodingDefect",
+        "InvalidBase64PaddingDefect",
+        "InvalidBase64CharactersDefect",
+        "InvalidBase64LengthDefect",
+        "MissingHeaderBodySeparatorDefect",
+    }
+)
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(value: str) -> str:
+    """A str that always encodes: raw 8-bit header bytes, which the parser keeps as lone
+    surrogates, decoded as UTF-8 (else Windows-1252); any other lone surrogate replaced.
+    (Surrogates made the care page answer 500 and the row unsaveable on PostgreSQL.)"""
+    if not _SURROGATE.search(value):
+        return value
+
+    def _decode(match: re.Match[str]) -> str:
+        raw = match.group().encode("utf-8", "surrogateescape")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", "replace")
+
+    return _SURROGATE.sub("\ufffd", _ESCAPED.sub(_decode, value))
 
 
 @dataclass(frozen=True)
@@ -81,6 +121,9 @@ class ParsedMail:
     text: str = ""
     html: str = ""
     attachments: list[MailPart] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)  # every complaint, for care
+    broken: list[str] = field(default_factory=list)  # those that keep it off a case
 
 
 _CONTENT_TYPE_LINE = re.compile(rb"(?im)^content-type[ \t]*:")
@@ -110,11 +153,62 @@ def _prescan(raw: bytes, limits: MailLimits) -> None:
 
 
 def decode_header_value(value: str) -> str:
+    value = safe_text(value)
     try:
-        text = str(make_header(decode_header(value)))
-    except (LookupError, UnicodeError, ValueError, TypeError):
+        text = safe_text(str(make_header(decode_header(value))))
+    except (LookupError, UnicodeError, ValueError, TypeError, AssertionError, IndexError):
         text = value
     return " ".join(text.split())[:2000]
+
+
+def _defect_text(defect: object, where: str) -> str:
+    detail = safe_text(str(defect))[:200]
+    return f"{type(defect).__name__}{': ' + detail if detail else ''} ({where})"
+
+
+class _Defects:
+    """The parser's complaints, bounded; ``broken`` holds the structural ones."""
+
+    def __init__(self) -> None:
+        self.all: list[str] = []
+        self.broken: list[str] = []
+
+    def add(self, text: str, *, broken: bool = False) -> None:
+        if text not in self.all and len(self.all) < MAX_DEFECTS:
+            self.all.append(text)
+        if broken and text not in self.broken and len(self.broken) < MAX_DEFECTS:
+            self.broken.append(text)
+
+    def of(self, part: Message, where: str) -> None:
+        for defect in getattr(part, "defects", ()):
+            self.add(_defect_text(defect, where), broken=type(defect).__name__ in BROKEN_MIME)
+
+
+def _unparseable(name: str, exc: Exception) -> str:
+    return f"{name} header unparseable: {type(exc).__name__}: {safe_text(str(exc))}"[:300]
+
+
+def _header(msg: Message, name: str, defects: _Defects) -> str:
+    """A header's value; when the stdlib header parser raises (an encoded CR/LF in an
+    address, a parser bug), the raw value, and the error listed as a defect."""
+    try:
+        value = msg.get(name)
+        return "" if value is None else safe_text(str(value))
+    except Exception as exc:
+        defects.add(_unparseable(name, exc))
+        raw = next((v for n, v in msg.raw_items() if n.lower() == name.lower()), "")
+        return safe_text(str(raw))
+
+
+def _header_defects(msg: Message, defects: _Defects) -> None:
+    """Parse every top-level header once, so each one's defects or errors are listed."""
+    for name in {k.lower() for k in msg.keys()}:  # noqa: SIM118
+        try:
+            for value in msg.get_all(name) or []:
+                for defect in getattr(value, "defects", ()):
+                    defects.add(_defect_text(defect, f"{name} header"))
+        except Exception as exc:
+            defects.add(_unparseable(name, exc))
 
 
 def _strip_control_headers(part: Message, stripped: list[str]) -> None:
@@ -142,42 +236,63 @@ _ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\x00-\x1f\x7f@]{1,64}@[a-z0-9.-]{1,25
 # Defects that mean the parser guessed: the address it returns may be words of the attacker's
 # choosing (a comment, an encoded word, text after the angle brackets), not the mailbox.
 _TOLERATED_DEFECTS = {"ObsoleteHeaderDefect"}
+# Raw 8-bit bytes (a display name in Latin-1 or UTF-8 from an old or RFC 6532 client): the
+# address itself must then be plain ASCII.
+_RAW_8BIT = {"UndecodableBytesDefect"}
 
 
 def _addresses(msg: EmailMessage) -> list[tuple[str, str]]:
     """Each From mailbox; ``("", "")`` for one the parser had to guess (security fix
     "forged From via parser defects": ``victim@x (c) <attacker@y>``, ``<victim@x>attacker@y``,
-    an encoded word that decodes to an address). Routing sends those to care unauthenticated.
+    an encoded word that decodes to an address) or could not parse at all (an encoded CR/LF).
+    Routing sends those to care unauthenticated.
     """
     found: list[tuple[str, str]] = []
     raw_values = [v for n, v in msg.raw_items() if n.lower() == "from"]
-    for index, header in enumerate(msg.get_all("From") or []):
+    try:
+        headers = list(msg.get_all("From") or [])
+    except Exception:  # listed by _header_defects; the sender is unclear
+        return [("", "")]
+    for index, header in enumerate(headers):
         raw = str(raw_values[index] if index < len(raw_values) else header).lower()
         defects = {type(d).__name__ for d in getattr(header, "defects", ())}
         addresses = getattr(header, "addresses", ())
         for address in addresses:
             spec = address.addr_spec.lower()
             clean = (
-                not defects - _TOLERATED_DEFECTS
+                not defects - _TOLERATED_DEFECTS - _RAW_8BIT
+                and (spec.isascii() or not defects & _RAW_8BIT)
                 and len(addresses) == 1
                 and _ADDR_SPEC.fullmatch(spec) is not None
                 and spec in raw  # the address as written, not decoded from an encoded word
             )
-            found.append((str(address.display_name)[:200], spec) if clean else ("", ""))
+            name = safe_text(str(address.display_name))[:200]
+            found.append((name, spec) if clean else ("", ""))
         if not addresses:
             found.append(("", ""))
     return found
 
 
 def _angle(value: object) -> str:
-    return str(value or "").strip().strip("<>").strip()[:998]
+    return safe_text(str(value or "")).strip().strip("<>").strip()[:998]
+
+
+_MSG_ID = re.compile(r"<([^<>\s]{1,250})>")
+
+
+def message_ids(value: str) -> list[str]:
+    """The ``<…>`` message ids of an In-Reply-To/References value, without brackets."""
+    return _MSG_ID.findall(value[:20_000])[:100]
 
 
 class _Walk:
     """One iterative pass over the MIME tree, enforcing the limits as it goes."""
 
-    def __init__(self, msg: EmailMessage, limits: MailLimits, deadline: float) -> None:
+    def __init__(
+        self, msg: EmailMessage, limits: MailLimits, deadline: float, defects: _Defects
+    ) -> None:
         self.limits = limits
+        self.defects = defects
         self.deadline = deadline
         self.stripped: list[str] = []
         self.text_parts: list[str] = []
@@ -205,18 +320,34 @@ class _Walk:
             if len(part.keys()) > self.limits.max_headers:
                 raise MailRejected("too_many_headers", "A MIME part has too many headers.")
             _strip_control_headers(part, self.stripped)
-            ctype = part.get_content_type()
-            if ctype == "message/rfc822" and not enclosed:
-                inner = part.get_payload()
-                data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
-                self._add_attachment(part, data, "forwarded-message.eml")
-                enclosed = True
-            if part.is_multipart():
-                children = part.get_payload()
-                if isinstance(children, list):
-                    stack.extend((c, depth + 1, enclosed) for c in reversed(children))
-                continue
-            self._leaf(part, ctype, enclosed)
+            try:
+                enclosed = self._part(part, depth, enclosed, stack)
+            except MailRejected:
+                raise
+            except Exception as exc:  # a stdlib error on one part: listed, the rest goes on
+                self.defects.add(
+                    f"part {count} unreadable: {type(exc).__name__}: {safe_text(str(exc))}"[:300],
+                    broken=True,
+                )
+            if not enclosed:
+                self.defects.of(part, "message" if count == 1 else f"part {count}")
+
+    def _part(self, part: Message, depth: int, enclosed: bool, stack: list) -> bool:
+        """One part: its children onto the stack, or its content; True once inside a
+        forwarded message."""
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822" and not enclosed:
+            inner = part.get_payload()
+            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            self._add_attachment(part, data, "forwarded-message.eml")
+            enclosed = True
+        if part.is_multipart():
+            children = part.get_payload()
+            if isinstance(children, list):
+                stack.extend((c, depth + 1, enclosed) for c in reversed(children))
+            return enclosed
+        self._leaf(part, ctype, enclosed)
+        return enclosed
 
     def _leaf(self, part: Message, ctype: str, enclosed: bool) -> None:
         data = part.get_payload(decode=True) or b""
@@ -241,7 +372,7 @@ class _Walk:
             filename = fallback
         self.attachments.append(
             MailPart(
-                filename=str(filename),
+                filename=safe_text(str(filename)),
                 content_type=part.get_content_type(),
                 data=data,
                 inline=part.get_content_disposition() == "inline" or bool(part.get("Content-ID")),
@@ -255,29 +386,41 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     limits = limits or mail_limits()
     started = time.monotonic()
     _prescan(raw, limits)
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # pragma: no cover - the stdlib parser itself is lenient
+        raise MailRejected("unparseable", f"The parser failed: {type(exc).__name__}.") from None
     if not isinstance(msg, EmailMessage):  # pragma: no cover - policy.default guarantees it
         raise MailRejected("unparseable", "The message could not be parsed.")
-    walk = _Walk(msg, limits, started + limits.max_seconds)
+    defects = _Defects()
+    walk = _Walk(msg, limits, started + limits.max_seconds, defects)
     headers = [(name, decode_header_value(str(value))) for name, value in msg.raw_items()]
     if not headers:
         raise MailRejected("unparseable", "The message has no headers.")
+    _header_defects(msg, defects)
+    get = lambda name: _header(msg, name, defects)  # noqa: E731
+    try:
+        content_type = msg.get_content_type()
+    except Exception:  # listed by _header_defects
+        content_type = "text/plain"
+    auth_results = [v for n, v in msg.raw_items() if n.lower() == "authentication-results"]
     return ParsedMail(
         headers=headers,
         stripped=sorted(set(walk.stripped)),
-        subject=decode_header_value(str(msg.get("Subject", ""))),
-        message_id=_angle(msg.get("Message-ID")),
-        in_reply_to=_angle(msg.get("In-Reply-To")),
+        subject=next((v for n, v in headers if n.lower() == "subject"), ""),
+        message_id=_angle(get("Message-ID")),
+        in_reply_to=_angle(get("In-Reply-To")),
+        references=message_ids(" ".join((get("In-Reply-To"), get("References")))),
         from_addresses=_addresses(msg),
-        auto_submitted=str(msg.get("Auto-Submitted", "")).strip().lower(),
-        precedence=str(msg.get("Precedence", "")).strip().lower(),
-        return_path=(
-            _angle(msg.get("Return-Path")) if msg.get("Return-Path") is not None else None
-        ),
-        autoreply_header=any(msg.get(h) for h in ("X-Autoreply", "X-Autorespond")),
-        auth_results=[str(v) for v in msg.get_all("Authentication-Results") or []],
-        content_type=msg.get_content_type(),
+        auto_submitted=get("Auto-Submitted").strip().lower(),
+        precedence=get("Precedence").strip().lower(),
+        return_path=_angle(get("Return-Path")) if "Return-Path" in msg else None,
+        autoreply_header=any(get(h) for h in ("X-Autoreply", "X-Autorespond")),
+        auth_results=[" ".join(safe_text(str(v)).split()) for v in auth_results],
+        content_type=content_type,
         text="\n\n".join(t.strip("\n") for t in walk.text_parts),
         html=walk.html or "",
         attachments=walk.attachments,
+        defects=defects.all,
+        broken=defects.broken,
     )

@@ -7,6 +7,7 @@ sender must be a participant of that case and pass the sender-authentication pol
 
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 
@@ -16,8 +17,10 @@ from casedesk.accounts.models import User
 from casedesk.cases.models import CASE_NUMBER_PREFIX, Case
 from casedesk.cases.permissions import is_participant
 from casedesk.mail.domain import mail_domain
+from casedesk.notifications.models import OutboundMessage
+from casedesk.notifications.rendering import thread_root
 
-from .authres import check_sender_authentication
+from .authres import AuthVerdict, check_sender_authentication
 from .parsing import ParsedMail
 from .quoting import SPLIT_MAX
 from .reference import find_reference_tokens, reference_valid
@@ -25,6 +28,37 @@ from .sanitise import html_to_text
 
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon"}
 CASE_NUMBER_RE = re.compile(rf"\b{re.escape(CASE_NUMBER_PREFIX)}\d{{3,12}}\b", re.IGNORECASE)
+THREAD_ROOT_RE = re.compile(r"case-(\d{1,12})\.[a-z2-7]{10}@.+")
+
+
+def sender_verdict(auth_results: list[str], from_address: str) -> AuthVerdict:
+    """The site's sender-authentication policy applied to a message (rule 1, item 2)."""
+    return check_sender_authentication(
+        auth_results,
+        from_address=from_address,
+        trusted_authserv_id=getattr(settings, "MAIL_TRUSTED_AUTHSERV_ID", "") or "",
+        trust_unauthenticated=bool(getattr(settings, "MAIL_TRUST_UNAUTHENTICATED", False)),
+    )
+
+
+def threaded_case_ids(parsed: ParsedMail) -> set[int]:
+    """Cases whose notifications this mail answers: ``In-Reply-To``/``References`` naming
+    one of our outbox Message-IDs, or a case's signed thread root (issue 15, item 6: Outlook
+    strips the subject token). Only ids on our own mail domain are looked up."""
+    domain = mail_domain()
+    ours = [i for i in parsed.references if i.lower().endswith("@" + domain)][:50]
+    if not ours:
+        return set()
+    found = set(
+        OutboundMessage.objects.filter(
+            message_id__in=[f"<{i}>" for i in ours], case__isnull=False
+        ).values_list("case_id", flat=True)
+    )
+    roots = {int(m[1]): i for i in ours if (m := THREAD_ROOT_RE.fullmatch(i.lower()))}
+    for case in Case.objects.filter(pk__in=list(roots)):
+        if hmac.compare_digest(f"<{roots[case.pk].lower()}>", thread_root(case).lower()):
+            found.add(case.pk)
+    return found
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,12 @@ def route_reply(parsed: ParsedMail, text: str) -> Outcome:
     )
     tokens = find_reference_tokens(searchable)
     if not tokens:
+        threaded = threaded_case_ids(parsed)
+        if len(threaded) > 1:
+            return _care("several_references", "A reply to mail of several cases; which one?")
+        if threaded:
+            case = Case.objects.get(pk=threaded.pop())
+            return _sender_checks(parsed, address, case, " (threaded by In-Reply-To)")
         number = CASE_NUMBER_RE.search(parsed.subject) or CASE_NUMBER_RE.search(text)
         if number:
             return _care(
@@ -100,21 +140,23 @@ def route_reply(parsed: ParsedMail, text: str) -> Outcome:
         return _care("bad_reference", "The reference ID is not valid (edited or forged).")
     if len(valid) > 1:
         return _care("several_references", "Reference IDs of several cases; which one is meant?")
-    case = next(iter(valid.values()))
+    return _sender_checks(parsed, address, next(iter(valid.values())))
+
+
+def _sender_checks(parsed: ParsedMail, address: str, case: Case, via: str = "") -> Outcome:
+    """The sender must be an active participant of ``case`` who passes authentication."""
     sender = User.objects.filter(email__iexact=address, is_active=True).first()
     if sender is None:
         return _care("unknown_sender", f"{address} is not a registered, active user.", case)
     if not is_participant(sender, case):
         return _care("not_participant", f"{address} is not a participant of {case.number}.", case)
-    verdict = check_sender_authentication(
-        parsed.auth_results,
-        from_address=address,
-        trusted_authserv_id=getattr(settings, "MAIL_TRUSTED_AUTHSERV_ID", "") or "",
-    )
+    verdict = sender_verdict(parsed.auth_results, address)
+    if not verdict.passed and not verdict.configured:
+        return _care("not_authenticated", verdict.reason, case)
     if not verdict.passed:
         return _care("auth_failed", f"Sender authentication failed: {verdict.reason}", case)
     if case.is_closed:
         return _care(
             "case_closed", f"{case.number} is closed; a reply does not re-open it (B7).", case
         )
-    return Outcome("appended", f"Appended to {case.number}.", case=case, sender=sender)
+    return Outcome("appended", f"Appended to {case.number}{via}.", case=case, sender=sender)

@@ -5,9 +5,16 @@ synchronous — and only then answered ``250``; if storing fails the sender gets
 and retries, so a message is never acknowledged before it is safe. Processing runs
 right after storing, in the same thread: its failures quarantine the message, they
 never turn into an SMTP error; should processing fail outright, the stored message is
-handed to ``casedesk worker`` (``mail.tasks``). The size limit is advertised (``SIZE``)
-and enforced (``552``) by aiosmtpd before anything is stored. It accepts every recipient
-and relays nothing; bind it to loopback behind the MTA (default ``127.0.0.1:2525``).
+handed to ``casedesk worker`` at once (``mail.tasks``), and a message whose receiver was
+killed before processing is picked up by the ``mail.process`` deadline stored with it.
+The size limit is advertised (``SIZE``) and enforced (``552``) by aiosmtpd before
+anything is stored. It accepts every recipient and relays nothing; bind it to loopback
+behind the MTA (default ``127.0.0.1:2525``).
+
+A message delivered again (the MTA retrying after a lost ``250``) is answered ``250`` and
+stored and appended once (``mail_store`` finds it by Message-ID). Lines up to
+``LINE_LIMIT`` are accepted: Outlook writes HTML lines far over RFC 5321's 1,000, and a
+``500 Line too long`` is permanent, so the sender's MTA would bounce the mail.
 """
 
 from __future__ import annotations
@@ -28,6 +35,16 @@ from .parsing import mail_limits
 from .services import mail_process, mail_store
 
 log = logging.getLogger(__name__)
+
+LINE_LIMIT = 1024 * 1024  # bytes per line, CRLF included (RFC 5321 says 1,000)
+
+
+class _SMTP(SMTP):
+    line_length_limit = LINE_LIMIT
+
+
+class _LMTP(LMTP):
+    line_length_limit = LINE_LIMIT
 
 
 def _hand_to_worker(message_id: int) -> None:
@@ -102,7 +119,7 @@ class ReceiverController(Controller):
         super().__init__(handler, **kwargs)
 
     def factory(self) -> SMTP:
-        server_class = LMTP if self.lmtp else SMTP
+        server_class = _LMTP if self.lmtp else _SMTP
         return server_class(self.handler, **self.SMTP_kwargs)
 
     def _trigger_server(self) -> None:

@@ -26,7 +26,8 @@ from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.files.storage import get_storage
 from casedesk.mail import selectors, services
-from casedesk.mail.models import InboundMessage
+from casedesk.mail.models import InboundMessage, State
+from casedesk.mail.parsing import safe_text
 from casedesk.web.case_open import CaseOpenForm
 from casedesk.web.errors import add_domain_error
 
@@ -76,12 +77,37 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+RAW_SHOWN = 64 * 1024
+
+
+def _raw_text(message: InboundMessage) -> str:
+    """The start of the raw message as text, for mail the parser could not read whole
+    (quarantined, or with defects): care reads it on the page (escaped, never rendered)."""
+    if message.state != State.QUARANTINED and not message.defects:
+        return ""
+    try:
+        with get_storage().open_read(message.raw_key) as stream:
+            head = stream.read(RAW_SHOWN + 1)
+    except FileNotFoundError:
+        return ""
+    text = head[:RAW_SHOWN].decode("utf-8", "replace").replace("\x00", "\ufffd")
+    return text + ("\n[… the rest is in the download]" if len(head) > RAW_SHOWN else "")
+
+
+def _readable(message: InboundMessage) -> InboundMessage:
+    """Header text of rows stored before the surrogate fix (issue 15, item 14): a lone
+    surrogate in a JSON field saved, then broke the page with UnicodeEncodeError."""
+    message.headers = [[safe_text(str(n)), safe_text(str(v))] for n, v in message.headers]
+    return message
+
+
 def _detail(request: HttpRequest, message: InboundMessage, status: int = 200, **forms: Any):
     return render(
         request,
         "console/care/mail_detail.html",
         {
-            "message": message,
+            "message": _readable(message),
+            "raw_text": _raw_text(message),
             "link_form": forms.get("link_form") or LinkForm(),
             "dismiss_form": forms.get("dismiss_form") or DismissForm(),
             "contact": services.mail_sender_contact(message),

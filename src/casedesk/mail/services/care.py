@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from casedesk.accounts.models import AuditEvent, Role, User
@@ -16,8 +15,8 @@ from casedesk.cases.services import CaseDraft, case_open
 from casedesk.core.errors import NotFound, PolicyViolation
 from casedesk.files.storage import get_storage
 
-from ..authres import check_sender_authentication
 from ..models import CARE_STATES, InboundMessage, State
+from ..routing import sender_verdict
 from ._common import _CONTROL
 from .appending import _append, _attach
 from .reading import _parsed_parts
@@ -105,7 +104,7 @@ def mail_link_to_case(
     return locked
 
 
-UNAUTHENTICATED_CODES = {"auth_failed", "sender_unclear"}
+UNAUTHENTICATED_CODES = {"auth_failed", "not_authenticated", "sender_unclear"}
 
 
 def _sender_trusted(message: InboundMessage) -> bool:
@@ -116,12 +115,7 @@ def _sender_trusted(message: InboundMessage) -> bool:
     if message.state != State.NEEDS_CARE or message.reason_code in UNAUTHENTICATED_CODES:
         return False
     results = [v for n, v in message.headers if n.lower() == "authentication-results"]
-    verdict = check_sender_authentication(
-        results,
-        from_address=message.from_address,
-        trusted_authserv_id=getattr(settings, "MAIL_TRUSTED_AUTHSERV_ID", "") or "",
-    )
-    return verdict.passed
+    return sender_verdict(results, message.from_address).passed
 
 
 def mail_open_case(

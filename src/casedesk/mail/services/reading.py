@@ -21,6 +21,7 @@ from ..parsing import (
     decode_header_value,
     mail_limits,
     parse_message,
+    safe_text,
 )
 from ..quoting import SPLIT_MAX, split_quoted_html, split_quoted_text
 from ..sanitise import html_to_text, sanitise_html
@@ -30,25 +31,33 @@ from .storing import mail_raw
 log = logging.getLogger(__name__)
 
 
+def _clean(text: str) -> str:
+    """No C0 control (PostgreSQL refuses NUL in text/JSON) and no lone surrogate (raw
+    8-bit header bytes: the row would not save, the care page would answer 500)."""
+    return _CONTROL.sub("", safe_text(text))
+
+
 def _clean_text(text: str) -> str:
-    return _CONTROL.sub("", text)[:BODY_MAX].strip()
+    return _clean(text)[:BODY_MAX].strip()
 
 
 def _scrub(message: InboundMessage) -> None:
-    """No NUL or other C0 control in what is stored (PostgreSQL refuses NUL in text/JSON)."""
+    """Everything stored is clean text (``_clean``), whatever the sender's bytes were."""
     for name in ("subject", "from_name", "from_address", "message_id", "html", "quoted_html"):
-        setattr(message, name, _CONTROL.sub("", getattr(message, name)))
-    message.headers = [[_CONTROL.sub("", n), _CONTROL.sub("", v)] for n, v in message.headers]
-    message.stripped_headers = [_CONTROL.sub("", n) for n in message.stripped_headers]
+        setattr(message, name, _clean(getattr(message, name)))
+    message.headers = [[_clean(n), _clean(v)] for n, v in message.headers]
+    message.stripped_headers = [_clean(n) for n in message.stripped_headers]
+    message.defects = [_clean(d) for d in message.defects]
     for part in message.parts:
-        part["filename"] = _CONTROL.sub("", part["filename"])
-        part["content_type"] = _CONTROL.sub("", part["content_type"])
+        part["filename"] = _clean(part["filename"])
+        part["content_type"] = _clean(part["content_type"])
 
 
 def _fill(message: InboundMessage, parsed: ParsedMail, body_text: str) -> None:
     """Record what care needs to judge the message: headers, sender, sanitised bodies."""
     message.headers = [[n, v] for n, v in parsed.headers[:500]]
     message.stripped_headers = parsed.stripped
+    message.defects = parsed.defects
     message.subject = _clean_text(parsed.subject)[:998]
     message.message_id = parsed.message_id
     if parsed.from_addresses:

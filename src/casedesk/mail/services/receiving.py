@@ -1,6 +1,8 @@
 """The receive pipeline (E2, E3; rule 6): store and commit, then claim the row once,
-skip automatic mail, route a reply to its case or hold it for care; any exception
-rolls back, removes the files written, and quarantines the message with the reason."""
+skip automatic mail, quarantine broken MIME, route a reply to its case or hold it for
+care (flood limits included); any exception rolls back, removes the files written, and
+quarantines the message with the reason. A message a crash left ``received`` is
+processed by its ``mail.process`` deadline (``mail.handlers``)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from django.db import transaction
 from casedesk.files.storage import get_storage
 
 from ..models import InboundMessage, State
-from ..parsing import MailRejected, mail_limits
+from ..parsing import MailRejected, mail_limits, safe_text
 from ..routing import automatic_mail, route_reply
 from .appending import _append
+from .flood import flood_alert, flood_reason
 from .reading import _fill_headers_only, _prepare, _Prepared
 from .storing import mail_store
 
@@ -29,8 +32,10 @@ def mail_receive(
     envelope_to: list[str] | str,
     now: dt.datetime,
     dedupe_key: str | None = None,
+    mailbox: str | None = None,
 ) -> InboundMessage:
-    """Store, commit, then process (E2, E3, rule 6). Returns the row in its final state."""
+    """Store, commit, then process (E2, E3, rule 6). Returns the row in its final state;
+    a message stored before (same Message-ID in the same mailbox) is not processed again."""
     message = mail_store(
         raw=raw,
         source=source,
@@ -38,6 +43,7 @@ def mail_receive(
         envelope_to=envelope_to,
         now=now,
         dedupe_key=dedupe_key,
+        mailbox=mailbox,
     )
     return mail_process(message_id=message.pk, now=now)
 
@@ -51,6 +57,7 @@ def mail_receive_oversize(
     envelope_to: list[str] | str,
     now: dt.datetime,
     dedupe_key: str | None = None,
+    mailbox: str | None = None,
 ) -> InboundMessage:
     """A message too large to download (IMAP): its header is kept, quarantined for care."""
     message = mail_store(
@@ -60,6 +67,7 @@ def mail_receive_oversize(
         envelope_to=envelope_to,
         now=now,
         dedupe_key=dedupe_key,
+        mailbox=mailbox,
     )
     with transaction.atomic():
         locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
@@ -127,7 +135,7 @@ def mail_process_pending(*, now: dt.datetime, limit: int = 500) -> int:
 def _finish(message: InboundMessage, state: str, code: str, reason: str) -> None:
     message.state = state
     message.reason_code = code
-    message.reason = reason
+    message.reason = safe_text(reason)
     message.save()
 
 
@@ -143,8 +151,18 @@ def _process(
     if automatic is not None:
         _finish(message, State.IGNORED, automatic.code, automatic.reason)
         return
+    if parsed.broken:  # issue 15, item 3: never on a case; care reads the raw text
+        listed = "; ".join(parsed.broken)
+        _finish(message, State.QUARANTINED, "mime_defects", f"Broken MIME: {listed}."[:2000])
+        return
     outcome = route_reply(parsed, prepared.body_text)
     message.case = outcome.case
+    flood = flood_reason(message, outcome.case)
+    if flood is not None:  # issue 15, item 4
+        code, what, reason = flood
+        _finish(message, State.NEEDS_CARE, code, reason)
+        flood_alert(code=code, what=what, reason=reason, now=now)
+        return
     if not outcome.appends:
         _finish(message, State.NEEDS_CARE, outcome.code, outcome.reason)
         return
