@@ -188,8 +188,13 @@ class CentresNow:
 
     @property
     def on_shift(self) -> list[str]:
+        """Centres serving now; one answering outside its hours says "(on call)" (C9)."""
         return sorted(
-            {self.labels[r.centre] for r in self.routing.values() if r.on_shift},
+            {
+                self.labels[r.centre] + (" (on call)" if r.on_call else "")
+                for r in self.routing.values()
+                if r.on_shift
+            },
         )
 
 
