@@ -28,6 +28,9 @@ CONSOLE_CASE_URLS = [
     "console-case-outcome",
     "console-case-assign",
     "console-case-all-info",
+    "console-case-root-cause",
+    "console-case-fix-delivered",
+    "console-case-service-restored",
     "console-case-reopen",
 ]
 

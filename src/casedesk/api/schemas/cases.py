@@ -180,6 +180,21 @@ class OutcomeIn(InputSchema):
     note: Text = ""
 
 
+class RootCauseIn(InputSchema):
+    summary: Text = Field(..., description="The root cause; the customer sees it (C3)")
+    version: Version | None = Field(None, description="The version you read; stale → 409")
+
+
+class FixDeliveredIn(InputSchema):
+    note: Text = Field(..., description="What was delivered; the customer sees it (C3)")
+    version: Version | None = Field(None, description="The version you read; stale → 409")
+
+
+class ServiceRestoredIn(InputSchema):
+    note: Text = Field("", description="Optional; the customer sees it")
+    version: Version | None = Field(None, description="The version you read; stale → 409")
+
+
 class AssignIn(InputSchema):
     assignee_email: Email | None = Field(..., description="null puts the case back in the queue")
     reason: Text = ""
@@ -234,6 +249,16 @@ class AvailableActionOut(OutputSchema):
     endpoint: str = Field(description="Where to send it, relative to the case")
 
 
+class MilestoneOut(OutputSchema):
+    kind: Literal["root_cause", "fix"]
+    started_at: dt.datetime
+    target_at: dt.datetime
+    met_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    settled_at: dt.datetime | None = Field(description="When closing the case settled it (C9)")
+    settlement: Literal["", "met", "missed", "not_applicable"]
+
+
 class CertificationRef(OutputSchema):
     product: str
     version: str
@@ -269,6 +294,12 @@ class CaseDetailOut(CaseSummaryOut):
     hot_fix: bool
     linked_from: str | None
     all_info_at: dt.datetime | None
+    service_restored_at: dt.datetime | None = Field(
+        None, description="Production Down: when service was restored (C3)"
+    )
+    milestones: list[MilestoneOut] = Field(
+        default_factory=list, description="SLA milestones: target, met, breached, settled (C3, C9)"
+    )
     available_actions: list[AvailableActionOut]
     contact_certifications: list[CertificationRef] | None = Field(
         None, description="Support staff only (A7)"
