@@ -16,6 +16,7 @@ from casedesk.accounts.models import Contract, Organisation, Role, Site, User
 from casedesk.cases.models import Case
 from casedesk.cases.services import CaseDraft, case_open
 from casedesk.catalog.models import MajorVersion, Patch, Product, ProductGroup
+from casedesk.sla.alerts import unassigned_alert_cancel
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -109,13 +110,15 @@ class World:
     carol_case: Case
     gina_case: Case
 
-    def open_case(self, contact: User, **overrides: Any) -> Case:
+    def open_case(self, contact: User, *, alert: bool = False, **overrides: Any) -> Case:
+        """``alert=True`` keeps the queue-owner alert opening schedules (see ``quiet``)."""
         contract = (
             self.acme_contract if contact.organisation_id == self.acme.pk else self.globex_contract
         )
-        return case_open(
+        case = case_open(
             contact=contact, draft=draft(contract, self.catalogue, **overrides), now=self.now
         )
+        return case if alert else quiet(case)
 
 
 def build_world(*, now: dt.datetime) -> World:
@@ -129,7 +132,9 @@ def build_world(*, now: dt.datetime) -> World:
     bob = make_user("bob@acme.example", organisation=acme, can_see_colleagues=True)
     carol = make_user("carol@acme.example", organisation=acme)
     gina = make_user("gina@globex.example", organisation=globex, can_see_colleagues=True)
-    engineer = make_user("eve@support.example", role=Role.ENGINEER, region="emea")
+    # No centre: eve is not mailed about every new case (B, C2); tests/sla/test_staff_alerts.py
+    # builds centre engineers of its own.
+    engineer = make_user("eve@support.example", role=Role.ENGINEER)
     care = make_user("cara@support.example", role=Role.CARE)
     manager = make_user("max@support.example", role=Role.MANAGER)
     world = World(
@@ -154,3 +159,10 @@ def build_world(*, now: dt.datetime) -> World:
     world.carol_case = world.open_case(carol, subject="Voicemail greeting garbled")
     world.gina_case = world.open_case(gina, subject="Globex IVR drops calls")
     return world
+
+
+def quiet(case: Case) -> Case:
+    """Background cases: cancel the queue-owner alert opening scheduled (B, C3), so timer
+    tests count only their own deadlines. Alerts are tested in tests/sla/test_staff_alerts.py."""
+    unassigned_alert_cancel(case=case, now=case.opened_at)
+    return case

@@ -139,8 +139,13 @@ def test_refusal_and_policy_version_are_read_with_the_rest(world):
 
 def test_cases_record_the_newest_policy_version(world):
     # R: C1 (each case keeps the policy version it was opened under)
-    PolicyVersion.objects.create(number=4, data={}, created_at=world.now)
+    from casedesk.policy.defaults import DEFAULT_POLICY
+    from casedesk.sla.selectors import _parsed
+
+    _parsed.cache_clear()
+    PolicyVersion.objects.create(number=4, data=DEFAULT_POLICY.to_dict(), created_at=world.now)
     assert world.open_case(world.alice).policy_version == 4
+    _parsed.cache_clear()
 
 
 def test_token_lookup_is_one_statement_with_the_organisation(world, django_assert_num_queries):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import signal
 import smtplib
 import sqlite3
@@ -199,6 +200,7 @@ def test_sigkill_between_store_and_route_then_casedesk_worker_once(tmp_path):
     # message, then `casedesk worker --once` (no receiver restart) routes it.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
     env |= {"CASEDESK_DATA_DIR": str(tmp_path / "data"),
+            "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),  # the worker refuses the dev key
             "DJANGO_SETTINGS_MODULE": "casedesk.config.settings"}  # fmt: skip
     subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=120)  # noqa: S603
     killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_STORE], env=env, timeout=120)  # noqa: S603

@@ -88,12 +88,13 @@ def test_hold_and_outage_targets() -> None:  # R: C3
         )
 
 
-def test_fix_due_production_down_is_seven_calendar_days() -> None:  # R: C3
-    """Root cause Thu 27 Mar 2025 12:00 GMT; clocks change on the 30th; fix due
-    Thu 3 Apr 12:00 BST = 11:00 UTC (calendar days keep the wall time)."""
+def test_fix_due_production_down_is_seven_times_24_hours() -> None:  # R: C3, C9
+    """Root cause Thu 27 Mar 2025 12:00 GMT; clocks change on the 30th; fix due 168 elapsed
+    hours later, Thu 3 Apr 12:00 UTC = 13:00 BST (C9: "7 days" is 7 × 24 hours)."""
     fix = fix_due(Priority.CRITICAL, True, utc(2025, 3, 27, 12), EMEA, P)
-    assert fix.due_at == utc(2025, 4, 3, 11)
-    assert "7 calendar days" in fix.reason
+    assert fix.due_at == utc(2025, 4, 3, 12)
+    assert "13:00 London time" in fix.reason
+    assert "7 × 24 hours" in fix.reason
 
 
 def test_fix_due_other_priorities_ship_in_service_update() -> None:  # R: C3

@@ -19,7 +19,7 @@ from casedesk.cases import services
 from casedesk.cases.models import Case, EventKind
 from casedesk.cases.services import case_open
 from casedesk.scheduling.services import worker_tick
-from tests.factories import World, build_world, draft, make_org, make_user
+from tests.factories import World, build_world, draft, make_org, make_user, quiet
 
 UTC = dt.UTC
 MINUTE = dt.timedelta(minutes=1)
@@ -52,7 +52,10 @@ class Desk:
         user.contract = contract  # type: ignore[attr-defined]
         return user
 
-    def open(self, contact: User, when: dt.datetime, **overrides: Any) -> Case:
+    def open(
+        self, contact: User, when: dt.datetime, *, alert: bool = False, **overrides: Any
+    ) -> Case:
+        """``alert=False``: the queue-owner alert is cancelled (``factories.quiet``)."""
         contract = getattr(contact, "contract", None)
         if contract is None:
             contract = (
@@ -60,9 +63,10 @@ class Desk:
                 if contact.organisation_id == self.world.acme.pk
                 else self.world.globex_contract
             )
-        return case_open(
+        case = case_open(
             contact=contact, draft=draft(contract, self.world.catalogue, **overrides), now=when
         )
+        return case if alert else quiet(case)
 
     def ask_info(self, case: Case, when: dt.datetime) -> Case:
         return services.case_transition(

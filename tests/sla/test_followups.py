@@ -103,7 +103,7 @@ def test_production_down_is_never_followed_up_but_critical_is(world):
     at = dt.datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
     request_info(world, down, at)
     request_info(world, critical, at)
-    assert not Deadline.objects.filter(case=down).exists()
+    assert not Deadline.objects.filter(case=down, kind="followup").exists()
     assert Deadline.objects.filter(case=critical, state=DeadlineState.PENDING).count() == 1
     services.case_change_priority(
         case=critical,

@@ -70,10 +70,10 @@ def test_met_milestone_is_not_breached(world):
 
 
 def test_production_down_root_cause_starts_seven_day_fix_target(world):
-    """PD: root cause within 7 business days; then fix within 7 calendar days at the same
-    London wall time. Root cause Fri 23 Oct 2026 10:00 BST (09:00 UTC); clocks go back Sun 25
-    Oct, so the fix is due Fri 30 Oct 10:00 GMT = 10:00 UTC."""
-    # R: C3, C1 (DST)
+    """PD: root cause within 7 business days; then fix within 7 × 24 elapsed hours (C9).
+    Root cause Fri 23 Oct 2026 10:00 BST (09:00 UTC); clocks go back Sun 25 Oct, so the
+    fix is due Fri 30 Oct 09:00 UTC = 09:00 GMT, an hour earlier on the wall clock."""
+    # R: C3, C9, C1 (DST)
     case = world.open_case(
         world.alice, priority="critical", production_down=True, emergency_criterion="server_down"
     )
@@ -87,7 +87,7 @@ def test_production_down_root_cause_starts_seven_day_fix_target(world):
         now=dt.datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
     )
     fix = Milestone.objects.get(case=case, kind="fix")
-    assert fix.target_at == dt.datetime(2026, 10, 30, 10, 0, tzinfo=UTC)
+    assert fix.target_at == dt.datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
     services.case_transition(
         case=case,
         actor=world.engineer,

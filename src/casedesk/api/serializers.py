@@ -110,6 +110,20 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         hot_fix=case.hot_fix,
         linked_from=case.linked_from.number if case.linked_from_id else None,
         all_info_at=case.all_info_at,
+        service_restored_at=case.service_restored_at,
+        milestones=[
+            {
+                "kind": m.kind,
+                "started_at": m.started_at,
+                "target_at": m.target_at,
+                "met_at": m.met_at,
+                "breached_at": m.breached_at,
+                "settled_at": m.settled_at,
+                "settlement": m.settlement,
+            }
+            # No milestone starts before "all information provided" (C4): no query then.
+            for m in (case.milestones.order_by("started_at", "id") if case.all_info_at else ())
+        ],
         available_actions=actions_for(user, case),
         contact_certifications=None,
     )

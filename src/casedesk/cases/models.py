@@ -167,6 +167,13 @@ class Case(models.Model):
     waiting_since = models.DateTimeField(
         null=True, blank=True, help_text="Start of the current follow-up timer (C5)"
     )
+    service_restored_at = models.DateTimeField(
+        null=True, blank=True, help_text="Production Down: when service was restored (C3)"
+    )
+    # Kept by the services for the queue's indexed sorts (B10, C3): 0 Production Down,
+    # 1 Critical … 4 Low; and the earliest target of a running milestone.
+    urgency = models.PositiveSmallIntegerField(default=4)
+    next_due_at = models.DateTimeField(null=True, blank=True)
     policy_version = models.PositiveIntegerField(
         default=0, help_text="The support policy version the case runs under (0: defaults)"
     )
@@ -187,6 +194,22 @@ class Case(models.Model):
             ),
             models.Index(
                 fields=["updated_at", "id"], condition=ACTIVE_Q, name="case_active_updated_idx"
+            ),
+            # The queue's most-urgent-first order and next-milestone-due order (B10, C3);
+            # ascending puts cases without a running milestone last on PostgreSQL.
+            models.Index(
+                fields=["urgency", "next_due_at", "opened_at", "id"],
+                condition=ACTIVE_Q,
+                name="case_active_urgency_idx",
+            ),
+            models.Index(
+                fields=["next_due_at", "id"], condition=ACTIVE_Q, name="case_active_due_idx"
+            ),
+            # The console's "urgent cases unassigned" counter: a handful of rows.
+            models.Index(
+                fields=["opened_at"],
+                condition=ACTIVE_Q & models.Q(priority="critical", assignee__isnull=True),
+                name="case_urgent_unassigned_idx",
             ),
             # Queues over closed cases or any state (rare, but bounded by an index).
             models.Index(fields=["status", "opened_at", "id"], name="case_status_opened_idx"),
@@ -259,6 +282,9 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "followup", "Automated follow-up"
     MILESTONE = "milestone", "SLA milestone"
     ROOT_CAUSE = "root_cause", "Root cause identified"
+    FIX_DELIVERED = "fix_delivered", "Fix or workaround delivered"
+    SERVICE_RESTORED = "restored", "Service restored"
+    UNASSIGNED = "unassigned", "Unassigned: queue owner alerted"
     ESCALATION = "escalation", "Escalation"
     ATTACHMENT = "attachment", "File attached"
     FILES_PURGED = "files_purged", "Files purged"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from casedesk.accounts.models import Contract, Refusal, Site
 from casedesk.catalog.models import MajorVersion, Patch, Product, ProductGroup
@@ -18,7 +18,7 @@ from casedesk.core.rows import Columns, table
 from casedesk.policy.transitions import ACTIVE, TERMINAL, WAITING_ON_CUSTOMER, SubStatus
 from casedesk.sla.models import PolicyVersion
 
-from .models import Case, CaseEvent, parse_case_number
+from .models import ACTIVE_Q, Case, CaseEvent, parse_case_number
 from .permissions import can_see_internal, scope_cases
 
 if TYPE_CHECKING:
@@ -34,7 +34,12 @@ SORTS = {
     "-opened": ("opened_at", "id"),
     "priority": ("priority_rank", "opened_at", "id"),
 }
+# The queue's orders (B10, C3), each served by a partial index over active cases (cases 0006);
+# cases without a running milestone sort after those with one.
+_DUE = F("next_due_at").asc(nulls_last=True)
 QUEUE_SORTS = {
+    "urgent": ("urgency", _DUE, "opened_at", "id"),
+    "due": (_DUE, "id"),
     "oldest": ("opened_at", "id"),
     "newest": ("-opened_at", "-id"),
     "updated": ("-updated_at", "-id"),
@@ -58,11 +63,25 @@ class CaseFilters:
     page: int = 1
 
 
+# The queue counts up to this many and then says "1,000+": an exact COUNT over a million
+# cases is not worth its cost to a person deciding what to take next.
+COUNT_CAP = 1000
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[Case]
     number: int
     has_next: bool
+    total: int | None = None  # capped at COUNT_CAP + 1 (see ``total_text``)
+
+    @property
+    def total_text(self) -> str:
+        if self.total is None:
+            return ""
+        if self.total > COUNT_CAP:
+            return f"{COUNT_CAP:,}+"
+        return f"{self.total:,}"
 
     @property
     def has_previous(self) -> bool:
@@ -104,11 +123,26 @@ def list_cases(user: User, filters: CaseFilters) -> Page:
     return _paginate(qs, filters, SORTS)
 
 
-def engineer_queue(user: User, filters: CaseFilters) -> Page:
-    """Engineers' queue by product group and region, oldest first by default (B10, C2)."""
+def engineer_queue(user: User, filters: CaseFilters, *, count: bool = False) -> Page:
+    """Engineers' queue by product group and region (B10, C2); most urgent first by default:
+    Production Down, Critical, High …, then the nearest milestone target, then the oldest.
+    ``count`` adds the total, capped at ``COUNT_CAP`` + 1."""
     qs = _base(user).filter(_state_filter(filters.state or "waiting_on_support"))
     qs = _apply_common(qs, user, filters)
-    return _paginate(qs, filters, QUEUE_SORTS, default="oldest")
+    page = _paginate(qs, filters, QUEUE_SORTS, default="urgent")
+    if not count:
+        return page
+    total = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return Page(page.items, page.number, page.has_next, total)
+
+
+def urgent_unassigned_count(user: User, cap: int = 99) -> int:
+    """Open Critical (and Production Down) cases nobody has taken: the console's banner
+    (B, C3). Served by ``case_urgent_unassigned_idx``; counts at most ``cap`` + 1."""
+    qs = scope_cases(user, Case.objects.all()).filter(
+        ACTIVE_Q, priority="critical", assignee__isnull=True
+    )
+    return qs.order_by().values("pk")[: cap + 1].count()
 
 
 def _apply_common(qs: QuerySet[Case], user: User, filters: CaseFilters) -> QuerySet[Case]:

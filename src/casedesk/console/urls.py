@@ -18,6 +18,17 @@ urlpatterns = [
     path("cases/<str:number>/outcome/", actions.case_outcome, name="console-case-outcome"),
     path("cases/<str:number>/assign/", actions.case_assign, name="console-case-assign"),
     path("cases/<str:number>/all-info/", actions.case_all_info, name="console-case-all-info"),
+    path("cases/<str:number>/root-cause/", actions.case_root_cause, name="console-case-root-cause"),
+    path(
+        "cases/<str:number>/fix-delivered/",
+        actions.case_fix_delivered,
+        name="console-case-fix-delivered",
+    ),
+    path(
+        "cases/<str:number>/service-restored/",
+        actions.case_service_restored,
+        name="console-case-service-restored",
+    ),
     path("cases/<str:number>/reopen/", actions.case_reopen, name="console-case-reopen"),
     path("escalations/", escalations.escalations, name="console-escalations"),
     path(

@@ -26,6 +26,7 @@ from casedesk.accounts.models import (
 from casedesk.cases.models import Case
 from casedesk.catalog.models import MajorVersion, Patch, Product, ProductGroup
 from casedesk.policy.regions import Region
+from casedesk.sla.models import Duty, RegionDuty
 
 SUPPORT_DOMAIN = "support.vocalis.example"
 
@@ -311,6 +312,16 @@ def build_partners(desk: Desk, *, today: dt.date, password_hash: str) -> None:
             )
 
 
+# Who answers beyond the centre's engineers (B, C2, C3): on-call engineers for urgent cases
+# around the clock, and the queue owner told about cases nobody took.
+DUTIES: tuple[tuple[str, str, str], ...] = (
+    ("owen", Region.EMEA, Duty.ON_CALL),
+    ("jake", Region.AMERICAS, Duty.ON_CALL),
+    ("haruto", Region.APAC, Duty.ON_CALL),
+    *(("martin", region.value, Duty.QUEUE_OWNER) for region in Region),
+)
+
+
 def build_staff(desk: Desk, *, password_hash: str) -> None:
     groups = _back_office_groups()
     for key, (full_name, role, region) in STAFF.items():
@@ -325,6 +336,9 @@ def build_staff(desk: Desk, *, password_hash: str) -> None:
         if role in groups:
             user.groups.add(groups[role])
         desk.people[key] = user
+    RegionDuty.objects.bulk_create(
+        RegionDuty(user=desk.people[key], region=region, duty=duty) for key, region, duty in DUTIES
+    )
 
 
 def _back_office_groups() -> dict[str, Group]:
@@ -334,7 +348,9 @@ def _back_office_groups() -> dict[str, Group]:
     themselves still refuse what must go through services (grace periods, refusals).
     """
     apps = ("accounts", "catalog", "cases")
-    everything = Permission.objects.filter(content_type__app_label__in=apps)
+    everything = Permission.objects.filter(content_type__app_label__in=apps) | (
+        Permission.objects.filter(content_type__app_label="sla", content_type__model="regionduty")
+    )
     care, _ = Group.objects.get_or_create(name="Customer Care")
     care.permissions.add(*everything)
     managers, _ = Group.objects.get_or_create(name="Support managers")

@@ -41,6 +41,9 @@ SUBJECTS: dict[str, str] = {
     "escalation_outcome": "Escalation outcome",
     "milestone_warning": "SLA target approaching",
     "milestone_breach": "SLA target breached",
+    "new_case": "New case",
+    "urgent_case": "URGENT new case",
+    "unassigned": "Still unassigned",
 }
 KINDS = tuple(SUBJECTS)
 

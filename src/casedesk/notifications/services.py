@@ -11,7 +11,11 @@ row per recipient with what the send pump needs to render the mail just before s
   close, closed (both with the survey link), re-opened;
 - the assigned engineer: customer updates (unless they wrote it);
 - the management address (``CASEDESK_MANAGEMENT_EMAIL``): escalation requests (E4);
-- the assigned engineer and every active manager: SLA milestone warnings and breaches.
+- the assigned engineer and every active manager: SLA milestone warnings and breaches,
+  never for a closed case (C9);
+- the engineers of the centre serving a new case now (follow the sun, C2): "new case";
+  for a Critical case they and the centre's on-call engineers get "urgent case", around
+  the clock; a case still unassigned later goes to the region's queue owners (B, C3).
 
 Internal notes, assignments and other internal events mail nobody outside support.
 Events whose ``data`` carries ``"auto_submitted": true`` (the inbound path recording an
@@ -107,7 +111,11 @@ def _plan_transition(event: CaseEvent, case: Case, now: dt.datetime) -> list[Pla
 def _plan(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
     kind = event.kind
     if kind == EventKind.OPENED:
-        return [Planned("opened", _contact(case), False)]
+        return [Planned("opened", _contact(case), False), _plan_new_case(event, case, now)]
+    if kind == EventKind.UNASSIGNED:
+        from casedesk.sla.staffing import queue_owners
+
+        return [Planned("unassigned", queue_owners(case.region), True, dict(event.data))]
     if kind == EventKind.REPLY and event.public and not case.is_closed:
         # A reply written while re-opening a closed case travels in the re-opened mail.
         return [Planned("reply", _contact(case), False)]
@@ -123,11 +131,30 @@ def _plan(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
             return [Planned("final_notice", _contact(case), False, extra)]
         return [Planned("followup", _contact(case), False, {"step": event.data.get("step")})]
     if kind == EventKind.MILESTONE:
+        if case.is_closed:
+            return []  # C9: a milestone ends with the case; nothing breaches after closure
         which = "milestone_breach" if event.data.get("breach") else "milestone_warning"
         return [Planned(which, [*_address(case.assignee), *_managers()], True)]
     if kind == EventKind.ESCALATION:
         return _plan_escalation(event)
     return []
+
+
+def _plan_new_case(event: CaseEvent, case: Case, now: dt.datetime) -> Planned:
+    """B, C2: the centre on shift hears of a new case; a Critical one wakes its on-call."""
+    from casedesk.sla.staffing import staff_for_case
+
+    staff = staff_for_case(case, now)
+    opener = event.actor_id
+    people = staff.engineers + staff.on_call
+    if opener is not None and event.actor is not None and event.actor.email in people:
+        people = [p for p in people if p != event.actor.email]
+    extra = {
+        "centre": staff.centre_label,
+        "routing": staff.routing.reason,
+        "on_call": staff.routing.on_call,
+    }
+    return Planned("urgent_case" if staff.urgent else "new_case", people, True, extra)
 
 
 def _plan_escalation(event: CaseEvent) -> list[Planned]:
@@ -161,6 +188,7 @@ MAILING_EVENTS = frozenset(
         EventKind.FOLLOW_UP,
         EventKind.MILESTONE,
         EventKind.ESCALATION,
+        EventKind.UNASSIGNED,
     }
 )
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from casedesk.policy.alerts import StaffAlerts
 from casedesk.policy.calendars import BusinessCalendar
 from casedesk.policy.escalation import EscalationPolicy
 from casedesk.policy.followup import FollowUpPolicy
@@ -116,6 +117,7 @@ class SupportPolicy:
     attachment_retention_days: int = 30
     sftp_account_hours: int = 120
     support_around_the_clock: bool = True
+    alerts: StaffAlerts = field(default_factory=StaffAlerts)
     regions: tuple[SupportRegion, ...] = DEFAULT_REGIONS
     default_region: str = "emea"
 
@@ -145,6 +147,7 @@ class SupportPolicy:
             "attachment_retention_days": self.attachment_retention_days,
             "sftp_account_hours": self.sftp_account_hours,
             "support_around_the_clock": self.support_around_the_clock,
+            "alerts": self.alerts.to_dict(),
             "regions": [r.to_dict() for r in self.regions],
             "default_region": self.default_region,
         }
@@ -159,6 +162,8 @@ class SupportPolicy:
             attachment_retention_days=data["attachment_retention_days"],
             sftp_account_hours=data["sftp_account_hours"],
             support_around_the_clock=data["support_around_the_clock"],
+            # Versions saved before staff alerts existed take the defaults.
+            alerts=StaffAlerts.from_dict(data.get("alerts")),
             regions=tuple(SupportRegion.from_dict(r) for r in data["regions"]),
             default_region=data["default_region"],
         )

@@ -1,10 +1,13 @@
-"""Follow-the-sun routing (C2): which regional centre serves a case right now.
+"""Follow-the-sun routing (C2, C9): which regional centre serves a case right now.
 
 Latin America, Brazil and Japan are served by their own centre in local business
 hours only (in the local language). Every other case goes to the global centre on
 shift now — its own region's centre first if that one is open, else the first open
-one in the policy's order; when none is open (a weekend everywhere) it stays with
-its own region's centre, whose on-call engineers answer Production Down 24/7.
+one in the policy's order. C9: North America, EMEA and Asia-Pacific are served around
+the clock for every priority, so when no centre is in its business hours (weekends,
+holidays, the gap between Sydney closing and London opening) the case's own centre
+is on shift through its on-call engineers. A policy with ``support_around_the_clock``
+off keeps the old reading: nobody is on shift then.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Routing:
+    """``on_call``: the centre serves through its on-call engineers, outside its hours."""
+
     centre: str
     on_shift: bool
     reason: str
+    on_call: bool = False
 
 
 def route(case_region: str, now: datetime, policy: SupportPolicy) -> Routing:
@@ -54,6 +60,13 @@ def route(case_region: str, now: datetime, policy: SupportPolicy) -> Routing:
                 f"follow-the-sun: the {region.label} centre is "
                 f"on shift while {home.label} is closed",
             )
+    if policy.support_around_the_clock:
+        return Routing(
+            home.key,
+            True,
+            f"no centre is in business hours; the {home.label} on-call engineers are on shift",
+            on_call=True,
+        )
     return Routing(
         home.key,
         False,

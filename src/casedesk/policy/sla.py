@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from casedesk.policy.calendars import BusinessCalendar, format_local
@@ -19,12 +20,16 @@ __all__ = [
     "FixDue",
     "HasSlaTable",
     "Priority",
+    "Settlement",
     "SlaTable",
     "SlaTargets",
     "check_production_down",
     "fix_due",
+    "outage",
     "root_cause_due",
+    "settle",
     "targets_for",
+    "urgency_rank",
 ]
 
 
@@ -34,7 +39,8 @@ class SlaTargets:
 
     ``hold_around_the_clock`` says whether the hold target is measured 24/7 or only
     in business hours. ``fix_calendar_days`` is set only where a dated fix is
-    promised (Production Down); elsewhere the fix ships in a future service update.
+    promised (Production Down); elsewhere the fix ships in a future service update. C9
+    reads its "7 days" as 7 × 24 elapsed hours; the field keeps its stored name.
     """
 
     label: str
@@ -173,10 +179,10 @@ def fix_due(
     calendar: BusinessCalendar,
     policy: HasSlaTable,
 ) -> FixDue:
-    """Fix or workaround due N calendar days after the root cause (Production Down, R: C3).
+    """Fix or workaround due N × 24 elapsed hours after the root cause (Production Down, C3).
 
-    Calendar days keep the local wall-clock time in the region's zone, so a DST
-    change in between does not shift the deadline by an hour.
+    C9 settles "7 days" as 7 × 24 elapsed hours: a DST change in between moves the local
+    wall-clock time of the deadline by an hour, not its distance from the root cause.
     """
     targets, why = targets_for(priority, production_down, policy)
     days = targets.fix_calendar_days
@@ -186,13 +192,47 @@ def fix_due(
         )
     if root_cause_at.tzinfo is None:
         raise ValueError("root_cause_at must be timezone-aware")
-    local = root_cause_at.astimezone(calendar.zone)
-    due = (local.replace(tzinfo=None) + timedelta(days=days)).replace(
-        tzinfo=calendar.zone, fold=local.fold
-    )
-    due_utc = due.astimezone(UTC)
+    due_utc = root_cause_at.astimezone(UTC) + timedelta(hours=24 * days)
     reason = (
-        f"fix or workaround due within {days} calendar days of the root cause ({why}): "
+        f"fix or workaround due within {days} × 24 hours of the root cause ({why}): "
         f"{format_local(due_utc, calendar)}"
     )
     return FixDue(due_utc, reason)
+
+
+class Settlement(StrEnum):
+    """How a milestone ended when its case closed (C9: a milestone ends with the case)."""
+
+    MET = "met"
+    MISSED = "missed"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return {"met": "met", "missed": "missed", "not_applicable": "not applicable"}[self.value]
+
+
+def settle(*, met_at: datetime | None, target_at: datetime, closed_at: datetime) -> Settlement:
+    """C9: closing settles a milestone. Met stays met (late or not); still running past its
+    target is missed; still running before its target is not applicable: the case ended
+    before the target fell due, so there is nothing left to measure."""
+    if met_at is not None:
+        return Settlement.MET
+    if closed_at > target_at:
+        return Settlement.MISSED
+    return Settlement.NOT_APPLICABLE
+
+
+def outage(first_contact_at: datetime, restored_at: datetime) -> timedelta:
+    """C3: a Production Down outage runs from first contact to service restored (elapsed)."""
+    if first_contact_at.tzinfo is None or restored_at.tzinfo is None:
+        raise ValueError("outage needs timezone-aware instants")
+    if restored_at < first_contact_at:
+        raise ValueError("service cannot be restored before the case was opened")
+    return restored_at - first_contact_at
+
+
+def urgency_rank(priority: Priority | str, production_down: bool) -> int:
+    """Queue order, most urgent first: Production Down 0, Critical 1, High 2, Medium 3, Low 4."""
+    prio = check_production_down(priority, production_down)
+    return 0 if production_down else prio.rank + 1

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from casedesk.core import clock
 from casedesk.policy.defaults import SupportPolicy
 
-from .models import Milestone, PolicyVersion
+from .models import Milestone, PolicyVersion, RegionDuty
 from .selectors import current_policy_number, policy
 from .services import policy_version_save
 
@@ -78,3 +78,13 @@ class MilestoneAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(RegionDuty)
+class RegionDutyAdmin(admin.ModelAdmin):
+    """Care names each region's on-call engineers and queue owner (B, C2, C3)."""
+
+    list_display = ["region", "duty", "user"]
+    list_filter = ["region", "duty"]
+    autocomplete_fields: list[str] = []
+    raw_id_fields = ["user"]

@@ -6,4 +6,4 @@ class SlaConfig(AppConfig):
     label = "sla"
 
     def ready(self) -> None:
-        from . import handlers, milestones, retention  # noqa: F401  registers the deadline handlers
+        from . import alerts, handlers, milestones, retention  # noqa: F401  registers the handlers

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # Deadline kinds shown on the case (named here to avoid importing the handler modules).
 FOLLOWUP_KIND = "followup"
 PURGE_KIND = "files.purge"
+UNASSIGNED_KIND = "case.unassigned"
 
 
 @lru_cache(maxsize=64)
@@ -55,6 +56,7 @@ class MilestoneView:
     breached_at: datetime | None
     warned_at: datetime | None
     text: str  # "due in 3 business days, Thu 26 Nov 14:00 São Paulo time", met or overdue
+    settlement: str = ""  # how the closure settled it (C9): missed | not_applicable
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,18 @@ class CaseClock:
     policy_version: int
     files_purged_at: datetime | None
     followup_off_reason: str
+    outage: str = ""  # Production Down: first contact → service restored (C3)
+
+
+def running_milestones(case: Case) -> set[str]:
+    """Kinds of the case's milestones still running: which marks the console offers."""
+    from .models import Milestone
+
+    return set(
+        Milestone.objects.filter(
+            case=case, met_at__isnull=True, settled_at__isnull=True
+        ).values_list("kind", flat=True)
+    )
 
 
 def case_clock(case: Case, now: datetime) -> CaseClock:
@@ -93,6 +107,14 @@ def case_clock(case: Case, now: datetime) -> CaseClock:
         if m.met_at:
             late = " (after the target)" if m.met_at > m.target_at else ""
             text = f"met {format_local(m.met_at, calendar)}{late}"
+        elif m.settled_at:
+            closed = format_local(m.settled_at, calendar)
+            if m.settlement == "missed":
+                text = (
+                    f"missed: due {format_local(m.target_at, calendar)}, the case closed {closed}"
+                )
+            else:
+                text = f"not applicable: the case closed {closed}, before the target"
         elif m.breached_at:
             text = f"breached: {describe_due(m.target_at, now, calendar)}"
         else:
@@ -107,6 +129,7 @@ def case_clock(case: Case, now: datetime) -> CaseClock:
                 m.breached_at,
                 m.warned_at,
                 text,
+                m.settlement if m.settled_at else "",
             )
         )
     timers = []
@@ -153,7 +176,25 @@ def case_clock(case: Case, now: datetime) -> CaseClock:
         case.policy_version,
         purged,
         off,
+        _outage(case, now, chosen, calendar),
     )
+
+
+def _outage(case: Case, now: datetime, chosen: SupportPolicy, calendar: BusinessCalendar) -> str:
+    """C3: the outage of a Production Down case, from first contact to service restored."""
+    from casedesk.policy.calendars import format_duration
+
+    target = chosen.sla.production_down.outage_minutes
+    goal = f" (target: under {target} min on average)" if target else ""
+    if case.service_restored_at:
+        span = format_duration(case.service_restored_at - case.opened_at)
+        when = format_local(case.service_restored_at, calendar)
+        return f"Service restored {when}: outage {span} from first contact{goal}."
+    if not case.production_down:
+        return ""
+    if case.is_closed:
+        return "The case closed without service restored being recorded."
+    return f"Outage running for {format_duration(now - case.opened_at)} since first contact{goal}."
 
 
 def _when(due: datetime, now: datetime, calendar: BusinessCalendar) -> str:
@@ -188,8 +229,13 @@ class CentresNow:
 
     @property
     def on_shift(self) -> list[str]:
+        """Centres serving now; one answering outside its hours says "(on call)" (C9)."""
         return sorted(
-            {self.labels[r.centre] for r in self.routing.values() if r.on_shift},
+            {
+                self.labels[r.centre] + (" (on call)" if r.on_call else "")
+                for r in self.routing.values()
+                if r.on_shift
+            },
         )
 
 

@@ -28,9 +28,12 @@ from casedesk.api.schemas.cases import (
     CaseDetailOut,
     CloseIn,
     EventOut,
+    FixDeliveredIn,
     OutcomeIn,
     PriorityIn,
     ReopenIn,
+    RootCauseIn,
+    ServiceRestoredIn,
     TransitionIn,
     UpdateIn,
 )
@@ -177,4 +180,46 @@ def all_info(request: HttpRequest, number: str, payload: AllInfoIn | None = None
     case = find_case(user, number)
     with unchanged_since(case, payload.version if payload else None):
         services.case_mark_all_info_provided(case=case, actor=user, now=clock.now())
+    return serializers.case_detail(user, reload(user, case))
+
+
+@router.post("/{number}/root-cause", response=_DETAIL, summary="Root cause found")
+def root_cause(request: HttpRequest, number: str, payload: RootCauseIn) -> dict[str, Any]:
+    """C3 (support staff): meets the root-cause target; for Production Down it starts the
+    fix-or-workaround target, 7 × 24 hours later (C9). Needs all information marked first."""
+    user = caller(request)
+    case = find_case(user, number)
+    services.case_mark_root_cause(
+        case=case,
+        actor=user,
+        summary=payload.summary,
+        now=clock.now(),
+        expected_version=payload.version,
+    )
+    return serializers.case_detail(user, reload(user, case))
+
+
+@router.post("/{number}/fix-delivered", response=_DETAIL, summary="Fix or workaround delivered")
+def fix_delivered(request: HttpRequest, number: str, payload: FixDeliveredIn) -> dict[str, Any]:
+    """C3 (support staff): meets the running fix target of a Production Down case; other
+    priorities' fixes ship in a service update and have none (422)."""
+    user = caller(request)
+    case = find_case(user, number)
+    services.case_mark_fix_delivered(
+        case=case, actor=user, note=payload.note, now=clock.now(), expected_version=payload.version
+    )
+    return serializers.case_detail(user, reload(user, case))
+
+
+@router.post("/{number}/service-restored", response=_DETAIL, summary="Service restored")
+def service_restored(
+    request: HttpRequest, number: str, payload: ServiceRestoredIn
+) -> dict[str, Any]:
+    """C3 (support staff, Production Down only): the outage ends now; its length from first
+    contact is recorded once."""
+    user = caller(request)
+    case = find_case(user, number)
+    services.case_mark_service_restored(
+        case=case, actor=user, note=payload.note, now=clock.now(), expected_version=payload.version
+    )
     return serializers.case_detail(user, reload(user, case))

@@ -224,6 +224,18 @@ class OutcomeIn(VersionedInput):
     note: Text = ""
 
 
+class RootCauseIn(VersionedInput):
+    summary: RequiredText = Field(description="The root cause; the customer sees it (C3)")
+
+
+class FixDeliveredIn(VersionedInput):
+    note: RequiredText = Field(description="What was delivered; the customer sees it (C3)")
+
+
+class ServiceRestoredIn(VersionedInput):
+    note: Text = Field("", description="Optional; the customer sees it")
+
+
 class AssignIn(VersionedInput):
     assignee_email: Email | None = Field(..., description="null puts the case back in the queue")
     reason: Text = ""
@@ -282,6 +294,16 @@ class AvailableActionOut(OutputSchema):
     endpoint: str = Field(description="Where to send it, relative to the case")
 
 
+class MilestoneOut(OutputSchema):
+    kind: Literal["root_cause", "fix"]
+    started_at: dt.datetime
+    target_at: dt.datetime
+    met_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    settled_at: dt.datetime | None = Field(description="When closing the case settled it (C9)")
+    settlement: Literal["", "met", "missed", "not_applicable"]
+
+
 class CertificationRef(OutputSchema):
     product: str
     version: str
@@ -317,6 +339,12 @@ class CaseDetailOut(CaseSummaryOut):
     hot_fix: bool
     linked_from: str | None
     all_info_at: dt.datetime | None
+    service_restored_at: dt.datetime | None = Field(
+        None, description="Production Down: when service was restored (C3)"
+    )
+    milestones: list[MilestoneOut] = Field(
+        default_factory=list, description="SLA milestones: target, met, breached, settled (C3, C9)"
+    )
     available_actions: list[AvailableActionOut]
     contact_certifications: list[CertificationRef] | None = Field(
         None, description="Support staff only (A7)"

@@ -16,7 +16,12 @@ Callers import from here.
 
 from .assignment import case_assign
 from .conversation import case_add_update
-from .milestones import case_mark_all_info_provided, case_mark_root_cause
+from .milestones import (
+    case_mark_all_info_provided,
+    case_mark_fix_delivered,
+    case_mark_root_cause,
+    case_mark_service_restored,
+)
 from .opening import CaseDraft, case_open
 from .outcome import case_set_outcome
 from .priority import case_change_priority
@@ -30,7 +35,9 @@ __all__ = [
     "case_change_priority",
     "case_close_after_followups",
     "case_mark_all_info_provided",
+    "case_mark_fix_delivered",
     "case_mark_root_cause",
+    "case_mark_service_restored",
     "case_open",
     "case_open_follow_on",
     "case_reopen",

@@ -26,7 +26,12 @@ from casedesk.policy.transitions import (
     SubStatus,
     check_transition,
 )
-from casedesk.sla.milestones import milestone_meet
+from casedesk.sla.milestones import (
+    milestone_meet,
+    milestones_on_close,
+    milestones_on_reopen,
+    refresh_next_due,
+)
 from casedesk.sla.retention import retention_on_transition
 from casedesk.sla.services import followups_on_transition
 
@@ -117,20 +122,24 @@ def _apply_transition(
     case.status = STATUS_OF[to].value
     case.sub_status = to.value
     fields = ["status", "sub_status", *(extra_fields or [])]
+    settled: dict[str, str] = {}
     if action is Action.CLOSE:
         case.closed_at = now
         case.close_reason = close_reason.value if close_reason else ""
         case.closed_by_followup = close_reason is CloseReason.NO_RESPONSE
         fields += ["closed_at", "close_reason", "closed_by_followup"]
+        settled = milestones_on_close(case=case, now=now)  # C9: milestones end with the case
+        fields.append("next_due_at")
     elif action is Action.REOPEN:
         case.closed_at = None
         case.close_reason = ""
         case.closed_by_followup = False
         fields += ["closed_at", "close_reason", "closed_by_followup"]
+        fields += milestones_on_reopen(case=case, now=now)
     fields += followups_on_transition(case=case, action=action, now=now)
     retention_on_transition(case=case, action=action, now=now)
-    if action is Action.PROPOSE_SOLUTION:
-        milestone_meet(case=case, kind="fix", now=now)
+    if action is Action.PROPOSE_SOLUTION and milestone_meet(case=case, kind="fix", now=now):
+        fields += refresh_next_due(case)
     _touch(case, now, fields)
     _event(
         case,
@@ -145,5 +154,6 @@ def _apply_transition(
             "from_label": f"{before[0].label} / {before[1].label}",
             "to_label": f"{STATUS_OF[to].label} / {to.label}",
             "close_reason": close_reason.value if close_reason else "",
+            **({"milestones": settled} if settled else {}),
         },
     )

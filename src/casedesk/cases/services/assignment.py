@@ -8,6 +8,7 @@ from django.db import transaction
 
 from casedesk.accounts.models import Role, User
 from casedesk.core.errors import PolicyViolation
+from casedesk.sla.alerts import unassigned_alert_cancel
 
 from ..models import Case, EventKind
 from ._common import _event, _lock, _require_participant, _require_support, _touch
@@ -27,6 +28,8 @@ def case_assign(
         return locked
     locked.assignee = assignee
     _touch(locked, now, ["assignee"])
+    if assignee is not None:
+        unassigned_alert_cancel(case=locked, now=now)
     _event(
         locked,
         kind=EventKind.ASSIGNMENT,

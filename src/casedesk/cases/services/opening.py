@@ -14,7 +14,9 @@ from casedesk.accounts.selectors import contact_may_open_cases, contract_mainten
 from casedesk.core.errors import NotPermitted, PolicyViolation
 from casedesk.core.rows import Inserter
 from casedesk.policy.priority import EmergencyCriterion, Priority, production_down_decision
+from casedesk.policy.sla import urgency_rank
 from casedesk.policy.transitions import Status, SubStatus
+from casedesk.sla.alerts import unassigned_alert_schedule
 
 from ..models import Case, Channel, EventKind, Kind, SubType
 from ..selectors import OpeningFacts, opening_facts
@@ -170,6 +172,7 @@ def case_open(
         channel=channel,
         priority=priority,
         production_down=draft.production_down,
+        urgency=urgency_rank(priority, draft.production_down),
         emergency_criterion=criterion.value if criterion else "",
         subject=draft.subject.strip(),
         description=draft.description.strip(),
@@ -189,6 +192,7 @@ def case_open(
         **catalogue,
     )
     _CASES.insert(case)
+    unassigned_alert_schedule(case=case, now=now)  # B, C2: the queue owner if nobody takes it
     _event(
         case,
         kind=EventKind.OPENED,

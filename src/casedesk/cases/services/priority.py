@@ -14,7 +14,9 @@ from casedesk.policy.priority import (
     priority_change_decision,
     production_down_decision,
 )
+from casedesk.policy.sla import urgency_rank
 from casedesk.policy.transitions import Actor
+from casedesk.sla.milestones import milestones_on_priority
 from casedesk.sla.services import followups_on_priority
 
 from ..models import Case, EventKind
@@ -76,7 +78,9 @@ def case_change_priority(
     locked.priority = requested.value
     locked.production_down = down
     locked.emergency_criterion = criterion.value if criterion else ""
-    _touch(locked, now, ["priority", "production_down", "emergency_criterion"])
+    locked.urgency = urgency_rank(requested, down)
+    moved = milestones_on_priority(case=locked, now=now)  # C9: the target follows the priority
+    _touch(locked, now, ["priority", "production_down", "emergency_criterion", "urgency", *moved])
     followups_on_priority(case=locked, now=now)
     _event(
         locked,

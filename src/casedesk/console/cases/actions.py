@@ -1,10 +1,13 @@
-"""The console's case actions: reply, transition, priority, outcome, assign, all-info, re-open.
+"""The console's case actions: reply, transition, priority, outcome, assign, the milestone marks
+(all information, root cause, fix delivered, service restored), re-open.
 
 Writes go through ``cases.services`` with ``now=clock.now()``; a refusal re-renders the case
 page (``page.case_page``) with the reason.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
@@ -15,8 +18,11 @@ from casedesk.accounts.selectors import (
 from casedesk.cases import services
 from casedesk.console.cases.forms import (
     AssignForm,
+    FixDeliveredForm,
     OutcomeForm,
     ReplyForm,
+    RootCauseForm,
+    ServiceRestoredForm,
     SupportPriorityForm,
     SupportReopenForm,
     TransitionForm,
@@ -162,6 +168,76 @@ def case_all_info(request: HttpRequest, number: str) -> HttpResponse:
             raise
         return case_page(request, case, exc.status_code, all_info_error=exc.reason)
     return done(request, case, "Marked: all necessary information provided.")
+
+
+def _mark(
+    request: HttpRequest, number: str, form_class: type, form_name: str, text: str, **call: Any
+) -> HttpResponse:
+    """One milestone mark (C3): the form's text and version into the service; refusals
+    re-render the page with the form and the reason, a stale version at 409."""
+    case = get_case_or_404(request.user, number)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return case_page(request, case, 400, **{form_name: form})
+    d = form.cleaned_data
+    service = call.pop("service")
+    field = call.pop("field")
+    try:
+        service(
+            case=case,
+            actor=request.user,
+            now=clock.now(),
+            expected_version=d["version"],
+            **{field: d.get(field) or ""},
+        )
+    except DomainError as exc:
+        return case_page(request, case, add_domain_error(form, exc, case=case), **{form_name: form})
+    return done(request, case, text)
+
+
+@support_view
+@require_POST
+def case_root_cause(request: HttpRequest, number: str) -> HttpResponse:
+    """C3: root cause found; Production Down starts its 7 × 24 h fix target."""
+    return _mark(
+        request,
+        number,
+        RootCauseForm,
+        "root_cause_form",
+        "Root cause recorded.",
+        service=services.case_mark_root_cause,
+        field="summary",
+    )
+
+
+@support_view
+@require_POST
+def case_fix_delivered(request: HttpRequest, number: str) -> HttpResponse:
+    """C3: the fix or workaround is delivered (meets the dated fix target)."""
+    return _mark(
+        request,
+        number,
+        FixDeliveredForm,
+        "fix_form",
+        "Fix or workaround recorded as delivered.",
+        service=services.case_mark_fix_delivered,
+        field="note",
+    )
+
+
+@support_view
+@require_POST
+def case_service_restored(request: HttpRequest, number: str) -> HttpResponse:
+    """C3: a Production Down outage ends; its length is recorded."""
+    return _mark(
+        request,
+        number,
+        ServiceRestoredForm,
+        "restored_form",
+        "Service restored: outage recorded.",
+        service=services.case_mark_service_restored,
+        field="note",
+    )
 
 
 @support_view

@@ -165,6 +165,41 @@ class AssignForm(IdPrefixMixin, forms.Form):
         ]
 
 
+class RootCauseForm(IdPrefixMixin, forms.Form):
+    """C3: the root cause is found; meets the root-cause target."""
+
+    id_prefix = "rootcause"
+
+    summary = _area(2, label="Root cause (the customer sees it)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].error_messages["required"] = "Summarise the root cause."
+
+
+class FixDeliveredForm(IdPrefixMixin, forms.Form):
+    """C3: the fix or workaround reached the customer (Production Down's dated target)."""
+
+    id_prefix = "fix"
+
+    note = _area(2, label="What was delivered (the customer sees it)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].error_messages["required"] = "Say what was delivered."
+
+
+class ServiceRestoredForm(IdPrefixMixin, forms.Form):
+    """C3: a Production Down outage ends now."""
+
+    id_prefix = "restored"
+
+    note = _area(2, required=False, label="Note (optional, the customer sees it)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class SupportReopenForm(IdPrefixMixin, forms.Form):
     """B7: support re-opens by phone within 30 days, with the new information."""
 

@@ -23,14 +23,18 @@ from casedesk.cases.models import Case
 from casedesk.cases.permissions import scope_cases
 from casedesk.console.cases.forms import (
     AssignForm,
+    FixDeliveredForm,
     OutcomeForm,
     ReplyForm,
+    RootCauseForm,
+    ServiceRestoredForm,
     SupportPriorityForm,
     SupportReopenForm,
     TransitionForm,
 )
 from casedesk.core import clock
 from casedesk.policy.reopen import DEFAULT_REOPEN_WINDOW_DAYS
+from casedesk.sla.selectors import running_milestones
 from casedesk.web.access import get_case_or_404, support_view
 
 # --- case page -----------------------------------------------------------------------
@@ -48,6 +52,7 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
     )
     context = {
         "case": case,
+        **_milestone_forms(case, forms),
         "timeline": selectors.case_timeline(user, case),
         "certifications": certifications_for(case.contact),
         "maintenance": contract_maintenance(case.contract, now.date()),
@@ -90,6 +95,21 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
         "nav": "queue",
     }
     return render(request, "console/case_detail.html", context, status=status)
+
+
+def _milestone_forms(case: Case, forms: dict[str, Any]) -> dict[str, Any]:
+    """C3: the marks engineers record, each offered while it can still be recorded."""
+    running = set() if case.is_closed else running_milestones(case)
+    initial = {"version": case.version}
+    restorable = case.production_down and not case.is_closed and not case.service_restored_at
+    return {
+        "root_cause_form": forms.get("root_cause_form")
+        or (RootCauseForm(initial=initial) if "root_cause" in running else None),
+        "fix_form": forms.get("fix_form")
+        or (FixDeliveredForm(initial=initial) if "fix" in running else None),
+        "restored_form": forms.get("restored_form")
+        or (ServiceRestoredForm(initial=initial) if restorable else None),
+    }
 
 
 @support_view

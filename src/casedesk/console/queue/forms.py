@@ -19,7 +19,13 @@ QUEUE_STATES = [
     ("open", "All open"),
     ("closed", "Closed"),
 ]
-QUEUE_SORTS = [("oldest", "Oldest first"), ("newest", "Newest first"), ("updated", "Last updated")]
+QUEUE_SORTS = [
+    ("urgent", "Most urgent first"),
+    ("due", "Next milestone due"),
+    ("updated", "Last updated"),
+    ("oldest", "Oldest first"),
+    ("newest", "Newest first"),
+]
 
 
 class QueueFilterForm(IdPrefixMixin, forms.Form):

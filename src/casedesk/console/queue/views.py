@@ -18,7 +18,8 @@ from casedesk.web.access import support_view
 
 @support_view
 def queue(request: HttpRequest) -> HttpResponse:
-    """Queues by product group and region, waiting on support and oldest first by default."""
+    """Queues by product group and region, waiting on support and most urgent first by default
+    (Production Down first, then by the nearest milestone target), with the total count."""
     form = QueueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     try:
@@ -35,10 +36,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         priority=data.get("priority") or "",
         assignee=data.get("assignee") or "",
         q=(data.get("q") or "").strip(),
-        sort=data.get("sort") or "oldest",
+        sort=data.get("sort") or "urgent",
         page=page_number,
     )
-    page = selectors.engineer_queue(request.user, filters)
+    page = selectors.engineer_queue(request.user, filters, count=True)
     # Counted over this page only: an unbounded COUNT over a million cases is not cheap.
     by_group = Counter(
         c.product_group.name if c.product_group else "No product" for c in page.items

@@ -22,6 +22,16 @@ def case_clock_panel(case: Any, user: Any) -> dict[str, Any]:
     }
 
 
+@register.inclusion_tag("panels/urgent_banner.html")
+def urgent_banner(user: Any) -> dict[str, Any]:
+    """Every console page: how many Critical / Production Down cases nobody has taken (B, C3),
+    around the clock. One indexed count of at most 100 rows."""
+    from casedesk.cases.selectors import urgent_unassigned_count
+
+    count = urgent_unassigned_count(user) if getattr(user, "is_support", False) else 0
+    return {"count": count, "shown": "99+" if count > 99 else str(count)}
+
+
 @register.filter
 def served_by(centres: Any, region: str) -> str:
     """``{{ centres|served_by:case.region }}``: the centre serving that region now (C2)."""
