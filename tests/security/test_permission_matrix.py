@@ -24,13 +24,19 @@ MISSING = "CS-999999"
 
 # rule: "portal-case" (contacts by visibility), "console-case" (support staff only),
 # "api-case" (anyone by visibility, bearer token), "contact-page", "console-page",
-# "api-page", "public" (login, docs), "admin" (Django admin, staff only), "attachment"
+# "api-page", "user-page" (any signed-in person: logout, password change), "public" (login,
+# password reset, docs), "admin" (Django admin, staff only), "attachment"
 # (a file, by whoever may see its case), "tus-create" (a tus upload on a visible, open
 # case), "tus-upload" (a tus upload, by its creator only).
 ROUTES: dict[str, str] = {
     "": "contact-page",
     "login/": "public",
-    "logout/": "contact-page",
+    "logout/": "user-page",
+    "password-reset/": "public",
+    "password-reset/sent/": "public",
+    "password-reset/<uidb64>/<token>/": "public",
+    "password-reset/done/": "public",
+    "password/": "user-page",
     "cases/": "contact-page",
     "cases/new/": "contact-page",
     "cases/<str:number>/": "portal-case",
@@ -41,6 +47,7 @@ ROUTES: dict[str, str] = {
     "cases/<str:number>/follow-on/": "portal-case",
     "cases/<str:number>/escalate/": "portal-case",
     "profile/": "contact-page",
+    "profile/details/": "contact-page",
     "profile/pin/": "contact-page",
     "profile/tokens/": "contact-page",
     "profile/tokens/<int:token_id>/revoke/": "contact-page",
@@ -93,6 +100,10 @@ ROUTES: dict[str, str] = {
     # F7: public by signed token (tests/notifications/test_survey.py tries bad tokens).
     "survey/<str:token>/": "public",
     "console/surveys/": "console-page",
+    "console/profile/": "console-page",
+    "console/profile/details/": "console-page",
+    "console/profile/tokens/": "console-page",
+    "console/profile/tokens/<int:token_id>/revoke/": "console-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
@@ -228,7 +239,7 @@ def test_case_routes_hide_what_the_actor_may_not_see(client, world, route):
     + sorted(
         r
         for r, rule in ROUTES.items()
-        if rule in ("contact-page", "console-page", "api-page") and "<" not in r
+        if rule in ("contact-page", "console-page", "api-page", "user-page") and "<" not in r
     ),
 )
 def test_anonymous_gets_nothing(client, world, route):

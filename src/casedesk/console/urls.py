@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .account import views as account
 from .care import dropbox, mail
 from .cases import actions, opening, page
 from .manage import escalations, surveys
@@ -37,4 +38,13 @@ urlpatterns = [
     ),
     # Managers and care: survey results (F7, I1).
     path("surveys/", surveys.survey_results_page, name="console-surveys"),
+    # Everyone's own account (A2).
+    path("profile/", account.profile, name="console-profile"),
+    path("profile/details/", account.profile_details, name="console-profile-details"),
+    path("profile/tokens/", account.profile_token_create, name="console-profile-token-create"),
+    path(
+        "profile/tokens/<int:token_id>/revoke/",
+        account.profile_token_revoke,
+        name="console-profile-token-revoke",
+    ),
 ]
