@@ -261,6 +261,7 @@ class ChangePasswordForm(PasswordChangeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Your current password"
         self.fields["new_password1"].help_text = _password_help()
         self.fields["new_password2"].help_text = ""
         self.fields["new_password2"].label = "The new password again"
