@@ -9,6 +9,7 @@ long-running command but the demo refuses to start on the public development key
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -101,6 +102,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("CASEDESK_MAIL_TRUST_UNAUTHENTICATED", "true")  # no MTA (README)
     os.environ["CASEDESK_SFTP_PORT"] = str(args.sftp_port)  # shown on the case pages (D2)
     _setup(args.data_dir)
+    server = _demo_web_server(args)
+    if server is None:
+        return 2
     _migrate()
     from casedesk.core import clock
     from casedesk.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
@@ -127,17 +131,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     import threading
 
-    from waitress import serve
-
     from casedesk.scheduling.worker import run_worker
 
     threading.Thread(target=run_worker, name="casedesk-worker", daemon=True).start()
     _demo_mail_receiver(args)
+    server.run()  # waitress stops cleanly on Ctrl+C
+    return 0
+
+
+def _demo_web_server(args: argparse.Namespace) -> Any:
+    """The demo's web server, bound before anything is printed: a busy port is said plainly,
+    with the option that changes it, instead of a traceback after the banner."""
+    from waitress import create_server
 
     from casedesk.config.wsgi import application
 
-    serve(application, host=args.host, port=args.port, threads=8, ident="casedesk")
-    return 0
+    try:
+        return create_server(
+            application, host=args.host, port=args.port, threads=8, ident="casedesk"
+        )
+    except OSError as exc:
+        why = (
+            "is in use"
+            if exc.errno == errno.EADDRINUSE
+            else f"cannot be used ({exc.strerror or exc})"
+        )
+        print(
+            f"casedesk demo: port {args.port} on {args.host} {why}. Start the demo on another"
+            f" port with --port, e.g. `casedesk demo --port {args.port + 1}`.",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _mail_destination() -> str:

@@ -41,10 +41,17 @@ def test_login_then_dashboard(client, world):
     assert response.status_code == 302 and response.url == url("home")
 
 
-def test_logout_is_post_only(as_user, world):
+def test_logout_get_asks_and_only_post_logs_out(as_user, world):
+    # R: A2 — a GET (old bookmark, typed address) shows a button; it never logs out, so a
+    # link or image on another site cannot sign people out.
     client = as_user(world.alice)
-    assert client.get(url("logout")).status_code == 405
+    page = client.get(url("logout"))
+    assert page.status_code == 200
+    assert f'<form method="post" action="{url("logout")}">' in page.content.decode()
+    assert client.get(url("home")).status_code == 200  # still logged in
     assert client.post(url("logout")).status_code == 302
+    assert client.get(url("home")).status_code == 302  # now logged out
+    assert client.get(url("logout")).url == url("login")
 
 
 def test_dashboard_shows_counts_recent_cases_and_maintenance(as_user, world):
@@ -225,14 +232,16 @@ def test_open_production_down_without_criterion_is_refused(as_user, world):
     assert Case.objects.count() == before
 
 
-def test_open_production_down_on_non_critical_is_refused_by_policy(as_user, world):
-    # R: B3
+def test_open_production_down_on_non_critical_is_refused_on_the_form(as_user, world):
+    # R: B3 — the form refuses what its guidance says it does not take, with the other errors.
+    before = Case.objects.count()
     response = as_user(world.alice).post(
         url("portal-case-new"),
         open_form_data(world, production_down="on", emergency_criterion="server_down"),
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "Production Down applies to Critical cases only." in response.content.decode()
+    assert Case.objects.count() == before
 
 
 def test_open_production_down_with_criterion(as_user, world):

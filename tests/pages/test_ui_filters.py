@@ -50,3 +50,35 @@ def test_filter_select_marks_the_value_and_escapes_labels():
     assert html.startswith('<select id="f_group" name="group">')
     assert '<option value="a&amp;b" selected>&lt;A &amp; B&gt;</option>' in html
     assert '<option value="c">C</option>' in html
+
+
+ZONES = ["UTC", "Europe/Berlin", "America/Sao_Paulo", "Asia/Tokyo", "Australia/Lord_Howe"]
+
+
+@given(moments, st.sampled_from(ZONES))
+def test_local_formats_in_the_active_zone_with_its_name(value, zone):
+    # R: A2 — what the viewer reads is their wall clock, and which clock it is.
+    from django.utils import timezone
+
+    from casedesk.web.templatetags.casedesk_ui import local, local_day, local_time
+
+    with timezone.override(zone):
+        wall = timezone.localtime(value)  # what a template hands the ``date`` filter
+        name = django_date(wall, "T")
+        label = f"UTC{name}" if name[:1] in "+-" else name
+        assert local(value) == f"{django_date(wall, 'j M Y, H:i')} {label}"
+        assert local_day(value) == django_date(wall, "j M Y")
+        assert local_time(value) == f"{django_date(wall, 'H:i')} {label}"
+        assert dt.datetime.fromisoformat(iso(value)).utcoffset() == dt.timedelta(0)
+
+
+def test_linkify_escapes_and_links_only_web_and_mail_addresses():
+    from casedesk.web.templatetags.casedesk_ui import linkify
+
+    html = linkify("See <b>https://x.example/a?b=1&c=2</b>\r\njavascript:alert(1) me@x.example")
+    assert html.startswith("See &lt;b&gt;")
+    assert '<a href="https://x.example/a?b=1&amp;c=2" rel="noopener nofollow">' in html
+    assert "</a>&lt;/b&gt;<br>" in html
+    assert "<br>javascript:alert(1) " in html
+    assert '<a href="mailto:me@x.example" rel="noopener nofollow">me@x.example</a>' in html
+    assert linkify("") == "" and linkify(None) == ""

@@ -24,13 +24,19 @@ MISSING = "CS-999999"
 
 # rule: "portal-case" (contacts by visibility), "console-case" (support staff only),
 # "api-case" (anyone by visibility, bearer token), "contact-page", "console-page",
-# "api-page", "public" (login, docs), "admin" (Django admin, staff only), "attachment"
+# "api-page", "user-page" (any signed-in person: logout, password change), "public" (login,
+# password reset, docs), "admin" (Django admin, staff only), "attachment"
 # (a file, by whoever may see its case), "tus-create" (a tus upload on a visible, open
 # case), "tus-upload" (a tus upload, by its creator only).
 ROUTES: dict[str, str] = {
     "": "contact-page",
     "login/": "public",
-    "logout/": "contact-page",
+    "logout/": "user-page",
+    "password-reset/": "public",
+    "password-reset/sent/": "public",
+    "password-reset/<uidb64>/<token>/": "public",
+    "password-reset/done/": "public",
+    "password/": "user-page",
     "cases/": "contact-page",
     "cases/new/": "contact-page",
     "cases/<str:number>/": "portal-case",
@@ -41,6 +47,7 @@ ROUTES: dict[str, str] = {
     "cases/<str:number>/follow-on/": "portal-case",
     "cases/<str:number>/escalate/": "portal-case",
     "profile/": "contact-page",
+    "profile/details/": "contact-page",
     "profile/pin/": "contact-page",
     "profile/tokens/": "contact-page",
     "profile/tokens/<int:token_id>/revoke/": "contact-page",
@@ -116,6 +123,10 @@ ROUTES: dict[str, str] = {
     "console/kb/deflection/": "console-page",
     "console/cases/<str:number>/article/": "console-case",
     "console/search/": "console-page",
+    "console/profile/": "console-page",
+    "console/profile/details/": "console-page",
+    "console/profile/tokens/": "console-page",
+    "console/profile/tokens/<int:token_id>/revoke/": "console-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
@@ -254,7 +265,7 @@ def test_case_routes_hide_what_the_actor_may_not_see(client, world, route):
     + sorted(
         r
         for r, rule in ROUTES.items()
-        if rule in ("contact-page", "console-page", "api-page") and "<" not in r
+        if rule in ("contact-page", "console-page", "api-page", "user-page") and "<" not in r
     ),
 )
 def test_anonymous_gets_nothing(client, world, route):

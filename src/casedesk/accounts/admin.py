@@ -1,13 +1,14 @@
 """Customer Care's back office (issue item 5): organisations, contracts, contacts.
 
 Plain reference data is edited directly; actions with rules and an audit trail
-(refusals, grace periods, colleague visibility) go through ``accounts.services``.
+(refusals, grace periods, colleague visibility, invitations) go through ``accounts.services``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
@@ -24,6 +25,7 @@ from .models import (
     GracePeriod,
     Organisation,
     Refusal,
+    Role,
     Site,
     User,
 )
@@ -112,6 +114,45 @@ class RefusalInline(admin.TabularInline):
         return False  # through the Refusals page, which audits
 
 
+class UserAddForm(forms.ModelForm):
+    """A new person without a password: they choose it from the invitation (A2).
+
+    "Credentials e-mailed to you" means a set-your-password link, never a password in clear.
+    """
+
+    invite = forms.BooleanField(
+        label="E-mail an invitation",
+        required=False,
+        initial=True,
+        help_text="A link to choose their password (valid for a limited time). Without it, "
+        "they can use “Forgot your password?” on the login page.",
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "role", "organisation", "phone", "region")
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Somebody already has this e-mail address.")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("role") == Role.CONTACT and not data.get("organisation"):
+            self.add_error("organisation", "A customer contact belongs to an organisation.")
+        return data
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        user.is_staff = user.role in (Role.CARE, Role.MANAGER)
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -127,18 +168,37 @@ class UserAdmin(DjangoUserAdmin):
         ("Back office", {"fields": ("is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("date_joined", "last_login")}),
     )
+    add_form = UserAddForm
+    add_form_template = None  # the plain change form: no password to enter
     add_fieldsets = (
         (
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "full_name", "role", "organisation", "password1", "password2"),
+                "fields": (
+                    "email",
+                    "full_name",
+                    "role",
+                    "organisation",
+                    "phone",
+                    "region",
+                    "invite",
+                ),
             },
         ),
     )
     inlines = [CertificationInline, RefusalInline]
+    actions = ["invite"]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return list(self.inlines) if obj is not None else []  # added once the person exists
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            if form.cleaned_data.get("invite"):
+                self._invite(request, obj)
+            return
         visibility_changed = change and "can_see_colleagues" in form.changed_data
         if visibility_changed:
             wanted = obj.can_see_colleagues
@@ -152,6 +212,20 @@ class UserAdmin(DjangoUserAdmin):
                 reason="Changed in the care back office",
                 now=clock.now(),
             )
+
+    def _invite(self, request: HttpRequest, user: User) -> bool:
+        try:
+            services.user_invite(actor=request.user, user=user, now=clock.now())  # type: ignore[arg-type]
+        except DomainError as exc:
+            messages.error(request, exc.reason)
+            return False
+        messages.success(request, f"Invitation e-mailed to {user.email}.")
+        return True
+
+    @admin.action(description="E-mail a set-your-password invitation")
+    def invite(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            self._invite(request, user)
 
 
 @admin.register(Refusal)

@@ -117,6 +117,17 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+# The languages a person may prefer (A2, C2: the regions served in their local language).
+LANGUAGE_CHOICES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("ja", "日本語"),
+    ("pt-br", "Português (Brasil)"),
+]
+
+
 def new_support_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
@@ -132,6 +143,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     region = models.CharField(max_length=10, choices=REGION_CHOICES, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA zone (e.g. Europe/Berlin) pages show times in; empty: the site's zone.",
+    )
+    language = models.CharField(max_length=10, choices=LANGUAGE_CHOICES, default="en")
     can_see_colleagues = models.BooleanField(
         default=False, help_text="Adds 'all open/closed cases' over the organisation (A3)."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import zoneinfo
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -85,6 +86,11 @@ def certifications_for(contact: User) -> list[Certification]:
     return list(contact.certifications.select_related("product", "product__group"))
 
 
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first, revoked ones included (the profile page)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at"))
+
+
 def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -122,6 +128,33 @@ def _token_sql() -> str:
         f"LEFT JOIN {table(Organisation)} o ON o.id = u.organisation_id "
         "WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active = %s"
     )
+
+
+# Zone names people choose from: "Area/City" plus UTC, without the aliases kept for old
+# systems (US/…, Etc/GMT+3, EST5EDT …), which only make the list longer.
+_ZONE_AREAS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA zones the profile form offers, sorted (A2: times in the viewer's zone)."""
+    zones = zoneinfo.available_timezones()
+    return ("UTC", *sorted(z for z in zones if z.startswith(_ZONE_AREAS)))
+
+
+def is_time_zone(name: str) -> bool:
+    """Any zone the system knows, including aliases set by care or an older profile."""
+    return name in time_zone_names() or name in zoneinfo.available_timezones()
 
 
 def engineers() -> QuerySet[User]:

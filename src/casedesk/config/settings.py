@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Pages in the viewer's time zone; styled 403/405 pages (the API keeps its JSON).
+    "casedesk.web.middleware.UserTimeZoneMiddleware",
+    "casedesk.web.middleware.ErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.core.middleware.ContentSecurityPolicyMiddleware",
     "casedesk.core.middleware.DatabaseUnavailableMiddleware",

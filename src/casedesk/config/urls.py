@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from casedesk.api.api import api
 
+# A database error anywhere in the request is a 503, never a 500 (issue 15 item 11).
+handler500 = "casedesk.core.middleware.server_error"
+
 admin.site.site_header = "casedesk — Customer Care"
 admin.site.site_title = "casedesk care"
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .account import views as account
 from .care import dropbox, mail
 from .cases import actions, opening, page
 from .knowledge import views as knowledge
@@ -58,4 +59,13 @@ urlpatterns = [
     path("kb/deflection/", deflection.deflection, name="console-kb-deflection"),
     path("cases/<str:number>/article/", knowledge.case_to_article, name="console-case-article"),
     path("search/", knowledge.search_page, name="console-search"),
+    # Everyone's own account (A2).
+    path("profile/", account.profile, name="console-profile"),
+    path("profile/details/", account.profile_details, name="console-profile-details"),
+    path("profile/tokens/", account.profile_token_create, name="console-profile-token-create"),
+    path(
+        "profile/tokens/<int:token_id>/revoke/",
+        account.profile_token_revoke,
+        name="console-profile-token-revoke",
+    ),
 ]

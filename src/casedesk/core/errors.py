@@ -45,3 +45,12 @@ class StaleObject(DomainError):
     """Someone else changed the object after the actor loaded it."""
 
     status_code = 409
+    # What a stale write of a case says, wherever it is caught (a service's version check,
+    # or a page form whose choices no longer match the case).
+    CASE_CHANGED = (
+        "This case was changed by someone else after you loaded it. Reload it, check the "
+        "latest updates, and try again; nothing you entered was saved."
+    )
+
+    def __init__(self, reason: str = CASE_CHANGED, *, field: str | None = None) -> None:
+        super().__init__(reason, field=field)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
+from django.views import defaults
 
 logger = logging.getLogger("casedesk.db")
 
@@ -78,6 +80,17 @@ class DatabaseUnavailableMiddleware:
             exc_info=exception,
         )
         return unavailable_response()
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a database error raised where ``process_exception`` cannot see it (a
+    middleware reading the session or the user, the session saved after the view) is still
+    the 503 of an unavailable database; anything else is Django's styled 500 page."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        logger.error("Database unavailable, answered 503: %s %s", request.method, request.path)
+        return unavailable_response()
+    return defaults.server_error(request)
 
 
 def unavailable_response() -> HttpResponse:

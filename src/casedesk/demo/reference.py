@@ -210,6 +210,18 @@ STAFF: dict[str, tuple[str, str, str]] = {
     "martin": ("Martin Kowalski", Role.MANAGER, Region.EMEA),
 }
 
+# Where the staff sit, and the language they prefer: pages show them their local time (A2).
+STAFF_PLACE: dict[str, tuple[str, str]] = {
+    "elena": ("Europe/Berlin", "de"),
+    "owen": ("Europe/London", "en"),
+    "jake": ("America/New_York", "en"),
+    "sofia": ("America/Santiago", "es"),
+    "lucas": ("America/Sao_Paulo", "pt-br"),
+    "haruto": ("Asia/Tokyo", "ja"),
+    "claire": ("Europe/Paris", "fr"),
+    "martin": ("Europe/Warsaw", "en"),
+}
+
 # Who works a region's cases (follow the sun: APAC is picked up by Japan).
 REGION_ENGINEERS: dict[str, tuple[str, ...]] = {
     Region.EMEA: ("elena", "owen"),
@@ -331,6 +343,8 @@ def build_staff(desk: Desk, *, password_hash: str) -> None:
             full_name=full_name,
             role=role,
             region=region,
+            time_zone=STAFF_PLACE[key][0],
+            language=STAFF_PLACE[key][1],
             is_staff=role in (Role.CARE, Role.MANAGER),
         )
         if role in groups:

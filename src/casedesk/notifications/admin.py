@@ -1,4 +1,8 @@
-"""Care sees the outbox (failed mail stays visible with its error) and may send it again."""
+"""Care sees the outbox (failed mail stays visible with its error) and may send it again.
+
+The bodies of account mail (password-reset links, invitations) are not shown: the link in
+them is a live credential until it is used or expires.
+"""
 
 from typing import Any
 
@@ -7,6 +11,7 @@ from django.http import HttpRequest
 
 from casedesk.core import clock
 
+from .accounts import ACCOUNT_KINDS
 from .models import OutboundMessage, SurveyResponse
 from .services import outbox_retry
 
@@ -19,8 +24,14 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["retry"]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = [f.name for f in OutboundMessage._meta.fields]
+        if obj is not None and obj.kind in ACCOUNT_KINDS:
+            fields = [f for f in fields if f not in ("text_body", "html_body")]
+        return fields
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in OutboundMessage._meta.fields]
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,4 +1,4 @@
-"""Forms of the customer portal's case page, case list and profile (B5-B7, B10, A2).
+"""Forms of the customer portal's case page, case list, password reset (B5-B7, B10, A2).
 
 Forms validate shape (choices, lengths, required fields); the services decide policy and
 their refusals are attached back by ``web.errors.add_domain_error``.
@@ -6,11 +6,17 @@ their refusals are attached back by ``web.errors.add_domain_error``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
+from casedesk.accounts import services as account_services
+from casedesk.accounts.models import User
 from casedesk.catalog.models import ProductGroup
+from casedesk.core import clock
 from casedesk.escalations.models import EscalationKind
 from casedesk.escalations.services import EscalationRequest
 from casedesk.policy.priority import Priority
@@ -124,11 +130,6 @@ class CaseListFilterForm(IdPrefixMixin, forms.Form):
         self.fields["q"].widget.attrs["placeholder"] = "Case number or subject"
 
 
-class TokenCreateForm(IdPrefixMixin, forms.Form):
-    id_prefix = "token"
-    name = forms.CharField(label="Token name", max_length=80, initial="API token")
-
-
 # --- escalation request (C6) ----------------------------------------------------------
 
 
@@ -212,3 +213,55 @@ class SurveyForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+
+# --- password reset (A2) --------------------------------------------------------------
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset request, with the link queued in our outbox instead of sent inline.
+
+    Anyone active with that address gets the link, also a person invited by care who never
+    chose a password (Django leaves out accounts without a usable password). Nothing about
+    the address reaches the page: known, unknown or inactive, the answer is the same.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Your e-mail address"
+        self.fields["email"].help_text = "The address you log in with."
+        self.fields["email"].error_messages["required"] = "Enter your e-mail address."
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        now = clock.now()
+        for user in self.get_users(self.cleaned_data["email"]):
+            account_services.password_reset_mail(user=user, now=now)
+
+
+def _password_help() -> str:
+    """The password rules in one plain sentence each (Django's help is an HTML list)."""
+    return " ".join(password_validation.password_validators_help_texts())
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Choosing a password from a reset or invitation link."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = _password_help()
+        self.fields["new_password2"].help_text = ""
+        self.fields["new_password2"].label = "The new password again"
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Changing the password while logged in: the current one first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Your current password"
+        self.fields["new_password1"].help_text = _password_help()
+        self.fields["new_password2"].help_text = ""
+        self.fields["new_password2"].label = "The new password again"

@@ -1,14 +1,35 @@
-"""Portal URLs, included at "/" without a namespace (names prefixed ``portal-``)."""
+"""Portal URLs, included at "/" without a namespace (names prefixed ``portal-``).
+
+Signing in and out and the password pages keep Django's names (``login``,
+``password_reset`` …), which Django's own views redirect to.
+"""
 
 from django.urls import path
 
-from .views import account, escalation, knowledge, opening, survey
+from .views import account, escalation, knowledge, opening, password, survey
 from .views import cases as views
 
 urlpatterns = [
     path("", account.home, name="home"),
     path("login/", account.LoginView.as_view(), name="login"),
     path("logout/", account.LogoutView.as_view(), name="logout"),
+    path("password-reset/", password.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        password.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        password.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        password.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("password/", password.PasswordChangeView.as_view(), name="password_change"),
     path("cases/", views.case_list, name="portal-case-list"),
     path("cases/new/", opening.case_new, name="portal-case-new"),
     path("cases/<str:number>/", views.case_detail, name="portal-case-detail"),
@@ -24,6 +45,7 @@ urlpatterns = [
     ),
     path("survey/<str:token>/", survey.survey, name="survey"),
     path("profile/", account.profile, name="portal-profile"),
+    path("profile/details/", account.profile_details, name="portal-profile-details"),
     path("profile/pin/", account.profile_pin, name="portal-profile-pin"),
     path("profile/tokens/", account.profile_token_create, name="portal-profile-token-create"),
     path(

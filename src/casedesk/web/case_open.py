@@ -39,7 +39,8 @@ FIELDSETS: list[tuple[str, str, list[str]]] = [
     ),
     (
         "Priority",
-        "High and Critical cases are best reported by phone as well.",
+        "Choose the impact the problem has now. For High, Critical and Production Down, "
+        "please also phone your regional support centre: those are worked by phone first.",
         ["priority", "production_down", "emergency_criterion"],
     ),
     ("The problem", "", ["subject", "description", "business_impact"]),
@@ -114,7 +115,8 @@ class CaseOpenForm(forms.Form):
     production_down = forms.BooleanField(
         label="Production Down",
         required=False,
-        help_text="Critical cases only: severe impact, loss of core functionality.",
+        help_text="Critical cases only: severe impact, loss of core functionality. "
+        "Choose the emergency criterion below.",
     )
     emergency_criterion = forms.ChoiceField(
         label="Emergency criterion",
@@ -160,7 +162,7 @@ class CaseOpenForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["description"].error_messages["required"] = "Describe the problem."
-        self.fields["contract"].choices = [
+        contract_choices = [
             (
                 str(c.pk),
                 f"{c.number} — {c.site.name} ({c.get_deployment_display()}, "
@@ -168,18 +170,26 @@ class CaseOpenForm(forms.Form):
             )
             for c, ok in contracts
         ]
+        # With several contracts nothing is preselected: the contract decides region,
+        # deployment and language, so it must be a choice, not a default (B2).
         if len(contracts) != 1:
-            self.fields["contract"].choices.insert(0, ("", "— choose —"))
+            contract_choices.insert(0, ("", "— choose the contract —"))
+        self.fields["contract"].choices = contract_choices
+        self.fields["contract"].error_messages["required"] = (
+            "Choose the contract this case is about."
+        )
         products = _catalogue_products([c for c, _ in contracts])
         self.fields["product"].choices = _grouped(
             (p.group.name, (str(p.pk), p.name)) for p in products
         )
-        versions = MajorVersion.objects.filter(product__in=products).select_related("product")
+        versions = list(MajorVersion.objects.filter(product__in=products).select_related("product"))
         self.fields["major_version"].choices = _grouped(
             (v.product.name, (str(v.pk), f"{v.product.name} {v.name}")) for v in versions
         )
-        patches = Patch.objects.filter(major_version__in=versions).select_related(
-            "major_version__product"
+        patches = list(
+            Patch.objects.filter(major_version__in=versions).select_related(
+                "major_version__product"
+            )
         )
         self.fields["patch"].choices = [
             ("", "— not known / none —"),
@@ -187,6 +197,12 @@ class CaseOpenForm(forms.Form):
                 (str(p.major_version), (str(p.pk), f"{p.major_version} {p.name}")) for p in patches
             )[1:],
         ]
+        # Which option belongs to which: the page's script narrows the lists as the
+        # person chooses (web/static/casedesk/js/catalogue.js); without it all stay listed.
+        self.catalogue = {
+            "major_version": {str(v.pk): str(v.product_id) for v in versions},
+            "patch": {str(p.pk): str(p.major_version_id) for p in patches},
+        }
         for name in ("subject",):
             self.fields[name].widget.attrs["maxlength"] = SUBJECT_MAX
 
@@ -195,6 +211,9 @@ class CaseOpenForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("production_down") and data.get("priority") != Priority.CRITICAL:
+            # R: B3 — what the priority guidance says is what the form accepts.
+            self.add_error("production_down", "Production Down applies to Critical cases only.")
         if data.get("production_down") and not data.get("emergency_criterion"):
             # R: B3 — Production Down requires the emergency criterion.
             self.add_error(

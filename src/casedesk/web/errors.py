@@ -46,3 +46,21 @@ def add_domain_error(
         form.cleaned_data = {}
     form.add_error(field, exc.reason)
     return status
+
+
+def shown_version_is_stale(form: forms.Form, case: Case) -> bool:
+    """The form was posted from a page that showed an older version of ``case``."""
+    try:
+        return int(form.data.get("version", "")) != case.version
+    except (TypeError, ValueError):
+        return False
+
+
+def refuse_stale_form(form: forms.Form, case: Case) -> int:
+    """A form from a stale tab failed validation: its choices were the old case's.
+
+    Say what happened — the case changed — instead of "not one of the available choices",
+    like a stale write caught by the service (409); the typed text stays in the form.
+    """
+    form.errors.clear()
+    return add_domain_error(form, StaleObject(), case=case)

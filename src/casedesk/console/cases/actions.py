@@ -31,7 +31,7 @@ from casedesk.console.cases.page import case_page, done
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.web.access import get_case_or_404, support_view
-from casedesk.web.errors import add_domain_error
+from casedesk.web.errors import add_domain_error, refuse_stale_form, shown_version_is_stale
 
 
 @support_view
@@ -63,6 +63,8 @@ def case_transition(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request.user, number)
     form = TransitionForm(request.POST, case=case)
     if not form.is_valid():
+        if shown_version_is_stale(form, case):  # its choices were the old status's
+            return case_page(request, case, refuse_stale_form(form, case), transition_form=form)
         return case_page(request, case, 400, transition_form=form)
     d = form.cleaned_data
     try:

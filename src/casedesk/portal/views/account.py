@@ -1,4 +1,7 @@
-"""Sign-in, the dashboard and the profile (A2, B10): who you are and what waits for you."""
+"""Sign-in and out, the dashboard and the profile (A2, B10): who you are and what waits for you.
+
+Password reset and change are in ``views.password``.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import services as account_services
-from casedesk.accounts.models import ApiToken
-from casedesk.accounts.selectors import contracts_with_maintenance
+from casedesk.accounts.selectors import api_tokens_of, contracts_with_maintenance
 from casedesk.cases import selectors
 from casedesk.core import clock, ratelimit
-from casedesk.portal.forms import TokenCreateForm
+from casedesk.web.access import contact_view
+from casedesk.web.profile import ProfileForm, TokenCreateForm, profile_save
 
 RECENT_CASES = 10
 
@@ -35,7 +38,9 @@ class LoginView(auth_views.LoginView):
             form = self.get_form()
             form.errors.clear()
             form.add_error(None, exc.reason)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            # The reason says "or reset your password": the page links to it (A2).
+            context = self.get_context_data(form=form, locked_out=True)
+            return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
@@ -48,7 +53,15 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    http_method_names = ["post", "options"]
+    """Logging out is a POST (a link or image elsewhere must not sign people out); a GET —
+    an old bookmark, a typed address — shows a page with the button instead of an error."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("login")
+        return render(request, "registration/logout_confirm.html")
 
 
 @login_required
@@ -73,13 +86,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _tokens(user: Any) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user=user).order_by("-created_at"))
-
-
 def _profile(
     request: HttpRequest,
     *,
+    details_form: ProfileForm | None = None,
     token_form: TokenCreateForm | None = None,
     new_token: str = "",
     status: int = 200,
@@ -88,7 +98,8 @@ def _profile(
         request,
         "portal/profile.html",
         {
-            "tokens": _tokens(request.user),
+            "tokens": api_tokens_of(request.user),  # type: ignore[arg-type]
+            "details_form": details_form or ProfileForm(user=request.user),
             "token_form": token_form or TokenCreateForm(),
             "new_token": new_token,
             "nav": "profile",
@@ -99,11 +110,24 @@ def _profile(
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """Name, e-mail, organisation, support PIN (A2) and API tokens."""
+    """A contact's details, support PIN (A2) and API tokens; staff have theirs in the console."""
+    if request.user.is_support:  # type: ignore[union-attr]
+        return redirect("console-profile")
     return _profile(request)
 
 
-@login_required
+@contact_view
+@require_POST
+def profile_details(request: HttpRequest) -> HttpResponse:
+    """A2: name, phone, time zone and language."""
+    form, status, changed = profile_save(request)
+    if status != 200:
+        return _profile(request, details_form=form, status=status)
+    messages.success(request, "Your details are saved." if changed else "Nothing changed.")
+    return redirect("portal-profile")
+
+
+@contact_view
 @require_POST
 def profile_pin(request: HttpRequest) -> HttpResponse:
     """A2: a fresh support PIN; the old one stops identifying the caller at once."""
@@ -112,7 +136,7 @@ def profile_pin(request: HttpRequest) -> HttpResponse:
     return redirect("portal-profile")
 
 
-@login_required
+@contact_view
 @require_POST
 def profile_token_create(request: HttpRequest) -> HttpResponse:
     """Shows the new token once, in this response only; it is stored hashed."""
@@ -127,7 +151,7 @@ def profile_token_create(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@contact_view
 @require_POST
 def profile_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     account_services.api_token_revoke(user=request.user, token_id=token_id, now=clock.now())

@@ -17,7 +17,6 @@ from casedesk.cases import services
 from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
-from casedesk.policy.priority import PHONE_FOR_HIGHER
 from casedesk.web.access import contact_view, get_case_or_404
 from casedesk.web.case_open import CaseOpenForm, initial_from_case
 from casedesk.web.errors import add_domain_error
@@ -35,7 +34,6 @@ def _open_context(contact: Any, form: CaseOpenForm, contracts: list[tuple[Any, A
         "all_lapsed": bool(contracts) and len(lapsed) == len(contracts),
         "lapsed_reason": next((ok.reason for _, ok in contracts if not ok), ""),
         "refusal": contact_may_open_cases(contact),
-        "phone_note": PHONE_FOR_HIGHER,
     }
 
 

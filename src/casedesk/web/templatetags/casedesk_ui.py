@@ -1,10 +1,20 @@
-"""Small presentation helpers for the page templates."""
+"""Small presentation helpers for the page templates.
+
+Times: pages show them in the viewer's time zone (``local``, ``local_day``, ``local_time``;
+``web.middleware.UserTimeZoneMiddleware`` activates the person's zone) with the zone's
+abbreviation, and keep the instant machine-readable in UTC (``iso`` for ``<time datetime>``).
+``utc``/``utc_day``/``utc_time`` format in UTC, for text that says so.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import template
+from django.utils import timezone
+from django.utils.html import Urlizer
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import normalize_newlines
 
 from casedesk.core import clock
 
@@ -74,6 +84,47 @@ def utc_time(value: dt.datetime | None) -> str:
     return "" if value is None else f"{_utc(value):%H:%M}"
 
 
+def _local(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(timezone.get_current_timezone())
+
+
+def zone_label(value: dt.datetime) -> str:
+    """'CET', 'JST', 'UTC'; zones without a name print their offset: 'UTC-03'."""
+    name = value.tzname() or ""
+    return f"UTC{name}" if name[:1] in "+-" else name
+
+
+@register.filter
+def zone(value: dt.datetime | None) -> str:
+    """The viewer's zone name at that instant, after a ``date`` filter's own format."""
+    return "" if value is None else zone_label(_local(value))
+
+
+@register.filter
+def local(value: dt.datetime | None) -> str:
+    """'24 Nov 2026, 15:05 CET' in the viewer's time zone."""
+    if value is None:
+        return ""
+    v = _local(value)
+    return f"{v.day} {_MONTHS[v.month - 1]} {v.year}, {v:%H:%M} {zone_label(v)}"
+
+
+@register.filter
+def local_day(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    v = _local(value)
+    return f"{v.day} {_MONTHS[v.month - 1]} {v.year}"
+
+
+@register.filter
+def local_time(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    v = _local(value)
+    return f"{v:%H:%M} {zone_label(v)}"
+
+
 @register.filter
 def iso(value: dt.datetime | None) -> str:
     """The machine-readable ``datetime`` attribute of ``<time>``."""
@@ -83,3 +134,27 @@ def iso(value: dt.datetime | None) -> str:
 @register.filter
 def region_short(value: str) -> str:
     return REGION_SHORT.get(value, value)
+
+
+class _SafeLinks(Urlizer):
+    """Django's urlize, with links that neither pass on our page nor our ranking."""
+
+    url_template = '<a href="{href}" rel="noopener nofollow"{attrs}>{url}</a>'
+
+
+_urlize = _SafeLinks()
+
+
+@register.filter(is_safe=True)
+def linkify(value: str | None) -> SafeString:
+    """Plain text as HTML: escaped, web and mail addresses made links, line breaks kept (B5).
+
+    Only ``http(s)://``, ``www.`` and bare domain addresses become links, so a
+    ``javascript:`` text stays text; every other character is escaped as before, also in
+    the link text and the address.
+    """
+    if not value:
+        return mark_safe("")
+    text = normalize_newlines(str(value))
+    html = _urlize(text, trim_url_limit=80, nofollow=False, autoescape=True)
+    return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped by urlize above
