@@ -251,9 +251,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = _env_bool("SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(_env("HSTS_SECONDS", "0"))
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("BEHIND_TLS_PROXY", False) else None
-)
+BEHIND_TLS_PROXY = _env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Proxies trusted for X-Forwarded-For (the client address of login limits, core.ratelimit).
+FORWARDED_ALLOW_IPS = _env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Failed sign-ins from one client address, across accounts, before it waits 15 minutes.
+LOGIN_ADDRESS_LIMIT = int(_env("LOGIN_ADDRESS_LIMIT", "30"))
 
 # Limits that keep one request from exhausting the server.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
