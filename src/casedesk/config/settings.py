@@ -184,6 +184,11 @@ FILES_ROOT = Path(_env("FILES_DIR", str(DATA_DIR / "files"))).resolve()
 # a PATCH's claim on an upload lapses this long after a killed server stopped renewing it.
 UPLOAD_EXPIRE_HOURS = int(_env("UPLOAD_EXPIRE_HOURS", "24"))
 UPLOAD_LOCK_SECONDS = int(_env("UPLOAD_LOCK_SECONDS", "30"))
+# Bounds an upload must fit at creation (files.uploads.creation; 0 = none): the largest file
+# (advertised as Tus-Max-Size), each case's live attachments, and free space kept back.
+UPLOAD_MAX_BYTES = int(_env("UPLOAD_MAX_BYTES", "0"))
+CASE_QUOTA_BYTES = int(_env("CASE_QUOTA_BYTES", "0"))
+FILES_RESERVE_BYTES = int(_env("FILES_RESERVE_BYTES", str(1024**3)))
 
 TASKS = {
     "default": {
