@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -189,6 +190,11 @@ UPLOAD_LOCK_SECONDS = int(_env("UPLOAD_LOCK_SECONDS", "30"))
 UPLOAD_MAX_BYTES = int(_env("UPLOAD_MAX_BYTES", "0"))
 CASE_QUOTA_BYTES = int(_env("CASE_QUOTA_BYTES", "0"))
 FILES_RESERVE_BYTES = int(_env("FILES_RESERVE_BYTES", str(1024**3)))
+# A separate origin for attachment bytes (api.transfer.downloads): downloads redirect there
+# through short-lived signed URLs, away from the session cookie. Empty: served in place.
+FILES_ORIGIN = _env("FILES_ORIGIN", "").rstrip("/")
+if FILES_ORIGIN:
+    ALLOWED_HOSTS.append(urlsplit(FILES_ORIGIN).hostname or "")
 
 TASKS = {
     "default": {
