@@ -56,7 +56,7 @@ class Server:
             "CASEDESK_SECURE_COOKIES": "0",
             "CASEDESK_UPLOAD_LOCK_SECONDS": "3",
             "CASEDESK_LOG_LEVEL": "ERROR",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this checkout
             "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
         }
         self.env.pop("CASEDESK_DATABASE_URL", None)
@@ -177,9 +177,26 @@ def test_upload_survives_a_server_restart_and_several_files_go_at_once(browser, 
     # Resumed, not started over: one upload for the file, completed.
     with sqlite3.connect(server.data_dir / "casedesk.sqlite3") as db:
         rows = db.execute(
-            "SELECT state, offset FROM files_upload WHERE filename = 'switch-trace.pcap'"
+            "SELECT state, offset, sha256 FROM files_upload WHERE filename = 'switch-trace.pcap'"
         ).fetchall()
-    assert rows == [("completed", big.stat().st_size)]
+    # The client announced the whole file's SHA-256 at creation (issue 15 item 7).
+    assert rows == [("completed", big.stat().st_size, big_sha)]
+    # Its incremental SHA-256 agrees with WebCrypto's at every length around the blocks.
+    mismatches = page.evaluate(
+        """async () => {
+            const bad = [];
+            for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 65536]) {
+                const data = crypto.getRandomValues(new Uint8Array(n));
+                const ours = new window.casedeskSha256();
+                for (let at = 0; at < n; at += 37) ours.update(data.subarray(at, at + 37));
+                const want = [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))]
+                    .map((b) => b.toString(16).padStart(2, "0")).join("");
+                if (ours.hex() !== want) bad.push(n);
+            }
+            return bad;
+        }"""
+    )
+    assert mismatches == []
 
     # Several files at once.
     names = [tmp_path / f"log-{i}.txt" for i in range(3)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models.functions import Now
 
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.scheduling.models import Deadline, DeadlineState
@@ -74,7 +75,11 @@ def test_claims_are_disjoint_and_leased(world):
     first = deadlines_claim(worker="a", now=later)
     assert len(first) == 1
     assert deadlines_claim(worker="b", now=later) == []
-    assert deadlines_claim(worker="b", now=later + dt.timedelta(minutes=6)) == first
+    # A worker whose clock runs hours ahead still sees the claim as live: leases run on the
+    # database's clock (issue 15 item 15).
+    assert deadlines_claim(worker="b", now=later + dt.timedelta(hours=6)) == []
+    Deadline.objects.filter(pk__in=first).update(claimed_until=Now() - dt.timedelta(seconds=1))
+    assert deadlines_claim(worker="b", now=later) == first
     # Worker a lost its lease: running its batch now changes nothing.
     from casedesk.scheduling.services import deadlines_run_batch
 

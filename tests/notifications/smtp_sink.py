@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -27,6 +28,19 @@ class SinkHandler:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     refuse: set[str] = field(default_factory=set)
+    # ``hold()``: the next DATA waits (its sender blocked mid-send, as in an I/O stall) until
+    # ``release()``; ``holding`` is set while it waits. Other sessions go on meanwhile.
+    holding: threading.Event = field(default_factory=threading.Event)
+    _gate: threading.Event | None = None  # armed by hold(), taken by the next DATA
+    _gates: list[threading.Event] = field(default_factory=list)
+
+    def hold(self) -> None:
+        self._gate = threading.Event()
+        self._gates.append(self._gate)
+
+    def release(self) -> None:
+        for gate in self._gates:
+            gate.set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.lower() in self.refuse:
@@ -35,6 +49,10 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, gate.wait)
         with self.lock:
             self.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import pytest
 import time_machine
 from django.db import transaction
+from django.db.models.functions import Now
 
 from casedesk.cases import services
 from casedesk.cases.models import CaseEvent, EventKind
@@ -20,7 +21,7 @@ from casedesk.escalations.services import (
 from casedesk.mail.reference import find_reference_tokens, reference_token, reference_valid
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.rendering import thread_root
-from casedesk.notifications.sending import backoff, outbox_claim, outbox_pump
+from casedesk.notifications.sending import backoff, outbox_claim, outbox_pump, outbox_send
 from casedesk.notifications.services import notify_case_event
 from casedesk.scheduling.services import worker_tick
 
@@ -341,10 +342,15 @@ def test_claims_are_exclusive_and_leases_lapse(settings, world):
     second = outbox_claim(worker="b", now=world.now, limit=10)
     assert len(first) == 2 and len(second) == 1 and not set(first) & set(second)
     assert outbox_claim(worker="c", now=world.now, limit=10) == []
-    later = world.now + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
-    assert sorted(outbox_claim(worker="c", now=later, limit=10)) == sorted(first + second)
+    # A worker whose clock runs an hour ahead still sees the claims as live: leases run
+    # on the database's clock (issue 15 item 15).
+    later = world.now + dt.timedelta(hours=1)
+    assert outbox_claim(worker="c", now=later, limit=10) == []
+    # The leases run out on the database's clock: now they are retaken.
+    OutboundMessage.objects.update(claimed_until=Now() - dt.timedelta(seconds=1))
+    assert sorted(outbox_claim(worker="c", now=world.now, limit=10)) == sorted(first + second)
     # Worker "a" comes back: its claim is gone, so it neither sends nor marks anything.
-    assert outbox_pump(worker="a", now=later, limit=10) == 0
+    assert outbox_send(ids=first, worker="a", now=later).sent == 0
 
 
 def test_auto_submitted_events_mail_nobody(world):

@@ -105,6 +105,9 @@ ROUTES: dict[str, str] = {
     "api/v1/cases/<number>/escalations": "api-case",
     # F7: public by signed token (tests/notifications/test_survey.py tries bad tokens).
     "survey/<str:token>/": "public",
+    # Issue 15 item 9: by signed, expiring token, on the files origin only
+    # (tests/files/test_files_origin.py tries forged, expired and wrong-host requests).
+    "files/signed/<str:token>/": "public",
     "console/surveys/": "console-page",
     # F3, F4, F6, T12: readers by policy.articles (tests/security/test_knowledge_matrix.py).
     "kb/": "public",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -196,6 +197,16 @@ FILES_ROOT = Path(_env("FILES_DIR", str(DATA_DIR / "files"))).resolve()
 # a PATCH's claim on an upload lapses this long after a killed server stopped renewing it.
 UPLOAD_EXPIRE_HOURS = int(_env("UPLOAD_EXPIRE_HOURS", "24"))
 UPLOAD_LOCK_SECONDS = int(_env("UPLOAD_LOCK_SECONDS", "30"))
+# Bounds an upload must fit at creation (files.uploads.creation; 0 = none): the largest file
+# (advertised as Tus-Max-Size), each case's live attachments, and free space kept back.
+UPLOAD_MAX_BYTES = int(_env("UPLOAD_MAX_BYTES", "0"))
+CASE_QUOTA_BYTES = int(_env("CASE_QUOTA_BYTES", "0"))
+FILES_RESERVE_BYTES = int(_env("FILES_RESERVE_BYTES", str(1024**3)))
+# A separate origin for attachment bytes (api.transfer.downloads): downloads redirect there
+# through short-lived signed URLs, away from the session cookie. Empty: served in place.
+FILES_ORIGIN = _env("FILES_ORIGIN", "").rstrip("/")
+if FILES_ORIGIN:
+    ALLOWED_HOSTS.append(urlsplit(FILES_ORIGIN).hostname or "")
 
 TASKS = {
     "default": {
@@ -267,9 +278,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = _env_bool("SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(_env("HSTS_SECONDS", "0"))
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("BEHIND_TLS_PROXY", False) else None
-)
+BEHIND_TLS_PROXY = _env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Proxies trusted for X-Forwarded-For (the client address of login limits, core.ratelimit).
+FORWARDED_ALLOW_IPS = _env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Failed sign-ins from one client address, across accounts, before it waits 15 minutes.
+LOGIN_ADDRESS_LIMIT = int(_env("LOGIN_ADDRESS_LIMIT", "30"))
 
 # Limits that keep one request from exhausting the server.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

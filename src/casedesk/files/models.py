@@ -74,6 +74,8 @@ class Upload(models.Model):
     expires_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
     lock_token = models.CharField(max_length=32, blank=True)
+    # The whole file's SHA-256 the client announced (hex), checked before it is attached.
+    sha256 = models.CharField(max_length=64, blank=True)
     # Where the finished file goes, fixed when finishing starts so a crash mid-way is found.
     storage_key = models.CharField(max_length=300, blank=True)
     attachment = models.OneToOneField(

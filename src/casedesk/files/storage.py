@@ -9,6 +9,7 @@ its key with constant memory and can continue after a restart.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -23,6 +24,7 @@ class Storage(Protocol):
     def delete(self, key: str) -> bool: ...
     def exists(self, key: str) -> bool: ...
     def truncate(self, key: str, size: int) -> None: ...
+    def free_bytes(self) -> int: ...
 
 
 class FileSystemStorage:
@@ -72,6 +74,11 @@ class FileSystemStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as handle:
             handle.truncate(size)
+
+    def free_bytes(self) -> int:
+        """Bytes free for us on the volume that holds the root (``shutil.disk_usage``)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return shutil.disk_usage(self.root).free
 
     def local_path(self, key: str) -> Path:
         """The file's path, for servers that hand a file descriptor to the OS."""

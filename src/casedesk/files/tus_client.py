@@ -1,6 +1,7 @@
 """A small tus 1.0.0 client for ``casedesk upload`` (D1), standard library only.
 
-Creates the upload (``POST /uploads/`` with the case number in ``Upload-Metadata``),
+Creates the upload (``POST /uploads/`` with the case number and the whole file's SHA-256
+in ``Upload-Metadata``, so the server refuses to attach other bytes: issue 15 item 7),
 sends the file in chunks (``PATCH`` with ``Upload-Checksum: sha256``), retries with
 back-off after a broken connection or a restarted server (``HEAD`` tells the offset to
 continue from), and remembers each upload URL in a state file keyed by server, case,
@@ -135,9 +136,9 @@ class TusClient:
 
     # --- protocol ------------------------------------------------------------------------
 
-    def _create(self, case: str, path: Path, size: int) -> str:
+    def _create(self, case: str, path: Path, size: int, sha256: str) -> str:
         filetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        meta = {"case": case, "filename": path.name, "filetype": filetype}
+        meta = {"case": case, "filename": path.name, "filetype": filetype, "sha256": sha256}
         encoded = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())
         response = self._request(
             "POST",
@@ -170,6 +171,7 @@ class TusClient:
         key = "|".join([self.base_url, case.upper(), str(path), str(size), str(stat.st_mtime_ns)])
         attempt = 0
         resumed_from = -1
+        local = ""  # the file's SHA-256, read once: announced at creation, then compared
         while True:
             try:
                 url = self.state.get(key)
@@ -177,7 +179,8 @@ class TusClient:
                 if url and head is None:
                     self.state.put(key, None)
                 if head is None:
-                    url = self._create(case, path, size)
+                    local = local or _file_sha256(path)
+                    url = self._create(case, path, size, local)
                     self.state.put(key, url)
                     offset = 0
                     head = self._offset(url)
@@ -193,7 +196,7 @@ class TusClient:
                 self.state.put(key, None)
                 result.resumed_from = resumed_from
                 if verify:
-                    local = _file_sha256(path)
+                    local = local or _file_sha256(path)
                     if local != result.sha256:
                         raise UploadFailed(
                             f"the server's SHA-256 {result.sha256} differs from the local "

@@ -7,11 +7,21 @@ worker whose claim it still is. A failure puts it back to ``pending`` with expon
 back-off; a permanent refusal (5xx) or ``OUTBOX_MAX_ATTEMPTS`` failures make it
 ``failed``, kept with its last error for care to see.
 
-The one window left: the SMTP server accepted the message and the process died before
-the ``sent`` mark committed. The lease then lapses and the message goes out again, with
-the same Message-ID, so receiving systems can recognise the duplicate. Nothing else
-sends twice: the idempotency key makes one row per event and recipient, and only the
-claim holder sends it.
+Leases are set and judged by the database's clock (``NOW()`` in the claim statements),
+so a worker whose clock runs ahead never takes a live claim. Every pump claims under its
+own tag (``worker#random``, ``scheduling.services.claim_tag``): the fencing token. Just
+before each message goes to the SMTP server the claim is re-checked and renewed in one
+statement (``… SET claimed_until = NOW() + lease WHERE id = … AND claimed_by = tag AND
+claimed_until > NOW()``); a worker that stalled past its lease (SIGSTOP, a long GC or
+I/O pause) finds zero rows and sends nothing more. The ``sent`` mark compares the same
+tag, so a stale worker's mark is refused (issue 15 item 15).
+
+The window left, honestly: a stall of more than a whole lease between that re-check and
+the SMTP server's answer to DATA (or the process dying after the answer and before the
+``sent`` mark commits). The message may then go out twice, with the same Message-ID, so
+receiving systems can recognise the duplicate; it is at most the one message in flight
+per stalled worker. Nothing else sends twice: the idempotency key makes one row per event
+and recipient, and only the claim holder sends it.
 
 Rows are queued unrendered (ADR 0004): ``outbox_render`` renders a claimed batch just
 before sending, with one query for its events and one for its cases, and the ``sent``
@@ -32,6 +42,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
+
+from casedesk.scheduling.services import claim_tag, lease_end
 
 from .models import MessageState, OutboundMessage
 from .rendering import as_of_event, render_mail
@@ -72,12 +85,12 @@ def _due(now: dt.datetime) -> Q:
 
 
 def _lapsed(now: dt.datetime) -> Q:
-    return Q(state=MessageState.SENDING, claimed_until__lt=now)
+    return Q(state=MessageState.SENDING, claimed_until__lt=Now())
 
 
 def outbox_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int]:
-    """Claim up to ``limit`` due messages for ``worker``; ids in the order they fell due."""
-    until = now + _lease()
+    """Claim up to ``limit`` due messages for ``worker`` (a claim tag: the fencing token);
+    ids in the order they fell due. The lease runs on the database's clock."""
     with transaction.atomic():
         ids: list[int] = []
         # Two reads, each served by its partial index, instead of one OR the planner
@@ -94,12 +107,12 @@ def outbox_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int
         OutboundMessage.objects.filter(_due(now) | _lapsed(now), pk__in=ids).update(
             state=MessageState.SENDING,
             claimed_by=worker,
-            claimed_until=until,
+            claimed_until=lease_end(_lease()),
             attempts=F("attempts") + 1,
         )
         won = set(
             OutboundMessage.objects.filter(
-                pk__in=ids, state=MessageState.SENDING, claimed_by=worker, claimed_until=until
+                pk__in=ids, state=MessageState.SENDING, claimed_by=worker
             ).values_list("id", flat=True)
         )
     return [pk for pk in ids if pk in won]
@@ -206,6 +219,18 @@ def _connection_lost(exc: Exception) -> bool:
     return isinstance(exc, OSError) and not isinstance(exc, per_message)
 
 
+def _still_ours(message: OutboundMessage, worker: str) -> bool:
+    """Re-check and renew the claim, by the database's clock, right before sending."""
+    return bool(
+        OutboundMessage.objects.filter(
+            pk=message.pk,
+            state=MessageState.SENDING,
+            claimed_by=worker,
+            claimed_until__gt=Now(),
+        ).update(claimed_until=lease_end(_lease()))
+    )
+
+
 def _mark_sent(message: OutboundMessage, worker: str, now: dt.datetime) -> bool:
     pk = message.pk
     marked = OutboundMessage.objects.filter(
@@ -272,6 +297,9 @@ def _send_all(
         return
     try:
         for index, message in enumerate(messages):
+            if not _still_ours(message, worker):
+                log.warning("outbox %s: our claim lapsed before sending; not sent", message.pk)
+                continue
             exc = _send_one(connection, message)
             if exc is None:
                 report.sent += _mark_sent(message, worker, now)
@@ -309,8 +337,10 @@ def _fail_all(
 
 
 def outbox_pump(*, worker: str, now: dt.datetime, limit: int = 100) -> int:
-    """One worker tick for the outbox: claim what is due and send it; returns mails sent."""
-    ids = outbox_claim(worker=worker, now=now, limit=limit)
+    """One worker tick for the outbox: claim what is due under a fresh claim tag and send
+    it; returns mails sent."""
+    tag = claim_tag(worker)
+    ids = outbox_claim(worker=tag, now=now, limit=limit)
     if not ids:
         return 0
-    return outbox_send(ids=ids, worker=worker, now=now).sent
+    return outbox_send(ids=ids, worker=tag, now=now).sent

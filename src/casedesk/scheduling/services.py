@@ -1,24 +1,30 @@
 """Scheduling, claiming and running deadlines, safely with several workers.
 
-Claims are conditional updates (``… WHERE claimed_until IS NULL OR < now``), which
+Claims are conditional updates (``… WHERE claimed_until IS NULL OR < NOW()``), which
 works on SQLite; on PostgreSQL the candidate rows are also picked with
 ``FOR UPDATE SKIP LOCKED`` so workers do not queue behind each other. A claim is a
 lease: a worker killed mid-batch leaves rows whose lease runs out and another worker
-takes them. The handler's writes and the ``done`` mark commit together, and only if
-the claim is still ours, so every deadline takes effect exactly once.
+takes them. Leases are set and judged by the database's clock (``NOW()`` in the
+statements), never a worker's, so a worker whose clock runs ahead cannot take live claims
+(issue 15 item 15); whether a deadline is *due* is still the worker's ``now`` (the one
+clock, convention 5). Each tick claims under its own tag (``worker#random``), the fencing
+token: the handler's writes and the ``done`` mark commit together, on rows locked and
+still tagged with the tick's claim, so every deadline takes effect exactly once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Model, Q
+from django.db.models import DateTimeField, ExpressionWrapper, F, Model, Q
+from django.db.models.functions import Now
 
 from .models import Deadline, DeadlineState
 from .registry import HANDLERS
@@ -144,7 +150,7 @@ def deadlines_cancel(*, case_id: int, kinds: list[str], now: dt.datetime, why: s
     _flush_inserts()
     return (
         Deadline.objects.filter(case_id=case_id, kind__in=kinds, state=DeadlineState.PENDING)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=Now()))
         .update(state=DeadlineState.CANCELLED, finished_at=now, outcome=why)
     )
 
@@ -154,9 +160,19 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "DEADLINE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
 
 
+def lease_end(lease: dt.timedelta) -> ExpressionWrapper:
+    """``NOW() + lease`` computed by the database: the one clock every worker shares."""
+    return ExpressionWrapper(Now() + lease, output_field=DateTimeField())
+
+
+def claim_tag(worker: str) -> str:
+    """A claim's fencing token: the worker's name and a random suffix, new for every claim."""
+    return f"{worker[:47]}#{secrets.token_hex(8)}"
+
+
 def _claimable(now: dt.datetime) -> Q:
     return Q(state=DeadlineState.PENDING, due_at__lte=now) & (
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=Now())
     )
 
 
@@ -184,16 +200,15 @@ def deadlines_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[
         ids = list(candidates.values_list("id", flat=True)[:limit])
         if not ids:
             return []
-        until = now + _lease()
         won = Deadline.objects.filter(_claimable(now), pk__in=ids).update(
-            claimed_by=worker, claimed_until=until, attempts=F("attempts") + 1
+            claimed_by=worker, claimed_until=lease_end(_lease()), attempts=F("attempts") + 1
         )
         if won == len(ids):  # always on PostgreSQL (rows locked) and SQLite (one writer)
             return ids
         mine = set(
-            Deadline.objects.filter(pk__in=ids, claimed_by=worker, claimed_until=until).values_list(
-                "id", flat=True
-            )
+            Deadline.objects.filter(
+                pk__in=ids, claimed_by=worker, state=DeadlineState.PENDING
+            ).values_list("id", flat=True)
         )
         return [pk for pk in ids if pk in mine]
 
@@ -307,7 +322,7 @@ def _run_batch(deadline_ids: list[int], worker: str, now: dt.datetime, *, isolat
             _flush_inserts()
             # Outcomes repeat ("follow-up #1: reminder sent"): one UPDATE per distinct outcome.
             for outcome, pks in done.items():
-                Deadline.objects.filter(pk__in=pks).update(
+                Deadline.objects.filter(pk__in=pks, claimed_by=worker).update(
                     state=DeadlineState.DONE, finished_at=now, outcome=outcome, claimed_until=None
                 )
     except _BatchFailedError:
@@ -354,8 +369,9 @@ def _lock_cases(case_ids: set[int]) -> dict[int, Any]:
 
 
 def worker_tick(*, worker: str, now: dt.datetime, limit: int = 100) -> int:
-    """Claim and run what is due; returns how many deadlines took effect."""
-    ids = deadlines_claim(worker=worker, now=now, limit=limit)
+    """Claim and run what is due under a fresh claim tag; returns how many took effect."""
+    tag = claim_tag(worker)
+    ids = deadlines_claim(worker=tag, now=now, limit=limit)
     if not ids:
         return 0
-    return deadlines_run_batch(deadline_ids=ids, worker=worker, now=now)
+    return deadlines_run_batch(deadline_ids=ids, worker=tag, now=now)

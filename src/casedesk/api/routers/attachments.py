@@ -66,11 +66,13 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 @router.get(
     "/attachments/{attachment_id}/download",
-    response={200: None, **errors(401, 404, 410, 422, 503)},
+    # 302: with CASEDESK_FILES_ORIGIN set, a short-lived signed URL on the files origin.
+    response={200: None, 302: None, **errors(401, 404, 410, 422, 503)},
     summary="Download an attachment",
 )
 def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    """The bytes as ``application/octet-stream`` download; 410 once purged (D4)."""
+    """The bytes as ``application/octet-stream`` download; 410 once purged (D4). Where the
+    operator serves files from their own origin, a 302 to a signed URL there instead."""
     attachment = access_attachment(caller(request), attachment_id)
     if attachment.is_purged:
         raise HttpError(410, PURGED)

@@ -5,8 +5,17 @@ exists (the few on PyPI are unmaintained, keep chunks in memory or cache, and ha
 locking or per-user binding); the protocol core is small. Supported: core, creation,
 creation-with-upload, termination, checksum (sha1, sha256; a mismatch answers 460 and
 the chunk is discarded) and expiration (``Upload-Expires``; an expired upload answers
-410 and the ``files.upload_expire`` deadline removes its bytes). No ``Tus-Max-Size``:
-there is no size limit (D1). ``Upload-Defer-Length`` and concatenation are not offered.
+410 and the ``files.upload_expire`` deadline removes its bytes). ``Upload-Defer-Length``
+and concatenation are not offered.
+
+No size limit (D1), but an upload must fit: creation answers 413 with the reason when the
+``Upload-Length`` exceeds the operator's maximum (then advertised as ``Tus-Max-Size``), the
+case's quota, or the files volume's free space less a reserve (``files.uploads.creation``);
+a chunk that meets a full disk anyway gets 507, its bytes discarded, the offset kept.
+
+The whole file is verified: a client that announces its SHA-256 (``sha256``, hex, in
+``Upload-Metadata``) gets 422 with both digests on the last chunk when the bytes differ,
+and nothing is attached (security rule 9).
 
 Every response carries ``Tus-Resumable``; a request for another protocol version gets
 412. The body is read from the request stream in 1 MiB blocks straight into storage —
@@ -24,6 +33,7 @@ import base64
 import binascii
 import hashlib
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
@@ -50,6 +60,7 @@ ALGORITHMS = ("sha1", "sha256")
 OFFSET_TYPE = "application/offset+octet-stream"
 MAX_METADATA = 4096
 REASONS = {423: "Locked", 460: "Checksum Mismatch"}
+HEX = frozenset("0123456789abcdef")
 
 
 class Refused(Exception):
@@ -158,6 +169,8 @@ def _encode_metadata(upload: Upload) -> str:
         "filename": upload.filename,
         "filetype": upload.content_type,
     }
+    if upload.sha256:
+        pairs["sha256"] = upload.sha256
     return ",".join(
         f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in pairs.items()
     )
@@ -203,14 +216,23 @@ def _upload_headers(upload: Upload) -> dict[str, str]:
 
 
 def _options() -> HttpResponse:
-    return _response(
-        204,
-        headers={
-            "Tus-Version": TUS_VERSION,
-            "Tus-Extension": EXTENSIONS,
-            "Tus-Checksum-Algorithm": ",".join(ALGORITHMS),
-        },
-    )
+    headers = {
+        "Tus-Version": TUS_VERSION,
+        "Tus-Extension": EXTENSIONS,
+        "Tus-Checksum-Algorithm": ",".join(ALGORITHMS),
+    }
+    most = int(getattr(settings, "UPLOAD_MAX_BYTES", 0) or 0)
+    if most:
+        headers["Tus-Max-Size"] = str(most)
+    return _response(204, headers=headers)
+
+
+def _announced_sha256(meta: dict[str, str]) -> str:
+    """The whole-file SHA-256 the client announced (``sha256``, hex), or ''."""
+    value = meta.get("sha256", "").strip().lower()
+    if value and (len(value) != 64 or not set(value) <= HEX):
+        raise Refused(400, "Upload-Metadata 'sha256' must be the file's SHA-256 in hex.")
+    return value
 
 
 def _guard(view):  # type: ignore[no-untyped-def]
@@ -223,6 +245,8 @@ def _guard(view):  # type: ignore[no-untyped-def]
             return _response(exc.status, exc.reason, exc.headers)
         except DomainError as exc:
             headers = {"Retry-After": "2"} if exc.status_code == 423 else {}
+            if exc.status_code == 507:
+                headers["Retry-After"] = "60"
             if isinstance(exc, OffsetMoved):
                 headers["Upload-Offset"] = str(exc.offset)
             return _response(_domain_status(exc), exc.reason, headers)
@@ -257,6 +281,7 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
     if not filename.strip():
         raise Refused(400, "Name the file in Upload-Metadata: 'filename <base64 name>'.")
     checksum = _checksum(request) if size else None
+    sha256 = _announced_sha256(meta)
     now = clock.now()
     case = access_case(user, number)
     upload = upload_create(
@@ -267,6 +292,7 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
         length=length,
         source=source,
         now=now,
+        sha256=sha256,
     )
     try:
         if size or length == 0:

@@ -12,4 +12,5 @@ urlpatterns = [
         downloads.attachment_download,
         name="files-attachment-download",
     ),
+    path("files/signed/<str:token>/", downloads.attachment_signed, name="files-attachment-signed"),
 ]

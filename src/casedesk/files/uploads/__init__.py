@@ -40,16 +40,19 @@ from ._common import (
     upload_lifetime,
 )
 from .claims import upload_claim, upload_release
-from .creation import upload_create
+from .creation import upload_check_room, upload_create
 from .ending import upload_expire, upload_terminate
 from .errors import (
     ChecksumMismatch,
     ChunkTooLarge,
+    FileMismatch,
     OffsetMoved,
+    StorageFull,
     UploadBusy,
     UploadCompleted,
     UploadFinishing,
     UploadGone,
+    UploadTooLarge,
 )
 from .writing import Checksum, Readable, upload_check_usable, upload_write
 
@@ -61,13 +64,17 @@ __all__ = [
     "Checksum",
     "ChecksumMismatch",
     "ChunkTooLarge",
+    "FileMismatch",
     "OffsetMoved",
     "Readable",
+    "StorageFull",
     "UploadBusy",
     "UploadCompleted",
     "UploadFinishing",
     "UploadGone",
+    "UploadTooLarge",
     "lock_lease",
+    "upload_check_room",
     "upload_check_usable",
     "upload_claim",
     "upload_create",

@@ -45,3 +45,24 @@ class ChunkTooLarge(DomainError):
 
 class UploadCompleted(DomainError):
     status_code = 403
+
+
+class UploadTooLarge(DomainError):
+    """The upload cannot fit: the operator's maximum, the case's quota or the free space of
+    the files volume (tus: 413 at creation, before a byte is sent)."""
+
+    status_code = 413
+
+
+class StorageFull(DomainError):
+    """The files volume filled up while a chunk was written; the chunk was discarded and
+    the accepted bytes kept (507: the client may resume later)."""
+
+    status_code = 507
+
+
+class FileMismatch(DomainError):
+    """The whole file's SHA-256 differs from the one announced at creation: not attached,
+    the upload discarded (422: retrying the same bytes cannot help)."""
+
+    status_code = 422

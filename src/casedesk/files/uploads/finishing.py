@@ -21,7 +21,7 @@ from ..services import attachment_add, new_storage_key
 from ..storage import get_storage
 from ._common import BLOCK, _schedule_expiry, lock_lease
 from .claims import _renew
-from .errors import UploadBusy, UploadGone
+from .errors import FileMismatch, UploadBusy, UploadGone
 
 
 def _finish(upload: Upload, token: str, running: Any | None, now: dt.datetime) -> Upload:
@@ -77,6 +77,15 @@ def _complete(upload: Upload, token: str, running: Any | None, now: dt.datetime)
     digest = running.hexdigest() if running is not None else _rehash(source, upload, token)
     if not _renew(upload, token):
         raise UploadBusy("This upload was taken over while it was being hashed.")
+    if upload.sha256 and digest != upload.sha256:
+        # The bytes are not the file the client hashed (issue 15 item 7): never attached.
+        if Upload.objects.filter(pk=upload.pk, lock_token=token).delete()[0]:
+            storage.delete(source)
+        raise FileMismatch(
+            f"The file's SHA-256 is {digest}, not the {upload.sha256} announced in "
+            "Upload-Metadata; it was not attached and the upload was discarded. "
+            "Check the file and upload it again."
+        )
     if source != key:
         storage.move(source, key)
     try:

@@ -4,6 +4,7 @@ in blocks while it is hashed, its checksum, and the hand-over to finishing."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import time
@@ -16,7 +17,14 @@ from ..services import require_open_for_files
 from ..storage import get_storage
 from ._common import BLOCK, lock_lease
 from .claims import _renew, upload_claim, upload_release
-from .errors import ChecksumMismatch, ChunkTooLarge, OffsetMoved, UploadBusy, UploadGone
+from .errors import (
+    ChecksumMismatch,
+    ChunkTooLarge,
+    OffsetMoved,
+    StorageFull,
+    UploadBusy,
+    UploadGone,
+)
 from .finishing import _finish
 from .running import _RUNNING, _running_put, _running_take
 
@@ -98,9 +106,19 @@ def upload_write(
         if on_disk > start:
             storage.truncate(key, start)
         running = _running_take(upload.pk, start)
-        received, cut_short, chunk_digest = _stream_chunk(
-            upload, token, stream, size, checksum, running
-        )
+        try:
+            received, cut_short, chunk_digest = _stream_chunk(
+                upload, token, stream, size, checksum, running
+            )
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # The volume is full: give back this chunk's bytes, keep what was accepted.
+            storage.truncate(key, start)
+            raise StorageFull(
+                "The server's disk is full; this chunk was not stored. The bytes sent "
+                f"before it ({start}) are kept: resume later."
+            ) from None
         if checksum is not None and (cut_short or chunk_digest != checksum.digest):
             storage.truncate(key, start)
             if cut_short:

@@ -91,10 +91,14 @@ def mail_store(
         return existing
     storage = get_storage()
     key = _raw_key(now)
-    with storage.open_append(key) as out:
-        out.write(raw)
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        with storage.open_append(key) as out:
+            out.write(raw)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError:
+        storage.delete(key)  # a full disk leaves no partial file; the sender retries (451)
+        raise
     recipients = envelope_to if isinstance(envelope_to, str) else ", ".join(envelope_to)
     recipients = _CONTROL.sub("", safe_text(recipients))
     if envelope_from is not None:

@@ -4,6 +4,12 @@
  *
  * - Files are sent in 8 MB chunks (PATCH); each chunk carries Upload-Checksum: sha256 of its
  *   bytes (crypto.subtle), and the server discards a chunk that does not match (460).
+ * - Before a new upload is created the whole file is hashed and its SHA-256 announced in
+ *   Upload-Metadata (sha256): the server refuses to attach other bytes (422). WebCrypto has
+ *   no streaming digest and hashing a whole file with it needs the file in memory, so the
+ *   file is read in 8 MB slices through the small incremental SHA-256 below (FIPS 180-4),
+ *   memory flat for any size; it costs one extra local read, shown as "Checking the file".
+ *   A resumed upload already carries its digest and is not hashed again.
  * - A dropped connection or a restarted server is retried with exponential back-off; before
  *   each retry a HEAD asks the server for the offset it really has.
  * - The upload URL is remembered in localStorage under case + name + size + lastModified,
@@ -48,6 +54,130 @@
 
   function base64Text(text) {
     return base64(new TextEncoder().encode(text));
+  }
+
+  /* SHA-256 (FIPS 180-4), fed incrementally: update(Uint8Array)…, then hex(). */
+  var K = new Int32Array([
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2,
+  ]);
+
+  function Sha256() {
+    this.h = new Int32Array([
+      0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+      0x5be0cd19,
+    ]);
+    this.w = new Int32Array(64);
+    this.buffer = new Uint8Array(64);
+    this.buffered = 0;
+    this.length = 0;
+  }
+
+  Sha256.prototype.block = function (bytes, at) {
+    var w = this.w;
+    var h = this.h;
+    var i;
+    for (i = 0; i < 16; i += 1) {
+      var j = at + i * 4;
+      w[i] = (bytes[j] << 24) | (bytes[j + 1] << 16) | (bytes[j + 2] << 8) | bytes[j + 3];
+    }
+    for (i = 16; i < 64; i += 1) {
+      var a = w[i - 15];
+      var b = w[i - 2];
+      var s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+      var s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    var A = h[0], B = h[1], C = h[2], D = h[3], E = h[4], F = h[5], G = h[6], H = h[7];
+    for (i = 0; i < 64; i += 1) {
+      var S1 = ((E >>> 6) | (E << 26)) ^ ((E >>> 11) | (E << 21)) ^ ((E >>> 25) | (E << 7));
+      var t1 = (H + S1 + ((E & F) ^ (~E & G)) + K[i] + w[i]) | 0;
+      var S0 = ((A >>> 2) | (A << 30)) ^ ((A >>> 13) | (A << 19)) ^ ((A >>> 22) | (A << 10));
+      var t2 = (S0 + ((A & B) ^ (A & C) ^ (B & C))) | 0;
+      H = G;
+      G = F;
+      F = E;
+      E = (D + t1) | 0;
+      D = C;
+      C = B;
+      B = A;
+      A = (t1 + t2) | 0;
+    }
+    h[0] = (h[0] + A) | 0;
+    h[1] = (h[1] + B) | 0;
+    h[2] = (h[2] + C) | 0;
+    h[3] = (h[3] + D) | 0;
+    h[4] = (h[4] + E) | 0;
+    h[5] = (h[5] + F) | 0;
+    h[6] = (h[6] + G) | 0;
+    h[7] = (h[7] + H) | 0;
+  };
+
+  Sha256.prototype.update = function (bytes) {
+    var at = 0;
+    this.length += bytes.length;
+    if (this.buffered) {
+      var take = Math.min(64 - this.buffered, bytes.length);
+      this.buffer.set(bytes.subarray(0, take), this.buffered);
+      this.buffered += take;
+      at = take;
+      if (this.buffered < 64) {
+        return;
+      }
+      this.block(this.buffer, 0);
+      this.buffered = 0;
+    }
+    for (; at + 64 <= bytes.length; at += 64) {
+      this.block(bytes, at);
+    }
+    this.buffer.set(bytes.subarray(at), 0);
+    this.buffered = bytes.length - at;
+  };
+
+  Sha256.prototype.hex = function () {
+    var bits = this.length * 8;
+    var tail = new Uint8Array(this.buffered < 56 ? 64 : 128);
+    tail.set(this.buffer.subarray(0, this.buffered), 0);
+    tail[this.buffered] = 0x80;
+    var end = tail.length;
+    tail[end - 1] = bits & 0xff;
+    tail[end - 2] = (bits >>> 8) & 0xff;
+    tail[end - 3] = (bits >>> 16) & 0xff;
+    tail[end - 4] = (bits >>> 24) & 0xff;
+    var high = Math.floor(bits / 0x100000000);
+    tail[end - 5] = high & 0xff;
+    tail[end - 6] = (high >>> 8) & 0xff;
+    tail[end - 7] = (high >>> 16) & 0xff;
+    tail[end - 8] = (high >>> 24) & 0xff;
+    for (var at = 0; at < tail.length; at += 64) {
+      this.block(tail, at);
+    }
+    var out = "";
+    for (var i = 0; i < 8; i += 1) {
+      out += ("00000000" + (this.h[i] >>> 0).toString(16)).slice(-8);
+    }
+    return out;
+  };
+
+  window.casedeskSha256 = Sha256; // for the browser test against WebCrypto's digest
+
+  async function fileSha256(row) {
+    var file = row.file;
+    var digest = new Sha256();
+    for (var offset = 0; offset < file.size; offset += CHUNK) {
+      var slice = file.slice(offset, Math.min(offset + CHUNK, file.size));
+      digest.update(new Uint8Array(await slice.arrayBuffer()));
+      row.say("Checking the file… " + Math.floor((offset * 100) / Math.max(file.size, 1)) + "%");
+    }
+    return digest.hex();
   }
 
   function fingerprint(file) {
@@ -188,10 +318,12 @@
       window.localStorage.removeItem(key);
     }
     var file = row.file;
+    row.sha256 = row.sha256 || (await fileSha256(row));
     var metadata = [
       "case " + base64Text(caseNumber),
       "filename " + base64Text(file.name),
       "filetype " + base64Text(file.type || "application/octet-stream"),
+      "sha256 " + base64Text(row.sha256),
     ].join(",");
     var created = await send("POST", endpoint, {
       "Upload-Length": String(file.size),
