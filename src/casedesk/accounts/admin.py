@@ -21,6 +21,7 @@ from .models import (
     AuditEvent,
     Certification,
     Contract,
+    ContractAccess,
     GracePeriod,
     Organisation,
     Refusal,
@@ -87,6 +88,16 @@ class GracePeriodAdmin(admin.ModelAdmin):
             messages.error(request, exc.reason)
 
 
+class ContractAccessInline(admin.TabularInline):
+    """A3, admin case "access to a contract": none listed means every contract of the
+    contact's organisation; listing some limits the contact to those (cases and opening)."""
+
+    model = ContractAccess
+    extra = 0
+    autocomplete_fields = ["contract"]
+    verbose_name_plural = "Contract access (none listed: every contract of the organisation)"
+
+
 class CertificationInline(admin.TabularInline):
     model = Certification
     extra = 0
@@ -136,7 +147,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    inlines = [CertificationInline, RefusalInline]
+    inlines = [ContractAccessInline, CertificationInline, RefusalInline]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         visibility_changed = change and "can_see_colleagues" in form.changed_data

@@ -21,8 +21,8 @@ from casedesk.files.selectors import access_attachment
 from casedesk.files.storage import get_storage
 
 PURGED = (
-    "This file was purged: attachments of a closed case are removed 30 days after closure "
-    "(retention policy). Ask the person who sent it for a new copy."
+    "This file was purged: attachments of a closed case are removed when the retention "
+    "period after closure ends (retention policy). Ask the person who sent it for a new copy."
 )
 
 
