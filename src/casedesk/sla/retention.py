@@ -92,13 +92,17 @@ def run_purge(deadline: Deadline, now: dt.datetime) -> str:
             payload={"closed_at": case.closed_at.isoformat()},
         )
         return "waiting: a request to re-open is pending (C9)"
+    from casedesk.mail.retention import mail_purge_attachments
+
     days = retention_days(case)
     count = attachments_purge(
         case=case,
         now=now,
         reason=f"Attachments removed {days} days after the case closed (retention policy).",
     )
-    return f"purged {count} attachment(s)"
+    # C9: what e-mail brought goes too: the stored raw messages keep only their text.
+    mails = mail_purge_attachments(case_id=case.pk, now=now)
+    return f"purged {count} attachment(s); reduced {mails} stored e-mail(s) to their text"
 
 
 def retention_schedule_missing(*, now: dt.datetime) -> int:
