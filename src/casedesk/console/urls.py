@@ -4,7 +4,7 @@ from django.urls import path
 
 from .care import dropbox, mail
 from .cases import actions, opening, page
-from .manage import escalations, surveys
+from .manage import escalations, policy, surveys
 from .queue import views as queue
 
 urlpatterns = [
@@ -37,4 +37,8 @@ urlpatterns = [
     ),
     # Managers and care: survey results (F7, I1).
     path("surveys/", surveys.survey_results_page, name="console-surveys"),
+    # Care and managers: policy versions (C1-C9).
+    path("policy/", policy.policy_list, name="console-policy"),
+    path("policy/<int:number>/", policy.policy_detail, name="console-policy-detail"),
+    path("policy/<int:number>/new/", policy.policy_new, name="console-policy-new"),
 ]
