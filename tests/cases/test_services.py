@@ -337,7 +337,11 @@ def test_priority_rules(world):
     )
     assert case.production_down
     event = case.events.filter(kind=EventKind.PRIORITY).last()
-    assert event.data["to"] == "critical" and event.body.startswith("Phone call")
+    # Support's reason is internal by default (issue 11 item 3): the public event has no
+    # text, the internal note right after it has it.
+    assert event.data["to"] == "critical" and event.body == ""
+    note = case.events.filter(kind=EventKind.NOTE).last()
+    assert not note.public and note.body.startswith("Phone call")
 
 
 def test_outcome_defect_needs_change_request(world):

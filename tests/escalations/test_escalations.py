@@ -103,6 +103,8 @@ def test_request_records_template_and_manager_resolves(world):
     assert esc.subject == f"Acme – {world.alice_case.number} – {world.alice_case.subject}"
     assert "eligible" in esc.eligibility
     with pytest.raises(PolicyViolation, match="already has an open"):
+        escalation_request(case=world.alice_case, actor=world.alice, request=ask(), now=at)
+    with pytest.raises(NotPermitted, match="contact who opened"):  # R: C9 (a colleague)
         escalation_request(case=world.alice_case, actor=world.bob, request=ask(), now=at)
     with pytest.raises(NotPermitted):
         escalation_resolve(

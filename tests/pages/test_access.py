@@ -154,5 +154,6 @@ def test_case_page_query_budget(as_user, world, django_assert_max_num_queries):
     with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1):
         assert client.get(url("console-case-detail", world.alice_case.number)).status_code == 200
     client = as_user(world.alice)
-    with django_assert_max_num_queries(6 + 5 + 1 + 1):
+    # +1: the contact's contract access (A3), read once per request.
+    with django_assert_max_num_queries(6 + 5 + 1 + 1 + 1):
         assert client.get(url("portal-case-detail", world.alice_case.number)).status_code == 200

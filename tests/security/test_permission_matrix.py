@@ -130,6 +130,10 @@ ROUTES: dict[str, str] = {
     "console/profile/details/": "console-page",
     "console/profile/tokens/": "console-page",
     "console/profile/tokens/<int:token_id>/revoke/": "console-page",
+    # C1-C9 (issue 11 item 6): policy versions, care and managers only.
+    "console/policy/": "console-policy",
+    "console/policy/<int:number>/": "console-policy",
+    "console/policy/<int:number>/new/": "console-policy",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
@@ -500,3 +504,23 @@ def test_mail_care_queue_is_for_care_and_managers_only(client, world, route):
         assert client.get(missing).status_code in (404, 405)
         response = client.get(url)
         assert response.status_code in (200, 400, 405), f"GET {route} as {user.email}"
+
+
+@pytest.mark.parametrize(
+    "route", sorted(r for r, rule in ROUTES.items() if rule == "console-policy")
+)
+def test_policy_pages_are_for_care_and_managers_only(client, world, route):
+    # R: C1, A4 — everyone else gets the 404 of a missing page, and no version is saved.
+    from casedesk.sla.models import PolicyVersion
+
+    url = "/" + route.replace("<int:number>", "0")
+    for user in (world.alice, world.bob, world.gina, world.engineer):
+        client.force_login(user)
+        assert client.get(url).status_code == 404, (route, user.email)
+        assert client.post(url, {**FORM, "save": "1"}).status_code == 404
+    assert not PolicyVersion.objects.exists()
+    client.logout()
+    assert client.get(url).status_code == 302
+    for user in (world.care, world.manager):
+        client.force_login(user)
+        assert client.get(url).status_code == 200, (route, user.email)

@@ -13,7 +13,7 @@ import itertools
 
 import pytest
 
-from casedesk.accounts.models import Role, User
+from casedesk.accounts.models import Contract, ContractAccess, Role, Site, User
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import can_view_case, scope_cases
 from tests.factories import make_user
@@ -23,12 +23,17 @@ pytestmark = pytest.mark.django_db
 
 def handbook_says(user: User, case: Case) -> bool:
     """A3: a contact sees the cases they opened, with the permission every case of their
-    organisation; A4: support sees every case, nobody another organisation's."""
+    organisation; A4: support sees every case, nobody another organisation's. A3's
+    "access to a contract": a contact care limited to some contracts sees only cases on
+    those."""
     if not user.is_active:
         return False
     if user.role != Role.CONTACT:
         return True
     if case.organisation_id != user.organisation_id:
+        return False
+    limited = set(ContractAccess.objects.filter(contact=user).values_list("contract", flat=True))
+    if limited and case.contract_id not in limited:
         return False
     return case.contact_id == user.pk or user.can_see_colleagues
 
@@ -50,6 +55,28 @@ def small_world(world):
     for user in users:
         if user.role == Role.CONTACT and user.is_active:
             world.open_case(user, subject=f"{user.email}'s case")
+    # A second Acme contract; contacts limited to one contract or the other (A3).
+    plant = Contract.objects.create(
+        number="K-ACME-PLANT",
+        organisation=world.acme,
+        site=Site.objects.create(organisation=world.acme, name="Plant", country="DE"),
+        deployment="cloud",
+        region="emea",
+        paid_through=world.acme_contract.paid_through,
+    )
+    from casedesk.cases.services import case_open
+    from tests.factories import draft
+
+    case_open(contact=world.bob, draft=draft(plant, world.catalogue), now=world.now)
+    for colleagues, contract in itertools.product((False, True), (world.acme_contract, plant)):
+        limited = make_user(
+            f"limited-{int(colleagues)}-{contract.pk}@acme.example",
+            organisation=world.acme,
+            can_see_colleagues=colleagues,
+        )
+        case_open(contact=limited, draft=draft(plant, world.catalogue), now=world.now)
+        ContractAccess.objects.create(contact=limited, contract=contract)
+        users.append(limited)
     # Care moves a contact with colleague visibility, and one without, to Globex; their
     # Acme cases stay Acme's.
     for colleagues in (False, True):
@@ -68,7 +95,7 @@ def test_the_filter_and_the_predicate_agree_with_the_handbook_for_every_user_and
     small_world,
 ):
     users, cases = small_world
-    assert len(users) == 4 + len(Role) * 4 + 2 and len(cases) >= 10
+    assert len(users) == 4 + len(Role) * 4 + 4 + 2 and len(cases) >= 15
     checked = 0
     for user in users:
         listed = set(scope_cases(user, Case.objects.all()).values_list("pk", flat=True))

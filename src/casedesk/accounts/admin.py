@@ -22,6 +22,7 @@ from .models import (
     AuditEvent,
     Certification,
     Contract,
+    ContractAccess,
     GracePeriod,
     Organisation,
     Refusal,
@@ -87,6 +88,16 @@ class GracePeriodAdmin(admin.ModelAdmin):
             obj.pk = created.pk
         except DomainError as exc:
             messages.error(request, exc.reason)
+
+
+class ContractAccessInline(admin.TabularInline):
+    """A3, admin case "access to a contract": none listed means every contract of the
+    contact's organisation; listing some limits the contact to those (cases and opening)."""
+
+    model = ContractAccess
+    extra = 0
+    autocomplete_fields = ["contract"]
+    verbose_name_plural = "Contract access (none listed: every contract of the organisation)"
 
 
 class CertificationInline(admin.TabularInline):
@@ -187,7 +198,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    inlines = [CertificationInline, RefusalInline]
+    inlines = [ContractAccessInline, CertificationInline, RefusalInline]
     actions = ["invite"]
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:

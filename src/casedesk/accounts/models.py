@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from casedesk.policy.regions import Region
@@ -38,12 +40,25 @@ class Organisation(models.Model):
         return self.name
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name such as ``Europe/Berlin``; blank is allowed by the field."""
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/Berlin.")
+
+
 class Site(models.Model):
     """An end-user account served by a partner."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sites")
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="IANA time zone of the site, e.g. Europe/Berlin; blank: that of the "
+        "contract's support region. Maintenance is current by the site's local date (C9).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -98,6 +113,38 @@ class GracePeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.number}: invoice {self.invoice} {self.starts_on}–{self.ends_on}"
+
+
+class ContractAccess(models.Model):
+    """Limits a contact to some of the organisation's contracts (A3; the admin case "access
+    to a contract"). A contact without rows has every contract of the organisation; with
+    rows, only those: the cases they see and the contracts they may open cases on."""
+
+    contact = models.ForeignKey("User", on_delete=models.CASCADE, related_name="contract_access")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["contract__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "contract"], name="one_access_per_contract")
+        ]
+        verbose_name = "contract access"
+        verbose_name_plural = "contract access (none: every contract of the organisation)"
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.contract_id}"
+
+    def clean(self) -> None:
+        contact = getattr(self, "contact", None)
+        contract = getattr(self, "contract", None)
+        if (
+            contact is not None
+            and contract is not None
+            and contract.organisation_id != contact.organisation_id
+        ):
+            raise ValidationError(
+                {"contract": "Choose a contract of the contact's own organisation."}
+            )
 
 
 class UserManager(BaseUserManager["User"]):

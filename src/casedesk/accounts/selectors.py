@@ -12,13 +12,34 @@ from django.db.models import QuerySet
 
 from casedesk.core.rows import Columns, table
 from casedesk.policy.decision import Decision, allow, deny
-from casedesk.policy.maintenance import GraceWindow, maintenance_decision
+from casedesk.policy.maintenance import (
+    GraceWindow,
+    local_date,
+    maintenance_decision,
+    site_time_zone,
+)
 
-from .models import ApiToken, Certification, Contract, Organisation, Refusal, Role, User
+from .models import (
+    ApiToken,
+    Certification,
+    Contract,
+    ContractAccess,
+    Organisation,
+    Refusal,
+    Role,
+    User,
+)
 
 
-def contract_maintenance(contract: Contract, today: dt.date) -> Decision:
-    """A5: paid through today, or inside a grace period for a disputed invoice."""
+def contract_today(contract: Contract, now: dt.datetime) -> dt.date:
+    """Today at the contract's site (C9): its own time zone, else its region's."""
+    return local_date(now, site_time_zone(contract.site.time_zone, contract.region))
+
+
+def contract_maintenance(contract: Contract, now: dt.datetime) -> Decision:
+    """A5: paid through today, or inside a grace period for a disputed invoice; "today" is
+    the date at the contract's site at ``now`` (C9), not the UTC date."""
+    today = contract_today(contract, now)
     if contract.paid_through is not None and contract.paid_through >= today:
         return maintenance_decision(paid_through=contract.paid_through, today=today)
     grace = [
@@ -54,15 +75,32 @@ def contact_may_open_cases(contact: User, *, refused: bool | None = None) -> Dec
     return allow("Registered contact in good standing.")
 
 
-def contracts_for_contact(contact: User) -> QuerySet[Contract]:
-    return Contract.objects.filter(organisation_id=contact.organisation_id).select_related(
-        "site", "organisation"
+def allowed_contract_ids(contact: User) -> frozenset[int] | None:
+    """The contracts care limited ``contact`` to (A3), or None for every contract of the
+    organisation. Read once per user object: a request sees one answer throughout."""
+    cached = getattr(contact, "_casedesk_allowed_contracts", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    ids = frozenset(
+        ContractAccess.objects.filter(contact_id=contact.pk).values_list("contract_id", flat=True)
     )
+    allowed = ids or None
+    contact._casedesk_allowed_contracts = allowed  # type: ignore[attr-defined]
+    return allowed
 
 
-def contracts_with_maintenance(contact: User, today: dt.date) -> list[tuple[Contract, Decision]]:
-    """Each of the contact's contracts with A5's verdict for ``today`` (the open-case form)."""
-    return [(c, contract_maintenance(c, today)) for c in contracts_for_contact(contact)]
+def contracts_for_contact(contact: User) -> QuerySet[Contract]:
+    """The organisation's contracts this contact may open cases on (A3 contract access)."""
+    contracts = Contract.objects.filter(organisation_id=contact.organisation_id)
+    allowed = allowed_contract_ids(contact)
+    if allowed is not None:
+        contracts = contracts.filter(pk__in=allowed)
+    return contracts.select_related("site", "organisation")
+
+
+def contracts_with_maintenance(contact: User, now: dt.datetime) -> list[tuple[Contract, Decision]]:
+    """Each of the contact's contracts with A5's verdict at ``now`` (the open-case form)."""
+    return [(c, contract_maintenance(c, now)) for c in contracts_for_contact(contact)]
 
 
 def find_contact(who: str) -> tuple[User | None, str]:

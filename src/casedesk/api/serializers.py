@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from casedesk.accounts.selectors import certifications_for
 from casedesk.cases.models import EventKind
-from casedesk.cases.permissions import actor_for, can_see_internal
+from casedesk.cases.permissions import OWNER_ACTIONS, actor_for, can_see_internal, owns_or_supports
 from casedesk.policy.transitions import Action, available_actions
 
 if TYPE_CHECKING:
@@ -66,8 +66,11 @@ def case_page(page: Page) -> dict[str, Any]:
 
 
 def actions_for(user: User, case: Case) -> list[dict[str, Any]]:
-    """The status-table edges this caller may take from here (B4)."""
+    """The status-table edges this caller may take from here (B4); a colleague who only
+    sees the case is not offered closing or re-open requests (C9)."""
     edges = available_actions(actor_for(user), case.status_enum, case.sub_status_enum)
+    if not owns_or_supports(user, case):
+        edges = [e for e in edges if e.action not in OWNER_ACTIONS]
     return [
         {
             "action": edge.action.value,

@@ -333,6 +333,8 @@ def describe_event(kind: str, data: dict[str, object]) -> str:
         what = "Root-cause request" if data.get("kind") == "root_cause" else "Escalation"
         state = str(data.get("state", "open")).replace("_", " ")
         return f"{what} to management: {'requested' if state == 'open' else state}"
+    if kind == EventKind.NOTE and data.get("about") in EventKind.values:
+        return f"Internal note on the {EventKind(str(data['about'])).label.lower()}"
     if kind == EventKind.DROPBOX:
         return f"SFTP drop box {data.get('username', '')} {data.get('action', '')}"
     return str(EventKind(kind).label) if kind in EventKind.values else kind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 
-from casedesk.accounts.models import Contract, Refusal, Site
+from casedesk.accounts.models import Contract, ContractAccess, Refusal, Site
 from casedesk.catalog.models import MajorVersion, Patch, Product, ProductGroup
 from casedesk.core.errors import NotFound
 from casedesk.core.rows import Columns, table
+from casedesk.policy.reopen import reopen_deadline
 from casedesk.policy.transitions import ACTIVE, TERMINAL, WAITING_ON_CUSTOMER, SubStatus
 from casedesk.sla.models import PolicyVersion
+from casedesk.sla.selectors import policy
 
 from .models import ACTIVE_Q, Case, CaseEvent, parse_case_number
 from .permissions import can_see_internal, scope_cases
@@ -228,7 +231,7 @@ def access_case(user: User, number: str | int, *, for_update: bool = False) -> C
     pk = number if isinstance(number, int) else parse_case_number(number)
     if pk is None:
         raise NotFound("No such case.")
-    qs = _base(user).select_related("contract", "major_version", "patch", "linked_from")
+    qs = _base(user).select_related("contract__site", "major_version", "patch", "linked_from")
     try:
         return qs.get(pk=pk)
     except Case.DoesNotExist:
@@ -241,6 +244,22 @@ def case_timeline(user: User, case: Case) -> list[CaseEvent]:
     if not can_see_internal(user):
         qs = qs.filter(public=True)
     return list(qs)
+
+
+@dataclass(frozen=True)
+class ReopenWindow:
+    """The re-open window of a closed case under its own policy version (B7, C1, C9)."""
+
+    days: int
+    until: dt.datetime | None
+    open_now: bool
+
+
+def case_reopen_window(case: Case, now: dt.datetime) -> ReopenWindow:
+    """Pages and mails read the case's policy, never a constant (issue 11 item 6)."""
+    days = policy(case.policy_version).reopen_window_days
+    until = reopen_deadline(case.closed_at, days) if case.closed_at else None
+    return ReopenWindow(days=days, until=until, open_now=until is not None and now <= until)
 
 
 def dashboard_counts(user: User) -> dict[str, int]:
@@ -261,7 +280,8 @@ def dashboard_counts(user: User) -> dict[str, int]:
 class OpeningFacts:
     """Everything opening a case checks, read in one statement (B2, A5, A6, A8, G5).
 
-    ``contract`` (with its site) only if it belongs to the contact's organisation;
+    ``contract`` (with its site) only if it belongs to the contact's organisation and,
+    when care limited the contact to some contracts (A3), is one of them;
     ``major_version`` only if it is a version of ``product``; ``patch`` only if it belongs
     to that version. What a refusal needs to explain itself is looked up when one happens.
     """
@@ -289,6 +309,7 @@ _PARTS = (_CONTRACT, _SITE, _PRODUCT, _GROUP, _VERSION, _PATCH)
 @functools.cache
 def _opening_sql() -> str:
     coverage = table(Contract.products.through)
+    access = table(ContractAccess)
     # Identifiers come from model metadata; every value is a bound parameter.
     return (
         f"SELECT {', '.join(part.sql() for part in _PARTS)}, "  # noqa: S608
@@ -300,6 +321,9 @@ def _opening_sql() -> str:
         f"(SELECT MAX(pv.number) FROM {table(PolicyVersion)} pv) "
         "FROM (SELECT 1 AS one) one "
         f"LEFT JOIN {table(Contract)} c ON c.id = %s AND c.organisation_id = %s "
+        # A contact without access rows has every contract; with rows, only those (A3).
+        f"AND (NOT EXISTS (SELECT 1 FROM {access} a WHERE a.contact_id = %s) "
+        f"OR EXISTS (SELECT 1 FROM {access} a WHERE a.contact_id = %s AND a.contract_id = c.id)) "
         f"LEFT JOIN {table(Site)} s ON s.id = c.site_id "
         f"LEFT JOIN {table(Product)} p ON p.id = %s "
         f"LEFT JOIN {table(ProductGroup)} g ON g.id = p.group_id "
@@ -326,6 +350,8 @@ def opening_facts(
         contact.pk,
         _id(contract_id),
         contact.organisation_id,
+        contact.pk,
+        contact.pk,
         _id(product_id),
         _id(major_version_id),
         _id(patch_id),

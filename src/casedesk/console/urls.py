@@ -6,7 +6,7 @@ from .account import views as account
 from .care import dropbox, mail
 from .cases import actions, opening, page
 from .knowledge import views as knowledge
-from .manage import deflection, escalations, surveys
+from .manage import deflection, escalations, policy, surveys
 from .queue import views as queue
 
 urlpatterns = [
@@ -68,4 +68,8 @@ urlpatterns = [
         account.profile_token_revoke,
         name="console-profile-token-revoke",
     ),
+    # Care and managers: policy versions (C1-C9).
+    path("policy/", policy.policy_list, name="console-policy"),
+    path("policy/<int:number>/", policy.policy_detail, name="console-policy-detail"),
+    path("policy/<int:number>/new/", policy.policy_new, name="console-policy-new"),
 ]

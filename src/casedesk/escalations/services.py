@@ -9,7 +9,7 @@ from django.db import transaction
 
 from casedesk.accounts.models import Role, User
 from casedesk.cases.models import Case, CaseEvent, EventKind
-from casedesk.cases.permissions import is_participant
+from casedesk.cases.permissions import NOT_YOURS, is_participant, may_decide
 from casedesk.core.errors import NotFound, NotPermitted, PolicyViolation
 from casedesk.notifications.services import notify_case_event
 from casedesk.policy.escalation import Eligibility, escalation_eligibility
@@ -85,6 +85,8 @@ def escalation_request(
     """Record an eligible request with the template fields and put it on the timeline."""
     if not is_participant(actor, case):
         raise NotFound("No such case.")
+    if not may_decide(actor, case):
+        raise NotPermitted(NOT_YOURS)  # C9: the case's own contact or support
     locked = Case.objects.select_for_update().get(pk=case.pk)
     verdict = escalation_check(
         case=locked, kind=request.kind, now=now, significant_impact=request.significant_impact

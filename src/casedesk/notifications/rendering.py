@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from casedesk.cases.models import Case
 from casedesk.mail.domain import mail_domain
 from casedesk.mail.reference import reference_token
+from casedesk.sla.selectors import policy
 
 # The subject line of each kind, before the case subject.
 SUBJECTS: dict[str, str] = {
@@ -106,6 +107,8 @@ def render_mail(kind: str, *, case: Case, staff: bool, extra: dict[str, Any]) ->
         "reference": token,
         "url": case_link(case, staff=staff),
         "staff": staff,
+        # The case's own policy, never a constant (C1, issue 11 item 6).
+        "reopen_days": policy(case.policy_version).reopen_window_days,
         **extra,
     }
     subject = f"[{case.number}] {SUBJECTS[kind]}: {one_line(case.subject)}"

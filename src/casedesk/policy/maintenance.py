@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .decision import Decision, allow, deny
+from .regions import REGION_TIME_ZONES, Region
 
 ACCOUNTS_RECEIVABLE = (
     "Maintenance on this contract is not paid through today. Please contact Accounts "
@@ -34,3 +36,21 @@ def maintenance_decision(
                 f"invoice {window.invoice} until {window.ends_on.isoformat()}."
             )
     return deny(ACCOUNTS_RECEIVABLE)
+
+
+def site_time_zone(site_zone: str, region: str) -> str:
+    """The site's own zone, else its contract region's centre, else UTC (C9)."""
+    if site_zone:
+        return site_zone
+    try:
+        return REGION_TIME_ZONES[Region(region)]
+    except ValueError:
+        return "UTC"
+
+
+def local_date(now: dt.datetime, zone: str) -> dt.date:
+    """The calendar date at ``zone`` at the instant ``now`` (aware); maintenance is paid
+    through a date at the contract's site, not a UTC date (C9)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(zoneinfo.ZoneInfo(zone)).date()

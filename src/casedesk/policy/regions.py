@@ -29,3 +29,14 @@ REGION_LABELS = {
 
 # Served in local business hours only, in the local language (C2).
 LOCAL_HOURS_ONLY = frozenset({Region.LATAM, Region.BRAZIL, Region.JAPAN})
+
+# The time zone of each region's centre (as in ``policy.defaults``): where a site has none
+# of its own, its contracts' local date is read there (C9).
+REGION_TIME_ZONES = {
+    Region.EMEA: "Europe/London",
+    Region.AMERICAS: "America/New_York",
+    Region.LATAM: "America/Mexico_City",
+    Region.BRAZIL: "America/Sao_Paulo",
+    Region.JAPAN: "Asia/Tokyo",
+    Region.APAC: "Australia/Sydney",
+}

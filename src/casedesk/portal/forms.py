@@ -63,7 +63,7 @@ class CloseForm(IdPrefixMixin, forms.Form):
 
 
 class ReopenRequestForm(IdPrefixMixin, forms.Form):
-    """B7: a request to re-open, within 30 days, with new supporting information."""
+    """B7: a request to re-open, within the case policy's window, with new information."""
 
     id_prefix = "reopen"
 

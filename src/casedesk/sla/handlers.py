@@ -12,11 +12,12 @@ from casedesk.scheduling.models import Deadline
 from casedesk.scheduling.registry import handles
 from casedesk.scheduling.services import deferred_create
 
+from .selectors import policy
 from .services import FOLLOWUP, followup_schedule_step
 
 FINAL_NOTICE = (
     "We have not heard from you since our request, so this case is now closed. If the problem "
-    "persists, call support within 30 days to re-open it, or open a new case."
+    "persists, call support within {days} days to re-open it, or open a new case."
 )
 
 
@@ -40,13 +41,14 @@ def run_followup(deadline: Deadline, now: dt.datetime) -> str:
         return "skipped: a newer request restarted the timer"
     step = int(payload["step"])
     if payload["action"] == "close":
-        closed = case_close_after_followups(case=case, now=now, notice=FINAL_NOTICE)
+        notice = FINAL_NOTICE.format(days=policy(case.policy_version).reopen_window_days)
+        closed = case_close_after_followups(case=case, now=now, notice=notice)
         event = CaseEvent.objects.create(
             case=closed,  # the closed row: the final notice carries its survey link
             at=now,
             actor=None,
             kind=EventKind.FOLLOW_UP,
-            body=FINAL_NOTICE,
+            body=notice,
             data={"step": step, "final": True},
         )
         notify_case_event(event=event, now=now)  # E1: final notice (#3) with survey link

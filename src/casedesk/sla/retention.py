@@ -4,7 +4,8 @@ Closing schedules one ``files.purge`` deadline at ``closed_at + attachment_reten
 (from the case's policy version); re-opening cancels it. The handler re-checks that the
 case is still closed by the same closure before removing bytes, so a re-open that raced
 the worker never loses files. A case re-opened after its files were purged says so on
-its timeline and asks the customer to upload them again.
+its timeline and asks the customer to upload them again. While the contact's request to
+re-open is pending, the purge waits and looks again a day later (C9).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from casedesk.cases.models import Case, CaseEvent, EventKind
-from casedesk.policy.transitions import Action
+from casedesk.policy.transitions import Action, SubStatus
 from casedesk.scheduling.registry import handles
 from casedesk.scheduling.services import deadline_schedule, deadlines_cancel
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from casedesk.scheduling.models import Deadline
 
 PURGE = "files.purge"
+# How long a purge waits before looking again at a case whose re-open request is pending.
+PENDING_RECHECK = dt.timedelta(days=1)
 REUPLOAD_NOTICE = (
     "The files attached to this case were removed on {when} UTC, {days} days after it "
     "closed (retention policy). If they are still relevant, please upload them again."
@@ -78,13 +81,28 @@ def run_purge(deadline: Deadline, now: dt.datetime) -> str:
         return "skipped: the case is open again"
     if case.closed_at.isoformat() != deadline.payload.get("closed_at"):
         return "skipped: the case was closed again since"
+    if case.sub_status == SubStatus.CUSTOMER_REQUESTED_REOPEN:
+        later = now + PENDING_RECHECK
+        deadline_schedule(
+            kind=PURGE,
+            key=f"{PURGE}:{case.pk}:{case.closed_at.isoformat()}:pending:{later.isoformat()}",
+            due_at=later,
+            now=now,
+            case_id=case.pk,
+            payload={"closed_at": case.closed_at.isoformat()},
+        )
+        return "waiting: a request to re-open is pending (C9)"
+    from casedesk.mail.retention import mail_purge_attachments
+
     days = retention_days(case)
     count = attachments_purge(
         case=case,
         now=now,
         reason=f"Attachments removed {days} days after the case closed (retention policy).",
     )
-    return f"purged {count} attachment(s)"
+    # C9: what e-mail brought goes too: the stored raw messages keep only their text.
+    mails = mail_purge_attachments(case_id=case.pk, now=now)
+    return f"purged {count} attachment(s); reduced {mails} stored e-mail(s) to their text"
 
 
 def retention_schedule_missing(*, now: dt.datetime) -> int:

@@ -247,3 +247,8 @@ def centres_now(now: datetime) -> CentresNow:
         {r.key: route(r.key, now, chosen) for r in chosen.regions},
         {r.key: r.label for r in chosen.regions},
     )
+
+
+def policy_versions() -> list[PolicyVersion]:
+    """Every saved version, newest first, with who saved it (the policy editor's list)."""
+    return list(PolicyVersion.objects.select_related("created_by").order_by("-number"))

@@ -81,6 +81,7 @@ def transition(request: HttpRequest, number: str, payload: TransitionIn) -> dict
         now=clock.now(),
         close_reason=payload.close_reason,
         expected_version=payload.version,
+        reason_public=payload.reason_public,
     )
     return serializers.case_detail(user, reload(user, case))
 
@@ -102,14 +103,15 @@ def close(request: HttpRequest, number: str, payload: CloseIn) -> dict[str, Any]
         now=clock.now(),
         close_reason=payload.close_reason or _DEFAULT_CLOSE_REASON[sub_status],
         expected_version=payload.version,
+        reason_public=payload.comment_public,
     )
     return serializers.case_detail(user, reload(user, case))
 
 
 @router.post("/{number}/reopen", response=_DETAIL, summary="Re-open or request to re-open")
 def reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[str, Any]:
-    """B7: within 30 days of closure and with new information; from a contact this is a
-    request support accepts."""
+    """B7: within the re-open window of the case's policy and with new information; from the
+    case's own contact this is a request support accepts, even after the window (C9)."""
     user = caller(request)
     case = find_case(user, number)
     with unchanged_since(case, payload.version):
@@ -133,6 +135,7 @@ def change_priority(request: HttpRequest, number: str, payload: PriorityIn) -> d
         production_down=payload.production_down,
         emergency_criterion=payload.emergency_criterion,
         expected_version=payload.version,
+        reason_public=payload.reason_public,
     )
     return serializers.case_detail(user, reload(user, case))
 
@@ -153,6 +156,7 @@ def set_outcome(request: HttpRequest, number: str, payload: OutcomeIn) -> dict[s
             change_request_status=payload.change_request_status,
             hot_fix=payload.hot_fix,
             note=payload.note,
+            note_public=payload.note_public,
         )
     return serializers.case_detail(user, reload(user, case))
 

@@ -65,9 +65,9 @@ def catalogue(request: HttpRequest) -> dict[str, Any]:
     user = caller(request)
     contracts: list[dict[str, Any]] = []
     if user.is_contact:
-        today = clock.today()
+        now = clock.now()
         for contract in contracts_for_contact(user).prefetch_related("products"):
-            verdict = contract_maintenance(contract, today)
+            verdict = contract_maintenance(contract, now)
             contracts.append(
                 {
                     "id": contract.pk,

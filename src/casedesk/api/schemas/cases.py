@@ -108,6 +108,11 @@ class _CaseFields(InputSchema):
     priority: PriorityLit | None = Field(None, description="Defaults to low (B2)")
     production_down: bool | None = None
     emergency_criterion: CriterionLit | None = None
+    reason_public: bool | None = Field(
+        None,
+        description="Whether the customer sees the reason; default: internal when support "
+        "changes the priority, public (and only public) for the case's contact",
+    )
     business_impact: Text | None = None
     expected_behaviour: Text | None = None
     circumstances: Text | None = None
@@ -182,6 +187,11 @@ class TransitionIn(VersionedInput):
     to: SubStatusLit
     reason: Text = ""
     close_reason: CloseReasonLit | None = None
+    reason_public: bool = Field(
+        True,
+        description="Whether the customer sees the reason (support may keep it internal; "
+        "not for request_info or propose_solution, whose reason is the message)",
+    )
 
 
 class CloseIn(VersionedInput):
@@ -190,6 +200,9 @@ class CloseIn(VersionedInput):
         None, description="Default: solution_accepted (resolved) / customer_request (cancelled)"
     )
     comment: RequiredText
+    comment_public: bool = Field(
+        True, description="Whether the customer sees the comment (support may keep it internal)"
+    )
 
 
 class ReopenIn(VersionedInput):
@@ -201,6 +214,11 @@ class PriorityIn(VersionedInput):
     reason: Text
     production_down: bool | None = None
     emergency_criterion: CriterionLit | None = None
+    reason_public: bool | None = Field(
+        None,
+        description="Whether the customer sees the reason; default: internal when support "
+        "changes the priority, public (and only public) for the case's contact",
+    )
 
 
 def _defect_rule(schema: dict[str, Any]) -> None:
@@ -222,6 +240,7 @@ class OutcomeIn(VersionedInput):
     change_request_status: ChangeRequestStatusLit = ""
     hot_fix: bool = False
     note: Text = ""
+    note_public: bool = Field(False, description="Whether the customer sees the note")
 
 
 class RootCauseIn(VersionedInput):

@@ -35,8 +35,8 @@ SIGNED_SALT = "casedesk.files.signed-download"
 SIGNED_URL_SECONDS = 300
 
 PURGED = (
-    "This file was purged: attachments of a closed case are removed 30 days after closure "
-    "(retention policy). Ask the person who sent it for a new copy."
+    "This file was purged: attachments of a closed case are removed when the retention "
+    "period after closure ends (retention policy). Ask the person who sent it for a new copy."
 )
 
 

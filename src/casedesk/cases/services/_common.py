@@ -36,7 +36,7 @@ from casedesk.sla.retention import retention_on_transition
 from casedesk.sla.services import followups_on_transition
 
 from ..models import Case, CaseEvent, EventKind
-from ..permissions import is_participant
+from ..permissions import NOT_YOURS, is_participant, may_decide
 
 # Written on every action; see core.rows.Inserter.
 _EVENTS = Inserter(CaseEvent)
@@ -58,6 +58,52 @@ def _event(
         )
     )
     notify_case_event(event=event, now=now)  # E1: outbox rows in this transaction
+    return event
+
+
+# Staff actions whose text is the message to the customer (the mail quotes it): keeping it
+# internal would ask for information without saying which (item 3).
+_TEXT_IS_THE_MESSAGE = frozenset({Action.REQUEST_INFO, Action.PROPOSE_SOLUTION})
+
+
+def _check_text_visibility(actor: User | None, *, public: bool) -> None:
+    """Only support keeps the text of an action internal; a contact's words are public."""
+    if not public and (actor is None or actor.role == Role.CONTACT):
+        raise NotPermitted("Contacts cannot write internal notes.")
+
+
+def _event_with_text(
+    case: Case,
+    *,
+    kind: str,
+    actor: User | None,
+    now: dt.datetime,
+    text: str,
+    text_public: bool,
+    field: str,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """A public event whose free text (a status change's why, a priority reason, an
+    outcome note) the customer sees only when ``text_public`` (issue 11 item 3).
+
+    Kept internal, the text goes into an internal note right after the event and the
+    public event carries none, so no path that shows public events (portal, API, the mails
+    that quote ``event.body``) can leak it: ``public`` stays the one flag that decides.
+    """
+    if text_public or not text:
+        return _event(case, kind=kind, actor=actor, now=now, body=text, data=data)
+    event = _event(
+        case, kind=kind, actor=actor, now=now, data={**(data or {}), "text_internal": True}
+    )
+    _event(
+        case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        now=now,
+        body=text,
+        public=False,
+        data={"about": kind, "field": field, "event": event.pk},
+    )
     return event
 
 
@@ -83,6 +129,14 @@ def _require_participant(actor: User, case: Case) -> None:
         raise NotFound("No such case.")
 
 
+def _require_decider(actor: User, case: Case) -> None:
+    """Closing, priority, escalation, re-open requests: the case's own contact or support
+    (C9); a colleague who may only see the case is told so (403), not shown a 404."""
+    _require_participant(actor, case)
+    if not may_decide(actor, case):
+        raise NotPermitted(NOT_YOURS)
+
+
 def _require_support(actor: User) -> None:
     if actor.role == Role.CONTACT:
         raise NotPermitted("Only support staff may do this.")
@@ -106,8 +160,10 @@ def _apply_transition(
     now: dt.datetime,
     close_reason: CloseReason | None = None,
     extra_fields: list[str] | None = None,
+    reason_public: bool = True,
 ) -> None:
-    """The one writer of status (convention 3); ``case`` must already be locked."""
+    """The one writer of status (convention 3); ``case`` must already be locked.
+    ``reason_public=False`` keeps the why for support (``_event_with_text``)."""
     verdict = check_transition(
         action=action,
         actor=actor_kind,
@@ -141,12 +197,14 @@ def _apply_transition(
     if action is Action.PROPOSE_SOLUTION and milestone_meet(case=case, kind="fix", now=now):
         fields += refresh_next_due(case)
     _touch(case, now, fields)
-    _event(
+    _event_with_text(
         case,
         kind=EventKind.TRANSITION,
         actor=actor,
         now=now,
-        body=reason,
+        text=reason,
+        text_public=reason_public,
+        field="reason",
         data={
             "action": action.value,
             "from": [before[0].value, before[1].value],

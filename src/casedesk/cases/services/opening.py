@@ -149,8 +149,8 @@ def case_open(
         raise PolicyViolation(verdict.reason)
     contract = facts.contract
     if contract is None:
-        raise PolicyViolation("Choose one of your organisation's contracts.", field="contract")
-    maintenance = contract_maintenance(contract, now.date())
+        raise PolicyViolation("Choose one of the contracts you have access to.", field="contract")
+    maintenance = contract_maintenance(contract, now)
     if not maintenance:
         raise PolicyViolation(maintenance.reason, field="contract")
     priority, criterion = _check_draft(draft)

@@ -10,7 +10,14 @@ from casedesk.accounts.models import User
 from casedesk.core.errors import PolicyViolation
 
 from ..models import Case, ChangeRequestStatus, EventKind, Outcome
-from ._common import _event, _lock, _require_participant, _require_support, _touch
+from ._common import (
+    _event_with_text,
+    _lock,
+    _reject_control_characters,
+    _require_participant,
+    _require_support,
+    _touch,
+)
 
 
 @transaction.atomic
@@ -24,10 +31,13 @@ def case_set_outcome(
     change_request_status: str = "",
     hot_fix: bool = False,
     note: str = "",
+    note_public: bool = False,
 ) -> Case:
-    """B9: the outcome; a defect carries its change-request id and status."""
+    """B9: the outcome; a defect carries its change-request id and status. The note is for
+    support unless ``note_public`` (engineering detail by default, issue 11 item 3)."""
     _require_participant(actor, case)
     _require_support(actor)
+    _reject_control_characters(note=note)
     if outcome not in Outcome.values:
         raise PolicyViolation("Choose an outcome.", field="outcome")
     if change_request_status and change_request_status not in ChangeRequestStatus.values:
@@ -44,12 +54,14 @@ def case_set_outcome(
     )
     locked.hot_fix = hot_fix
     _touch(locked, now, ["outcome", "change_request_id", "change_request_status", "hot_fix"])
-    _event(
+    _event_with_text(
         locked,
         kind=EventKind.OUTCOME,
         actor=actor,
         now=now,
-        body=note.strip(),
+        text=note.strip(),
+        text_public=note_public,
+        field="note",
         data={
             "outcome": outcome,
             "outcome_label": Outcome(outcome).label,

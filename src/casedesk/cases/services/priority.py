@@ -21,7 +21,13 @@ from casedesk.sla.services import followups_on_priority
 
 from ..models import Case, EventKind
 from ..permissions import actor_for
-from ._common import _event, _lock, _require_participant, _touch
+from ._common import (
+    _check_text_visibility,
+    _event_with_text,
+    _lock,
+    _require_decider,
+    _touch,
+)
 
 
 @transaction.atomic
@@ -35,9 +41,19 @@ def case_change_priority(
     production_down: bool | None = None,
     emergency_criterion: str | None = None,
     expected_version: int | None = None,
+    reason_public: bool | None = None,
 ) -> Case:
-    """B8: Low → Medium by the contact with a work note; everything else by support."""
-    _require_participant(actor, case)
+    """B8: Low → Medium by the case's own contact with a work note (C9: not a colleague);
+    everything else by support.
+
+    Support's reason is internal unless ``reason_public`` (it is triage talk such as "40
+    agents affected; raising", issue 11 item 3); a contact's work note is their own words
+    and always public.
+    """
+    _require_decider(actor, case)
+    if reason_public is None:
+        reason_public = actor_for(actor) is Actor.CONTACT
+    _check_text_visibility(actor, public=reason_public)
     try:
         requested = Priority(priority)
         criterion = EmergencyCriterion(emergency_criterion) if emergency_criterion else None
@@ -82,12 +98,14 @@ def case_change_priority(
     moved = milestones_on_priority(case=locked, now=now)  # C9: the target follows the priority
     _touch(locked, now, ["priority", "production_down", "emergency_criterion", "urgency", *moved])
     followups_on_priority(case=locked, now=now)
-    _event(
+    _event_with_text(
         locked,
         kind=EventKind.PRIORITY,
         actor=actor,
         now=now,
-        body=reason.strip(),
+        text=reason.strip(),
+        text_public=reason_public,
+        field="reason",
         data={
             "from": before["priority"],
             "to": requested.value,

@@ -12,26 +12,45 @@ from casedesk.policy.reopen import reopen_decision
 from casedesk.policy.transitions import Action, Actor, SubStatus
 from casedesk.sla.selectors import policy
 
-from ..models import Case, Channel, EventKind
+from ..models import Case, CaseEvent, Channel, EventKind
 from ..permissions import actor_for
 from ._common import (
     _apply_transition,
     _event,
     _lock,
     _reject_control_characters,
+    _require_decider,
     _require_participant,
 )
 from .opening import CaseDraft, case_open
 
 
+def reopen_requested_at(case: Case) -> dt.datetime | None:
+    """When the contact asked to re-open this closure, if a request is pending (C9)."""
+    if case.sub_status != SubStatus.CUSTOMER_REQUESTED_REOPEN:
+        return None
+    return (
+        CaseEvent.objects.filter(
+            case=case,
+            kind=EventKind.TRANSITION,
+            data__action=Action.REQUEST_REOPEN.value,
+            at__gte=case.closed_at,
+        )
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def case_reopen(*, case: Case, actor: User, information: str, now: dt.datetime) -> Case:
-    """B7: within 30 days and with new information.
+    """B7: within the case policy's window and with new information.
 
     From the portal this is a request (Closed / Customer Requested Re-open) that support
-    accepts; support re-opens directly (by phone), including cases closed by follow-up.
+    accepts, also after the window if it was made within it (C9); support re-opens directly
+    (by phone), including cases closed by follow-up. Only the case's own contact asks (C9).
     """
-    _require_participant(actor, case)
+    _require_decider(actor, case)
     _reject_control_characters(information=information)
     locked = _lock(case, None)
     if not locked.is_closed or locked.closed_at is None:
@@ -44,6 +63,7 @@ def case_reopen(*, case: Case, actor: User, information: str, now: dt.datetime) 
         closed_by_followup=locked.closed_by_followup,
         new_information=information,
         window_days=policy(locked.policy_version).reopen_window_days,
+        requested_at=reopen_requested_at(locked),
     )
     if not verdict:
         raise PolicyViolation(verdict.reason, field="information")

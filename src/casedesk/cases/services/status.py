@@ -12,8 +12,16 @@ from casedesk.core.errors import PolicyViolation
 from casedesk.policy.transitions import Action, Actor, CloseReason, SubStatus
 
 from ..models import Case
-from ..permissions import actor_for
-from ._common import _apply_transition, _lock, _reject_control_characters, _require_participant
+from ..permissions import OWNER_ACTIONS, actor_for
+from ._common import (
+    _TEXT_IS_THE_MESSAGE,
+    _apply_transition,
+    _check_text_visibility,
+    _lock,
+    _reject_control_characters,
+    _require_decider,
+    _require_participant,
+)
 
 
 def _parse_sub_status(value: str | SubStatus) -> SubStatus:
@@ -34,8 +42,14 @@ def case_transition(
     now: dt.datetime,
     close_reason: CloseReason | str | None = None,
     expected_version: int | None = None,
+    reason_public: bool = True,
 ) -> Case:
-    """Move a case along an edge of the status table, recording who, when and why (B4)."""
+    """Move a case along an edge of the status table, recording who, when and why (B4).
+
+    The why is shown to the customer unless support keeps it internal (``reason_public``,
+    issue 11 item 3); asking for information or proposing a solution says what to the
+    customer, so that text cannot be internal.
+    """
     _require_participant(actor, case)
     try:
         action = Action(action)
@@ -44,9 +58,18 @@ def case_transition(
         raise PolicyViolation("Unknown action or close reason.", field="action") from None
     if action in (Action.REOPEN, Action.REQUEST_REOPEN):
         raise PolicyViolation("Use re-open, which checks the re-open window.", field="action")
+    if action in OWNER_ACTIONS:
+        _require_decider(actor, case)
     _reject_control_characters(reason=reason)
     if action is Action.CLOSE and not reason.strip():
         raise PolicyViolation("A closure comment is required.", field="reason")
+    _check_text_visibility(actor, public=reason_public)
+    if not reason_public and action in _TEXT_IS_THE_MESSAGE:
+        raise PolicyViolation(
+            f"“{action.label}” tells the customer what this text says; make it visible to "
+            "the customer (or add an internal note separately).",
+            field="reason_public",
+        )
     locked = _lock(case, expected_version)
     _apply_transition(
         locked,
@@ -57,6 +80,7 @@ def case_transition(
         reason=reason.strip(),
         now=now,
         close_reason=close,
+        reason_public=reason_public,
     )
     return locked
 

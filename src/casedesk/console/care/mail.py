@@ -189,7 +189,7 @@ def open_case(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _detail(request, message, 400)
     now = clock.now()
-    contracts = contracts_with_maintenance(contact, now.date())
+    contracts = contracts_with_maintenance(contact, now)
     status = 200
     if request.method == "POST":
         form = CaseOpenForm(request.POST, contracts=contracts)

@@ -77,9 +77,15 @@ def case_transition(request: HttpRequest, number: str) -> HttpResponse:
             close_reason=d.get("close_reason") or None,
             now=clock.now(),
             expected_version=d["version"],
+            reason_public=form.text_public,
         )
     except DomainError as exc:
-        status = add_domain_error(form, exc, {"action": "move", "sub_status": "move"}, case=case)
+        status = add_domain_error(
+            form,
+            exc,
+            {"action": "move", "sub_status": "move", "reason_public": "visibility"},
+            case=case,
+        )
         return case_page(request, case, status, transition_form=form)
     return done(request, case, "Status changed.")
 
@@ -103,6 +109,7 @@ def case_priority(request: HttpRequest, number: str) -> HttpResponse:
             emergency_criterion=d.get("emergency_criterion") or None,
             now=clock.now(),
             expected_version=d["version"],
+            reason_public=form.text_public,
         )
     except DomainError as exc:
         status = add_domain_error(form, exc, case=case)
@@ -128,6 +135,7 @@ def case_outcome(request: HttpRequest, number: str) -> HttpResponse:
             change_request_status=d.get("change_request_status") or "",
             hot_fix=bool(d.get("hot_fix")),
             note=d.get("note") or "",
+            note_public=form.text_public,
             now=clock.now(),
         )
     except DomainError as exc:

@@ -42,6 +42,29 @@ class ReplyForm(IdPrefixMixin, forms.Form):
         self.fields["body"].error_messages["required"] = "Write something first."
 
 
+def _visibility(initial: str, public_label: str) -> Any:
+    """Who reads an action's free text (issue 11 item 3): said on the form, with a default."""
+    return forms.ChoiceField(
+        label="Who sees this text",
+        choices=[("public", public_label), ("internal", "Internal (support only)")],
+        initial=initial,
+        required=False,  # a form posted without it (an old tab) gets the field's default
+        widget=forms.RadioSelect,
+    )
+
+
+class VisibilityMixin:
+    """``text_public``: True when the action's text is shown to the customer."""
+
+    cleaned_data: dict[str, Any]
+    fields: dict[str, Any]
+
+    @property
+    def text_public(self) -> bool:
+        chosen = self.cleaned_data.get("visibility") or self.fields["visibility"].initial
+        return bool(chosen == "public")
+
+
 def transition_choices(case: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The (action, target) pairs support may take from here, and the close reasons (B4, B6)."""
     edges: list[Edge] = [
@@ -62,8 +85,13 @@ def transition_choices(case: Any) -> tuple[list[tuple[str, str]], list[tuple[str
     return moves, list(reasons.items())
 
 
-class TransitionForm(IdPrefixMixin, forms.Form):
-    """Offers only the edges of ``policy.transitions`` open to support from here (B4)."""
+class TransitionForm(VisibilityMixin, IdPrefixMixin, forms.Form):
+    """Offers only the edges of ``policy.transitions`` open to support from here (B4).
+
+    The why is visible to the customer by default: asking for information, proposing a
+    solution and closing are told to the customer in these words (the mail quotes them);
+    a purely internal move can be marked internal.
+    """
 
     id_prefix = "move"
 
@@ -72,6 +100,7 @@ class TransitionForm(IdPrefixMixin, forms.Form):
         label="Close reason", required=False, help_text="Only when closing."
     )
     reason = _area(3, label="Why (recorded on the timeline)")
+    visibility = _visibility("public", "Visible to the customer (quoted in the mail)")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
@@ -97,8 +126,12 @@ class TransitionForm(IdPrefixMixin, forms.Form):
         return data
 
 
-class SupportPriorityForm(IdPrefixMixin, forms.Form):
-    """B3, B8: support sets any priority (after a phone call), with its reason."""
+class SupportPriorityForm(VisibilityMixin, IdPrefixMixin, forms.Form):
+    """B3, B8: support sets any priority (after a phone call), with its reason.
+
+    The reason is internal by default: it is triage talk ("40 agents affected; raising");
+    the customer always sees the priority change itself.
+    """
 
     id_prefix = "prio"
 
@@ -115,6 +148,7 @@ class SupportPriorityForm(IdPrefixMixin, forms.Form):
         help_text="Required with Production Down (Critical only).",
     )
     reason = _area(2, label="Reason for the change")
+    visibility = _visibility("internal", "Visible to the customer")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -132,8 +166,11 @@ class SupportPriorityForm(IdPrefixMixin, forms.Form):
         return data
 
 
-class OutcomeForm(IdPrefixMixin, forms.Form):
-    """B9: outcome, change request for a defect, engineering special."""
+class OutcomeForm(VisibilityMixin, IdPrefixMixin, forms.Form):
+    """B9: outcome, change request for a defect, engineering special.
+
+    The note is internal by default (engineering detail); the outcome itself is public.
+    """
 
     id_prefix = "outcome"
 
@@ -148,6 +185,7 @@ class OutcomeForm(IdPrefixMixin, forms.Form):
     )
     hot_fix = forms.BooleanField(label="Engineering special (hot fix) pushed", required=False)
     note = _area(2, required=False, label="Note")
+    visibility = _visibility("internal", "Visible to the customer")
 
 
 class AssignForm(IdPrefixMixin, forms.Form):

@@ -54,7 +54,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             lookup.add_error("who", problem)
             status = 404 if "No active contact" in problem else 400
     if contact is not None:
-        contracts = contracts_with_maintenance(contact, now.date())
+        contracts = contracts_with_maintenance(contact, now)
         if request.method == "POST":
             form = CaseOpenForm(request.POST, contracts=contracts)
             if form.is_valid():
@@ -83,7 +83,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             "contact": contact,
             "form": form,
             "refusal": contact_may_open_cases(contact) if contact else None,
-            "contracts": contracts_with_maintenance(contact, now.date()) if contact else [],
+            "contracts": contracts_with_maintenance(contact, now) if contact else [],
             "nav": "new",
         },
         status=status,

@@ -6,7 +6,6 @@ service's reason, at a 4xx status.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -33,7 +32,6 @@ from casedesk.console.cases.forms import (
     TransitionForm,
 )
 from casedesk.core import clock
-from casedesk.policy.reopen import DEFAULT_REOPEN_WINDOW_DAYS
 from casedesk.sla.selectors import running_milestones
 from casedesk.web.access import get_case_or_404, support_view
 
@@ -44,9 +42,7 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
     user: Any = request.user
     now = clock.now()
     team = list(engineers())
-    reopen_until = (
-        case.closed_at + dt.timedelta(days=DEFAULT_REOPEN_WINDOW_DAYS) if case.closed_at else None
-    )
+    window = selectors.case_reopen_window(case, now)
     transition_form = forms.get("transition_form") or TransitionForm(
         initial={"version": case.version}, case=case
     )
@@ -55,7 +51,7 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
         **_milestone_forms(case, forms),
         "timeline": selectors.case_timeline(user, case),
         "certifications": certifications_for(case.contact),
-        "maintenance": contract_maintenance(case.contract, now.date()),
+        "maintenance": contract_maintenance(case.contract, now),
         "follow_ons": list(
             scope_cases(user, Case.objects.filter(linked_from_id=case.pk)).only("id", "subject")
         ),
@@ -88,10 +84,10 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
         "reopen_form": forms.get("reopen_form")
         or (SupportReopenForm() if case.is_closed else None),
         "all_info_error": forms.get("all_info_error", ""),
-        "reopen_until": reopen_until,
-        "within_window": reopen_until is not None and now <= reopen_until,
+        "reopen_until": window.until,
+        "within_window": window.open_now,
         "is_assignee": case.assignee_id == user.pk,
-        "window_days": DEFAULT_REOPEN_WINDOW_DAYS,
+        "window_days": window.days,
         "nav": "queue",
     }
     return render(request, "console/case_detail.html", context, status=status)

@@ -80,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "counts": selectors.dashboard_counts(user),
             "recent": recent,
-            "contracts": contracts_with_maintenance(user, now.date()),
+            "contracts": contracts_with_maintenance(user, now),
             "nav": "dashboard",
         },
     )

@@ -17,11 +17,10 @@ from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors, services
 from casedesk.cases.models import Case
-from casedesk.cases.permissions import scope_cases
+from casedesk.cases.permissions import owns_or_supports, scope_cases
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.policy.priority import PHONE_FOR_HIGHER, Priority
-from casedesk.policy.reopen import DEFAULT_REOPEN_WINDOW_DAYS
 from casedesk.policy.transitions import Action, Actor, CloseReason, SubStatus, available_actions
 from casedesk.portal.forms import (
     CaseListFilterForm,
@@ -97,13 +96,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def detail_context(request: HttpRequest, case: Case, now: dt.datetime, **forms: Any) -> dict:
     """Everything the contact's case page shows; ``forms`` replaces a blank form by a bound one."""
     user: Any = request.user
-    actions = {
-        e.action for e in available_actions(Actor.CONTACT, case.status_enum, case.sub_status_enum)
-    }
-    reopen_until = (
-        case.closed_at + dt.timedelta(days=DEFAULT_REOPEN_WINDOW_DAYS) if case.closed_at else None
+    # C9: a colleague who sees the case may add information; deciding is the owner's.
+    decides = owns_or_supports(user, case)
+    actions = (
+        {e.action for e in available_actions(Actor.CONTACT, case.status_enum, case.sub_status_enum)}
+        if decides
+        else set()
     )
-    within_window = reopen_until is not None and now <= reopen_until
+    window = selectors.case_reopen_window(case, now)
+    reopen_until, within_window = window.until, window.open_now
     follow_ons = list(
         scope_cases(user, Case.objects.filter(linked_from_id=case.pk)).only("id", "subject")
     )
@@ -122,7 +123,7 @@ def detail_context(request: HttpRequest, case: Case, now: dt.datetime, **forms: 
         "priority_form": forms.get("priority_form")
         or (
             PriorityRequestForm(initial={"version": case.version})
-            if case.priority == Priority.LOW and not case.is_closed
+            if decides and case.priority == Priority.LOW and not case.is_closed
             else None
         ),
         "reopen_until": reopen_until,
@@ -130,7 +131,8 @@ def detail_context(request: HttpRequest, case: Case, now: dt.datetime, **forms: 
         "reopen_requested": case.sub_status == SubStatus.CUSTOMER_REQUESTED_REOPEN,
         "phone_note": PHONE_FOR_HIGHER,
         "follow_ons": follow_ons,
-        "window_days": DEFAULT_REOPEN_WINDOW_DAYS,
+        "window_days": window.days,
+        "decides": decides,
         "nav": "mine",
     }
 
@@ -223,7 +225,7 @@ def case_close(request: HttpRequest, number: str) -> HttpResponse:
 @contact_view
 @require_POST
 def case_reopen(request: HttpRequest, number: str) -> HttpResponse:
-    """B7: request to re-open within 30 days, with new supporting information."""
+    """B7: request to re-open within the case policy's window, with new information."""
     return _case_action(
         request,
         number,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from casedesk.cases.permissions import owns_or_supports
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.escalations.selectors import escalation_options
@@ -20,6 +22,8 @@ from casedesk.web.errors import add_domain_error
 @require_http_methods(["GET", "POST"])
 def case_escalate(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_or_404(request.user, number)
+    if not owns_or_supports(request.user, case):  # C9: the case's own contact asks
+        raise PermissionDenied("Escalation is requested by the contact who opened the case.")
     now = clock.now()
     options = escalation_options(case, now)
     first_open = next((o.kind for o in options if o.may_request), options[0].kind)

@@ -58,7 +58,7 @@ def case_follow_on(request: HttpRequest, number: str) -> HttpResponse:
 def _open_case_page(request: HttpRequest, old_case: Case | None) -> HttpResponse:
     now = clock.now()
     contact: Any = request.user
-    contracts = contracts_with_maintenance(contact, now.date())
+    contracts = contracts_with_maintenance(contact, now)
     status = 200
     if request.method == "POST" and request.POST.get("suggest"):
         # T12 without JavaScript: show articles for the subject, open nothing yet.

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from casedesk.cases.permissions import owns_or_supports
 from casedesk.core import clock
 from casedesk.escalations.selectors import case_escalations, escalation_options
 
@@ -22,4 +23,6 @@ def case_escalation_panel(case: Any, user: Any) -> dict[str, Any]:
         "may_request": any(o.may_request for o in options),
         "escalations": escalations,
         "support": bool(getattr(user, "is_support", False)),
+        # C9: a colleague who only sees the case is not offered the request.
+        "may_decide": owns_or_supports(user, case),
     }
