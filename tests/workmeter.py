@@ -5,8 +5,10 @@ algorithm on a fast one. These counters measure the work itself, and give the sa
 on any machine under any load:
 
 - ``lines``: Python lines executed (``sys.settrace``), the interpreter's own loops;
-- ``allocated``: bytes allocated (``tracemalloc``, the rises between two lines), which is
-  where C-level copying shows: ``lines[i:]`` once per line is n² bytes in one line of code;
+- ``allocated``: bytes allocated (``tracemalloc``, the rises from one line run to the
+  next), where C-level copying shows: ``lines[i:]`` walked by a generator once per line is
+  n² bytes from one line of code (a copy made and dropped inside a single C call is not
+  seen);
 - ``regex``: characters the regex engine must look at in our modules' patterns, replayed
   on an NFA of each pattern. A backtracking engine trying a start position reads on for as
   long as what it read can still begin a match (the "reach"), so an unbounded ``[^>]*``

@@ -68,10 +68,10 @@ class StallingRelay:
                 return
             server = socket.create_connection(self.target)
             answers = threading.Thread(target=self._down, args=(server, client), daemon=True)
-            with self.lock:
+            with self.lock:  # cut() sees a connection with its pumps running, or not at all
+                threading.Thread(target=self._up, args=(client, server), daemon=True).start()
+                answers.start()
                 self.open.append((client, server, answers))
-            threading.Thread(target=self._up, args=(client, server), daemon=True).start()
-            answers.start()
 
     def _up(self, client: socket.socket, server: socket.socket) -> None:
         with contextlib.suppress(OSError):

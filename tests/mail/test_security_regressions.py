@@ -66,6 +66,9 @@ def _mail_modules() -> list[types.ModuleType]:
     return [m for name, m in list(sys.modules.items()) if name.startswith("casedesk.mail")]
 
 
+_ids = itertools.count()
+
+
 def _received(world, make_raw):  # type: ignore[no-untyped-def]
     """A workload: receiving the mail ``make_raw(n)`` builds, each with its own Message-ID."""
 
@@ -74,9 +77,6 @@ def _received(world, make_raw):  # type: ignore[no-untyped-def]
         return functools.partial(receive, raw, world)
 
     return workload
-
-
-_ids = itertools.count()
 
 
 def test_quote_splitting_dos_alternating_quote_lines_is_linear(world, token):
