@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
 from tests import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """SQLite tests run on a database file, never Django's default shared in-memory one.
+
+    Tests that run a server in a thread (SFTP, SMTP, live server) or several writers at once
+    need real SQLite locking. The in-memory test database is opened in shared-cache mode,
+    whose table locks fail at once with "database table is locked" (SQLITE_LOCKED) instead
+    of waiting out the busy timeout as file locks (SQLITE_BUSY) do, so such tests passed or
+    failed by scheduling luck. A file gives every thread its own connection with the
+    production settings: WAL, BEGIN IMMEDIATE, a 20 s busy timeout. CASEDESK_TEST_SQLITE_NAME
+    still chooses the file.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not os.environ.get("CASEDESK_TEST_SQLITE_NAME"):
+        db["TEST"]["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "casedesk-test.sqlite3")
 
 
 @pytest.fixture(autouse=True)

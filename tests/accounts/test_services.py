@@ -70,11 +70,11 @@ def test_refusal_is_reversible_and_kept_on_record(world):
 
 
 def test_refusal_needs_reason_and_category(world):
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="Describe why support is refused"):
         services.contact_refuse(
             actor=world.care, contact=world.alice, category="abusive", reason=" ", now=world.now
         )
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="Choose a refusal reason"):
         services.contact_refuse(
             actor=world.care, contact=world.alice, category="rude", reason="x", now=world.now
         )
@@ -82,7 +82,7 @@ def test_refusal_needs_reason_and_category(world):
 
 def test_only_care_grants_colleague_visibility(world):
     # R: A3
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="Only Customer Care may do this"):
         services.contact_set_colleague_visibility(
             actor=world.bob, contact=world.alice, allowed=True, reason="", now=world.now
         )

@@ -37,6 +37,9 @@ def test_inactive_user_gets_no_token(world, anonymous):  # R: A6
     world.carol.save()
     response = anonymous.post("/auth/token", {"email": "carol@acme.example", "password": PASSWORD})
     assert response.status_code == 401
+    # The same answer as a wrong password: an inactive account is not revealed.
+    assert response.json()["detail"] == "Wrong e-mail address or password."
+    assert not ApiToken.objects.filter(user=world.carol).exists()
 
 
 def test_login_failures_are_rate_limited_per_email_and_ip(world):  # R: A2 (security rule 12)
@@ -86,13 +89,16 @@ def test_unauthenticated_requests_get_401(world, anonymous):  # R: A4
 def test_bad_bearer_tokens_get_401(world, header):  # R: A4
     response = Client().get(f"{BASE}/me", headers={"Authorization": header})
     assert response.status_code == 401
+    assert response.json()["detail"].startswith("Authentication required")
 
 
 def test_revoked_token_stops_working(world, as_user):  # R: A4 (security rule 12)
     api = as_user(world.alice)
     assert api.get("/me").status_code == 200
     ApiToken.objects.update(revoked_at=world.now)
-    assert api.get("/me").status_code == 401
+    refused = api.get("/me")
+    assert refused.status_code == 401
+    assert refused.json()["detail"].startswith("Authentication required")
 
 
 def test_session_auth_shares_the_pages_login(world):  # R: A4 (security rule 3)

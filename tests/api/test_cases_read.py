@@ -131,7 +131,9 @@ def test_invisible_cases_look_missing(world, as_user, who):  # R: A3, A4 (securi
 
 @pytest.mark.parametrize("number", ["abc", "CS-²", "CS-١", "CS-" + "9" * 40, "%00", "CS--1"])
 def test_malformed_case_numbers_are_404(world, as_user, number):  # R: B11 (security rule 3)
-    assert as_user(world.alice).get(f"/cases/{number}").status_code == 404
+    response = as_user(world.alice).get(f"/cases/{number}")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "No such case."  # the same as a case not visible
 
 
 def test_colleague_with_visibility_reads_and_writes(world, as_user):  # R: A3

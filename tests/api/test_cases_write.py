@@ -331,10 +331,14 @@ def test_after_the_window_a_linked_follow_on(world, as_user, time_machine):  # R
 
 
 def test_follow_on_needs_a_closed_case(world, as_user):  # R: B7
+    cases = Case.objects.count()
     response = as_user(world.alice).post(
         f"/cases/{world.alice_case.number}/follow-on", {"description": "more"}
     )
     assert response.status_code == 422
+    assert response.json()["detail"] == "The earlier case is still open; update it instead."
+    assert Case.objects.count() == cases
+    assert not CaseEvent.objects.filter(case=world.alice_case, kind="linked").exists()
 
 
 # --- priority, outcome, assignment, all-info ------------------------------------------

@@ -35,7 +35,12 @@ def test_contact_regenerates_pin(world, as_user):  # R: A2
 
 
 def test_support_staff_have_no_pin_to_regenerate(world, as_user):  # R: A2
-    assert as_user(world.engineer).post("/me/pin").status_code == 403
+    before = User.objects.get(pk=world.engineer.pk).support_pin
+    refused = as_user(world.engineer).post("/me/pin")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Support PINs identify customer contacts on the phone."
+    assert User.objects.get(pk=world.engineer.pk).support_pin == before
+    assert not AuditEvent.objects.filter(action="pin.regenerated").exists()
 
 
 def test_catalogue_for_a_contact(world, as_user):  # R: B2, A5

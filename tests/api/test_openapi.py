@@ -48,4 +48,21 @@ def test_openapi_document_lists_every_path(db):  # R: B10
 
 
 def test_docs_page_loads(db):
-    assert Client().get("/api/v1/docs").status_code == 200
+    # The page is Swagger UI for this API's document, and what it loads is served.
+    import json
+    import re
+
+    client = Client()
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "<title>casedesk API</title>" in page
+    settings = re.search(r'id="swagger-settings">(.*?)</script>', page, re.S)
+    assert settings and json.loads(settings[1])["url"] == "/api/v1/openapi.json"
+    assert client.get(json.loads(settings[1])["url"]).json()["info"]["title"] == "casedesk API"
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        assert b"".join(served.streaming_content if served.streaming else [served.content])

@@ -7,7 +7,6 @@ writers with BEGIN IMMEDIATE and is covered by the stale-version tests instead.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -15,6 +14,7 @@ from django.db import connection, connections, transaction
 from casedesk.cases import services
 from casedesk.cases.models import Case, CaseEvent
 from tests.factories import build_world
+from tests.waiting import DEADLINE, wait_for
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -41,8 +41,21 @@ def _run_in_threads(*jobs):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=DEADLINE)
+        assert not t.is_alive(), "a writer never finished"
     assert not errors, errors
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _blocked_by(pid: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_blocking_pids(%s)", [pid])
+        return cursor.fetchone()[0]
 
 
 def test_two_engineers_at_once_lose_nothing(now):
@@ -50,9 +63,12 @@ def test_two_engineers_at_once_lose_nothing(now):
     case = world.alice_case
     start_version = case.version
     locked = threading.Barrier(2)
+    second: dict[str, int] = {}
+    order: list[str] = []
 
     def engineer_one():
-        # Holds the row lock (outer transaction) while the second engineer writes.
+        # Holds the row lock (outer transaction) until PostgreSQL shows the second
+        # engineer's write waiting on it: the wait is observed, not inferred from a clock.
         with transaction.atomic():
             services.case_change_priority(
                 case=case,
@@ -61,16 +77,19 @@ def test_two_engineers_at_once_lose_nothing(now):
                 reason="Phone call: 40 agents idle",
                 now=now,
             )
-            locked.wait(timeout=10)
-            time.sleep(0.5)
+            mine = _backend_pid()
+            locked.wait(timeout=DEADLINE)
+            wait_for(lambda: mine in _blocked_by(second["pid"]), "the second writer to queue")
+            order.append("one commits")
 
     def engineer_two():
-        locked.wait(timeout=10)
-        began = time.monotonic()
+        second["pid"] = _backend_pid()
+        locked.wait(timeout=DEADLINE)
         services.case_assign(case=case, actor=world.manager, assignee=world.manager, now=now)
-        assert time.monotonic() - began >= 0.3, "the second writer did not wait for the lock"
+        order.append("two wrote")
 
     _run_in_threads(engineer_one, engineer_two)
+    assert order == ["one commits", "two wrote"]
     case = Case.objects.get(pk=case.pk)
     assert case.priority == "high"
     assert case.assignee_id == world.manager.pk
@@ -86,7 +105,7 @@ def test_concurrent_replies_all_kept(now):
 
     def reply(i):
         def job():
-            go.wait(timeout=10)
+            go.wait(timeout=DEADLINE)
             for n in range(5):
                 services.case_add_update(
                     case=case, actor=world.engineer, body=f"reply {i}-{n}", now=now

@@ -4,19 +4,28 @@ The server runs in-process on an ephemeral port with its own database thread, so
 using it are transactional (the server must see committed rows). ``sftp -b`` normally
 forbids interactive authentication; the password comes from an SSH_ASKPASS script
 (SSH_ASKPASS_REQUIRE=force) instead, with stdin from /dev/null.
+
+A test that acts while a client is connected pauses the client at a gate in its batch
+(``SftpClient.paused``): the client signals that it got there and waits until the test
+opens the gate, so "the session was cut between the two puts" never depends on a sleep.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 SFTP = shutil.which("sftp")
+# A batch line: run locally by sftp's shell between two SFTP commands.
+GATE = "!touch reached && while [ ! -e go ]; do sleep 0.05; done"
 
 
 @dataclass
@@ -79,9 +88,11 @@ class SftpClient:
         )
         return SftpResult(done.returncode, done.stdout, done.stderr)
 
-    def start(self, username: str, password: str, batch: str) -> subprocess.Popen:
-        args, env = self.command(username, password, batch)
-        return subprocess.Popen(  # noqa: S603
+    @contextlib.contextmanager
+    def paused(self, username: str, password: str, before: str, after: str) -> Iterator[Paused]:
+        """A client that runs ``before``, waits at the gate, then runs ``after``."""
+        args, env = self.command(username, password, f"{before}\n{GATE}\n{after}\n")
+        proc = subprocess.Popen(  # noqa: S603
             args,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -89,7 +100,38 @@ class SftpClient:
             stderr=subprocess.PIPE,
             text=True,
             cwd=self.workdir,
+            start_new_session=True,  # the gate's shell goes with it on cleanup
         )
+        try:
+            yield Paused(proc, self.workdir)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+
+
+@dataclass
+class Paused:
+    proc: subprocess.Popen
+    workdir: Path
+
+    def wait_at_gate(self) -> None:
+        """Until the client has done ``before`` and waits; fails if it ended instead."""
+        from tests.waiting import wait_for
+
+        wait_for(
+            lambda: (self.workdir / "reached").exists() or self.proc.poll() is not None,
+            "the sftp client to reach the gate",
+        )
+        if self.proc.poll() is not None:
+            out, err = self.proc.communicate()
+            pytest.fail(f"sftp ended before the gate ({self.proc.returncode}): {out}{err}")
+
+    def release(self) -> SftpResult:
+        """Open the gate and wait for the client to finish ``after``."""
+        (self.workdir / "go").touch()
+        out, err = self.proc.communicate(timeout=120)
+        return SftpResult(self.proc.returncode, out, err)
 
 
 @pytest.fixture

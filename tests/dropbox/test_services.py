@@ -42,7 +42,7 @@ def opened(world):  # type: ignore[no-untyped-def]
 def test_only_care_opens_a_drop_box(world):
     # R: D2, A4
     for user in (world.engineer, world.manager, world.alice, world.bob, world.gina):
-        with pytest.raises(NotPermitted):
+        with pytest.raises(NotPermitted, match="Only Customer Care opens SFTP drop boxes"):
             dropbox_open(case=world.alice_case, actor=user, now=world.now)
     assert not DropBoxAccount.objects.exists()
     account, _ = opened(world)
@@ -64,10 +64,10 @@ def test_credentials_are_random_hashed_and_sealed(world):
 def test_one_live_drop_box_per_case_and_none_on_closed_cases(world):
     # R: D2
     opened(world)
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="already has an active SFTP drop box"):
         dropbox_open(case=world.alice_case, actor=world.care, now=world.now)
     close_case(world, world.carol_case)
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="This case is closed, so it cannot take files"):
         dropbox_open(case=world.carol_case, actor=world.care, now=world.now)
 
 
@@ -109,13 +109,13 @@ def test_a_lapsed_drop_box_is_ended_when_a_new_one_opens_before_the_worker_ran(w
 def test_revoke_ends_it_wipes_the_password_and_is_care_only(world):
     # R: D2, security rule 10
     account, password = opened(world)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="Only Customer Care revokes SFTP drop boxes"):
         dropbox_revoke(account=account, actor=world.engineer, now=world.now)
     dropbox_revoke(account=account, actor=world.care, now=world.now)
     account.refresh_from_db()
     assert account.revoked_by == world.care and account.password_sealed == ""
     assert dropbox_authenticate(username=account.username, password=password, now=world.now) is None
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="This SFTP drop box has already ended"):
         dropbox_revoke(account=account, actor=world.care, now=world.now)
     assert Deadline.objects.get(kind=EXPIRE).state == "cancelled"
     actions = list(
@@ -186,7 +186,7 @@ def test_an_ended_drop_box_attaches_nothing_and_leaves_no_bytes(world):
     with get_storage().open_append(key) as out:
         out.write(b"late")
     dropbox_revoke(account=account, actor=world.care, now=world.now)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="This SFTP drop box has ended"):
         dropbox_file_attach(
             account=account, filename="late.txt", storage_key=key, sha256="0" * 64, now=world.now
         )

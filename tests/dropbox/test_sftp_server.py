@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -11,6 +12,7 @@ from casedesk.dropbox import secrets_box
 from casedesk.dropbox.services import dropbox_open
 from casedesk.files.models import Attachment
 from tests.factories import build_world
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,8 +130,6 @@ def test_another_cases_files_are_out_of_reach(sftp, live):
 
 def test_wrong_password_revoked_and_expired_accounts_are_refused_at_login(sftp, live):
     # R: D2, C8, security rules 10, 12
-    import datetime as dt
-
     from casedesk.dropbox.models import DropBoxAccount
     from casedesk.dropbox.services import dropbox_revoke
 
@@ -150,43 +150,57 @@ def test_wrong_password_revoked_and_expired_accounts_are_refused_at_login(sftp, 
     assert result.code != 0 and "Permission denied" in result.err
 
 
-def test_an_open_session_is_cut_when_the_account_expires(sftp, live):
+def _only_session(sftp_server):  # type: ignore[no-untyped-def]
+    sessions = list(sftp_server.service.sessions.values())
+    assert len(sessions) == 1, sessions
+    return sessions[0]
+
+
+def _cut_and_finished(sftp_server, session, why: str) -> None:  # type: ignore[no-untyped-def]
+    """The server cut ``session`` for ``why`` and finished with it: nothing is in flight."""
+    wait_for(lambda: session.ended, f"the session to be cut ({why})")
+    assert session.ended == why
+    assert sftp_server.service.wait_finished(1), "the cut SFTP session never ended"
+
+
+def test_an_open_session_is_cut_when_the_account_expires(sftp, sftp_server, live, time_machine):
     # R: C8, security rule 10 — open sessions are closed at expiry, later uploads refused
-    import datetime as dt
-    import time
-
-    from casedesk.dropbox.models import DropBoxAccount
-
-    _world, account, password = live
+    world, account, password = live
     (sftp.workdir / "one.txt").write_bytes(b"1")
     (sftp.workdir / "two.txt").write_bytes(b"2")
-    DropBoxAccount.objects.filter(pk=account.pk).update(
-        expires_at=clock.now() + dt.timedelta(seconds=3)
-    )
-    started = time.monotonic()
-    result = sftp.run(account.username, password, "put one.txt\n!sleep 5\nput two.txt\n")
+    with sftp.paused(account.username, password, "put one.txt", "put two.txt") as client:
+        client.wait_at_gate()
+        assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
+        session = _only_session(sftp_server)
+        # The session's own timer is set for the account's expiry, not for some other time.
+        timer_left = session.timer.when() - sftp_server.loop.time()
+        expiry_left = (account.expires_at - clock.now()).total_seconds()
+        assert expiry_left > 600 and abs(timer_left - expiry_left) < 60
+        # The expiry passes (the clock jumps there) while the client is connected.
+        time_machine.move_to(account.expires_at + dt.timedelta(seconds=1))
+        _cut_and_finished(sftp_server, session, "drop box revoked or expired")
+        result = client.release()
     assert result.code != 0
-    assert time.monotonic() - started < 15
     assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
+    assert sftp.run(account.username, password, "put two.txt\n").code != 0
+    assert Attachment.objects.filter(case=world.alice_case).count() == 1
 
 
-def test_revoking_cuts_an_open_session(sftp, live):
+def test_revoking_cuts_an_open_session(sftp, sftp_server, live):
     # R: D2, security rule 10
-    import time
-
     from casedesk.dropbox.services import dropbox_revoke
 
     world, account, password = live
     (sftp.workdir / "one.txt").write_bytes(b"1")
     (sftp.workdir / "two.txt").write_bytes(b"2")
-    proc = sftp.start(account.username, password, "put one.txt\n!sleep 4\nput two.txt\n")
-    for _ in range(100):
-        if Attachment.objects.exists():
-            break
-        time.sleep(0.1)
-    dropbox_revoke(account=account, actor=world.care, now=clock.now())
-    _, _err = proc.communicate(timeout=30)
-    assert proc.returncode != 0
+    with sftp.paused(account.username, password, "put one.txt", "put two.txt") as client:
+        client.wait_at_gate()
+        assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
+        session = _only_session(sftp_server)
+        dropbox_revoke(account=account, actor=world.care, now=clock.now())
+        _cut_and_finished(sftp_server, session, "drop box revoked or expired")
+        result = client.release()
+    assert result.code != 0
     assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
 
 
@@ -233,34 +247,33 @@ def test_a_disconnect_mid_upload_leaves_nothing(sftp_server, live, settings):
             # leave without closing the file
 
     asyncio.run(abandon())
-    import time
-
-    time.sleep(0.5)
+    # The server has ended the session and dropped its open handle: only now is
+    # "nothing was created" a fact rather than a guess.
+    assert sftp_server.service.wait_finished(1), "the abandoned SFTP session never ended"
     assert not Attachment.objects.exists()
     leftovers = [p for p in settings.FILES_ROOT.rglob("*") if p.is_file()]
     assert leftovers == []
 
 
-def test_closing_the_case_cuts_the_session_and_refuses_writes(sftp, live):
+def test_closing_the_case_cuts_the_session_and_refuses_writes(sftp, sftp_server, live):
     # R: D1, D2 — a closed case takes no files, by any route
-    import time
-
     from tests.pages.helpers import close_case
 
     world, account, password = live
     (sftp.workdir / "one.txt").write_bytes(b"1")
     (sftp.workdir / "two.txt").write_bytes(b"2")
-    proc = sftp.start(account.username, password, "put one.txt\n!sleep 4\nput two.txt\n")
-    for _ in range(100):
-        if Attachment.objects.exists():
-            break
-        time.sleep(0.1)
-    world.now = clock.now()
-    close_case(world, world.alice_case)
-    proc.communicate(timeout=30)
-    assert proc.returncode != 0
+    with sftp.paused(account.username, password, "put one.txt", "put two.txt") as client:
+        client.wait_at_gate()
+        assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
+        session = _only_session(sftp_server)
+        world.now = clock.now()
+        close_case(world, world.alice_case)
+        _cut_and_finished(sftp_server, session, "case closed")
+        result = client.release()
+    assert result.code != 0
     assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
     assert sftp.run(account.username, password, "put two.txt\n").code != 0
+    assert list(Attachment.objects.values_list("filename", flat=True)) == ["one.txt"]
 
 
 def test_password_guessing_over_ssh_is_rate_limited(sftp, live):
@@ -297,7 +310,6 @@ def test_a_multi_block_upload_is_stored_and_hashed_exactly(sftp, live, settings)
 def test_a_disconnect_after_several_blocks_leaves_nothing(sftp_server, live, settings):
     # R: D2 — a block still being written when the session ends is dropped with the rest
     import asyncio
-    import time
 
     import asyncssh
 
@@ -319,6 +331,6 @@ def test_a_disconnect_after_several_blocks_leaves_nothing(sftp_server, live, set
             await remote.write(b"x" * (2 * FLUSH_BYTES + 1000))
 
     asyncio.run(abandon())
-    time.sleep(0.5)
+    assert sftp_server.service.wait_finished(1), "the abandoned SFTP session never ended"
     assert not Attachment.objects.exists()
     assert [p for p in settings.FILES_ROOT.rglob("*") if p.is_file()] == []

@@ -206,3 +206,5 @@ def test_contacts_never_reach_the_escalation_console(client, world, time_machine
     assert client.get(url).status_code == 404
     assert client.post(url, {"state": "resolved", "outcome": "x"}).status_code == 404
     assert client.get(reverse("console-escalation", args=[999999])).status_code == 404
+    unchanged = Escalation.objects.get(pk=escalation.pk)
+    assert (unchanged.state, unchanged.outcome) == (escalation.state, escalation.outcome)

@@ -106,7 +106,7 @@ def test_request_records_template_and_manager_resolves(world):
         escalation_request(case=world.alice_case, actor=world.alice, request=ask(), now=at)
     with pytest.raises(NotPermitted, match="contact who opened"):  # R: C9 (a colleague)
         escalation_request(case=world.alice_case, actor=world.bob, request=ask(), now=at)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="Escalations are worked by support managers"):
         escalation_resolve(
             escalation=esc, actor=world.engineer, state="resolved", outcome="x", now=at
         )
@@ -131,6 +131,6 @@ def test_request_records_template_and_manager_resolves(world):
 def test_other_organisation_cannot_escalate(world):
     # R: A4, C6
     at = dt.datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^No such case\.$"):
         escalation_request(case=world.alice_case, actor=world.gina, request=ask(), now=at)
     assert not Escalation.objects.exists()

@@ -52,7 +52,7 @@ def test_attachment_records_size_sha256_and_a_timeline_event(world):
 def test_announced_checksum_mismatch_attaches_nothing_and_removes_the_bytes(world):
     # R: D1 (integrity-checked), security rule 9
     key = put(world.alice_case, b"abc")
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="SHA-256 does not match what was sent"):
         attachment_add(
             case=world.alice_case,
             actor=world.alice,
@@ -91,7 +91,7 @@ def test_closed_case_takes_no_files(world):
 def test_other_organisation_cannot_attach_or_reach_a_file(world):
     # R: security rule 3
     key = put(world.gina_case, b"x")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^No such case\.$"):
         attachment_add(
             case=world.gina_case,
             actor=world.alice,
@@ -109,7 +109,7 @@ def test_other_organisation_cannot_attach_or_reach_a_file(world):
         now=world.now,
     )
     for outsider in (world.alice, world.bob):
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound, match=r"^No such file\.$"):
             access_attachment(outsider, att.pk)
     assert access_attachment(world.engineer, att.pk) == att
 

@@ -168,13 +168,18 @@ def test_checksum_mismatch_answers_460_and_discards_the_chunk(client, world):
 
 
 @pytest.mark.parametrize(
-    "header",
-    ["md5 " + base64.b64encode(b"x" * 16).decode(), "sha256 not-base64!", "sha256 " + b64("short")],
+    ("header", "why"),
+    [
+        ("md5 " + base64.b64encode(b"x" * 16).decode(), b"Unsupported checksum algorithm"),
+        ("sha256 not-base64!", b"Upload-Checksum must be '<algorithm> <base64 digest>'."),
+        ("sha256 " + b64("short"), b"That is not a sha256 digest."),
+    ],
 )
-def test_unusable_checksum_header_is_a_400(client, world, header):
+def test_unusable_checksum_header_is_a_400(client, world, header, why):
     tus = Tus(client, world.alice, world.now)
     url = path_of(tus.create(world.alice_case.number, 4))
-    assert tus.patch(url, 0, b"data", HTTP_UPLOAD_CHECKSUM=header).status_code == 400
+    refused = tus.patch(url, 0, b"data", HTTP_UPLOAD_CHECKSUM=header)
+    assert refused.status_code == 400 and refused.content.startswith(why)
     assert Upload.objects.get().offset == 0
 
 
@@ -198,7 +203,7 @@ def test_a_stale_request_cannot_rewind_what_another_one_wrote(client, world):
     url = path_of(tus.create(world.alice_case.number, 8))
     stale = Upload.objects.get()  # loaded by a request that then waited
     assert tus.patch(url, 0, b"1234").status_code == 204
-    with pytest.raises(OffsetMoved) as refused:
+    with pytest.raises(OffsetMoved, match="does not match the upload's offset 4") as refused:
         upload_write(
             upload=stale, offset=0, stream=io.BytesIO(b"abcd"), size=4, checksum=None, now=world.now
         )
@@ -211,7 +216,12 @@ def test_a_stale_request_cannot_rewind_what_another_one_wrote(client, world):
 def test_chunk_past_the_length_is_refused(client, world):
     tus = Tus(client, world.alice, world.now)
     url = path_of(tus.create(world.alice_case.number, 3))
-    assert tus.patch(url, 0, b"1234").status_code == 413
+    refused = tus.patch(url, 0, b"1234")
+    assert refused.status_code == 413
+    assert (
+        refused.content
+        == b"This chunk runs past the upload's length (3 bytes): 4 bytes at offset 0.\n"
+    )
     assert Upload.objects.get().offset == 0
 
 

@@ -4,12 +4,13 @@ reference Python client tuspy (interrupted and resumed), and a connection cut mi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from casedesk.accounts.services import api_token_create
 from casedesk.core import clock
 from casedesk.files.models import Attachment, Source, Upload
+from tests.waiting import DEADLINE, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,33 +42,115 @@ def cli(args, env):
     )
 
 
+class StallingRelay:
+    """A TCP relay in front of the live server that forwards the first ``budget`` bytes
+    clients send, then stops reading: the upload stalls mid-chunk, as on a dead link, at a
+    byte the test chose rather than wherever a race between the client and the test left
+    it. ``cut()`` ends the requests there (the server sees each body end short) and returns
+    once the server has answered every one of them; later connections pass whole."""
+
+    def __init__(self, target: str, budget: int) -> None:
+        parts = urlsplit(target)
+        self.target = (parts.hostname, parts.port)
+        self.left = budget
+        self.lock = threading.Lock()
+        self.stalled = threading.Event()
+        self.open: list[tuple[socket.socket, socket.socket, threading.Thread]] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            answers = threading.Thread(target=self._down, args=(server, client), daemon=True)
+            with self.lock:  # cut() sees a connection with its pumps running, or not at all
+                threading.Thread(target=self._up, args=(client, server), daemon=True).start()
+                answers.start()
+                self.open.append((client, server, answers))
+
+    def _up(self, client: socket.socket, server: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                with self.lock:
+                    allowed = self.left
+                if allowed <= 0:
+                    self.stalled.set()
+                    return
+                data = client.recv(min(65536, allowed))
+                if not data:
+                    server.shutdown(socket.SHUT_WR)
+                    return
+                with self.lock:
+                    self.left -= len(data)
+                server.sendall(data)
+
+    @staticmethod
+    def _down(server: socket.socket, client: socket.socket) -> None:
+        """The server's answers, read to the end even when the client is gone."""
+        alive = True
+        with contextlib.suppress(OSError):
+            while data := server.recv(65536):
+                if alive:
+                    try:
+                        client.sendall(data)
+                    except OSError:
+                        alive = False
+        with contextlib.suppress(OSError):
+            client.shutdown(socket.SHUT_WR)
+
+    def cut(self) -> None:
+        with self.lock:
+            conns, self.open = self.open, []
+            self.left = 1 << 62
+        for _client, server, _answers in conns:
+            with contextlib.suppress(OSError):
+                server.shutdown(socket.SHUT_WR)  # no more request bytes
+        for client, server, answers in conns:
+            answers.join(DEADLINE)  # the server answered and closed: it is done with it
+            assert not answers.is_alive(), "the server never finished a cut request"
+            client.close()
+            server.close()
+
+    def close(self) -> None:
+        self.listener.close()
+        self.cut()
+
+
 def test_cli_upload_resumes_after_being_killed(live_server, world, tmp_path):
     # R: D1 — resumable after a broken connection; progress and final SHA-256 printed.
+    chunk = 1024 * 1024
     source = tmp_path / "core dump.bin"
-    expected = make_file(source, 24 * 1024 * 1024 + 123)
+    expected = make_file(source, 24 * chunk + 123)
     token = api_token_create(user=world.alice, name="cli", now=world.now)
     env = {**os.environ, "CASEDESK_TOKEN": token, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    args = ["--case", world.alice_case.number, "--url", live_server.url, "--chunk-size", "1"]
-    first = cli([*args, str(source)], env)
-    seen = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = first.stderr.readline()
-        seen += line
-        if line.startswith("progress ") and int(line.split()[1].split("/")[0]) >= 3 << 20:
-            break
-    first.kill()
-    first.wait()
-    assert "progress" in seen, seen
-    assert not Attachment.objects.exists()
-    state = (tmp_path / "cache" / "casedesk" / "uploads.json").read_text()
-    assert "/uploads/" in state
+    # Three whole chunks (with the requests' headers) get through; the fourth stalls halfway.
+    relay = StallingRelay(live_server.url, budget=3 * chunk + chunk // 2)
+    try:
+        args = ["--case", world.alice_case.number, "--url", relay.url, "--chunk-size", "1"]
+        first = cli([*args, str(source)], env)
+        assert relay.stalled.wait(DEADLINE), "the upload never reached the stall"
+        first.kill()
+        _, seen = first.communicate()
+        relay.cut()  # returns when the server has dealt with the cut chunk
+        upload = Upload.objects.get()
+        assert upload.locked_until is None
+        assert upload.offset == 3 * chunk  # the half chunk failed its checksum and was dropped
+        assert f"progress {3 * chunk}/{24 * chunk + 123} bytes" in seen, seen
+        assert not Attachment.objects.exists()
+        state = (tmp_path / "cache" / "casedesk" / "uploads.json").read_text()
+        assert "/uploads/" in state
 
-    second = cli([*args, str(source)], env)
-    out, err = second.communicate(timeout=120)
+        second = cli([*args, str(source)], env)
+        out, err = second.communicate(timeout=DEADLINE)
+    finally:
+        relay.close()
     assert second.returncode == 0, err
-    resumed = [line for line in err.splitlines() if line.startswith("resuming")]
-    assert resumed and int(resumed[0].split(" at ")[1].split()[0]) > 0, err
+    assert f"resuming core dump.bin at {3 * chunk} of {24 * chunk + 123} bytes" in err, err
     assert out.strip() == f"{expected}  {source}"
     att = Attachment.objects.get()
     assert att.sha256 == expected and att.source == Source.CLI
@@ -131,17 +215,21 @@ def _raw_patch(url: str, token: str, offset: int, declared: int, sent: bytes, ex
         f"Content-Length: {declared}\r\n{extra}\r\n"
     )
     sock.sendall(head.encode() + sent)
-    time.sleep(0.2)
+    # The cut: no more bytes will come. Reading until the server closes its side is the
+    # signal that it has dealt with the short request, whatever it answered.
+    sock.shutdown(socket.SHUT_WR)
+    while sock.recv(65536):
+        pass
     sock.close()
 
 
 def _wait_unlocked(upload: Upload) -> Upload:
-    for _ in range(100):
+    def unlocked() -> bool:
         upload.refresh_from_db()
-        if upload.locked_until is None:
-            return upload
-        time.sleep(0.05)
-    raise AssertionError("the upload stayed locked")
+        return upload.locked_until is None
+
+    wait_for(unlocked, "the cut request to release the upload")
+    return upload
 
 
 def test_connection_cut_mid_chunk(live_server, world, tmp_path):
@@ -218,11 +306,12 @@ def test_a_second_patch_while_one_is_streaming_gets_423(live_server, world):
         ).encode()
         + data[:100_000]
     )
-    for _ in range(100):  # until the slow request holds the claim
+
+    def claimed() -> bool:
         upload.refresh_from_db()
-        if upload.locked_until is not None:
-            break
-        time.sleep(0.05)
+        return upload.locked_until is not None
+
+    wait_for(claimed, "the slow request to hold the claim")
     headers = {
         "Authorization": f"Bearer {token}",
         "Tus-Resumable": "1.0.0",

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from django.db import connection
-from django.db.utils import OperationalError
 
 from casedesk.cases.models import CaseEvent
 from casedesk.mail import services
@@ -74,15 +73,17 @@ def test_two_processors_of_one_message_append_it_once(world, token):
         raw=raw, source="test", envelope_from="a", envelope_to="s", now=world.now
     )
     barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    seen: list[str] = []
 
     def run() -> None:
-        barrier.wait()
         try:
-            services.mail_process(message_id=stored.pk, now=world.now)
-        except OperationalError:
-            # The in-memory SQLite test database has no busy timeout: the loser of the
-            # write lock fails at BEGIN, which is also "does nothing". PostgreSQL waits.
-            assert connection.vendor == "sqlite"
+            barrier.wait(timeout=60)
+            # SQLite queues the two claims (BEGIN IMMEDIATE on the test database file, busy
+            # timeout); PostgreSQL waits on the row. Either way neither processor fails.
+            seen.append(services.mail_process(message_id=stored.pk, now=world.now).state)
+        except BaseException as exc:  # surfaced in the test's thread below
+            errors.append(exc)
         finally:
             connection.close()
 
@@ -90,7 +91,10 @@ def test_two_processors_of_one_message_append_it_once(world, token):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+        assert not t.is_alive(), "a processor never finished"
+    assert errors == []
+    assert seen == [State.APPENDED, State.APPENDED]
     stored.refresh_from_db()
     assert stored.state == State.APPENDED
     assert CaseEvent.objects.filter(case=world.alice_case, kind="customer_update").count() == 1

@@ -361,7 +361,7 @@ def test_care_links_a_stranger_mail_as_an_internal_note(world):
 def test_care_actions_happen_once(world):
     message = _waiting(world)
     services.mail_dismiss(message=message, actor=world.care, reason="spam", now=world.now)
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match=r"already handled \(dismissed by care\)"):
         services.mail_link_to_case(
             message=message, case=world.alice_case, actor=world.care, now=world.now
         )
@@ -370,14 +370,14 @@ def test_care_actions_happen_once(world):
 def test_only_care_and_managers_handle_mail(world):
     message = _waiting(world)
     for actor in (world.engineer, world.alice):
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound, match=r"^No such message\.$"):
             services.mail_dismiss(message=message, actor=actor, reason="x", now=world.now)
     services.mail_dismiss(message=message, actor=world.manager, reason="dup", now=world.now)
 
 
 def test_dismiss_needs_a_reason(world):
     message = _waiting(world)
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="Say why the message is dismissed"):
         services.mail_dismiss(message=message, actor=world.care, reason="  ", now=world.now)
 
 
@@ -402,7 +402,7 @@ def test_care_cannot_open_a_case_for_a_stranger(world):
     from tests.factories import draft
 
     message = _waiting(world, sender="enduser@customer.example")
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match="not a registered, active contact"):
         services.mail_open_case(
             message=message,
             actor=world.care,

@@ -99,7 +99,7 @@ def test_lmtp_answers_data_once_per_recipient(settings, world, token):
 
     controller = start_receiver(host="127.0.0.1", port=0, lmtp=True)
     try:
-        with socket.create_connection(("127.0.0.1", controller.port), timeout=10) as sock:
+        with socket.create_connection(("127.0.0.1", controller.port), timeout=60) as sock:
             stream = sock.makefile("rwb")
 
             def say(line: bytes) -> None:

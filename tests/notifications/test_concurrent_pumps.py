@@ -15,6 +15,7 @@ from django.db import connection, connections
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import outbox_pump
 from tests.factories import build_world
+from tests.waiting import DEADLINE
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -47,7 +48,8 @@ def test_three_workers_send_each_message_once(smtp, now):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout=DEADLINE)
+        assert not t.is_alive(), "a pump never finished"
     assert not errors, errors
     ids = Counter(r.message["Message-ID"] for r in smtp.messages)
     assert len(ids) == total == 43 and max(ids.values()) == 1

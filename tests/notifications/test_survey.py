@@ -73,11 +73,15 @@ def test_bad_input_is_a_form_error(client, world):
     case = close(world, world.alice_case, world.now)
     path = survey_path(case)
     with time_machine.travel(world.now, tick=False):
-        for bad in ({"score": "9", "solved": "yes"}, {"solved": "yes"}, {"score": "3"}):
+        for bad, why in (
+            ({"score": "9", "solved": "yes"}, "Select a valid choice. 9 is not one of"),
+            ({"solved": "yes"}, "How satisfied are you with the support you received?: This"),
+            ({"score": "3"}, "Was your problem solved?: This field is required."),
+            ({"score": "3", "solved": "yes", "comment": "a\x00b"}, "Null characters are not"),
+        ):
             response = client.post(path, bad)
             assert response.status_code == 400, bad
-        response = client.post(path, {"score": "3", "solved": "yes", "comment": "a\x00b"})
-        assert response.status_code == 400
+            assert why in re.sub(r"<[^>]+>", "", response.content.decode()), bad
     assert not SurveyResponse.objects.exists()
 
 
@@ -127,8 +131,11 @@ def test_one_answer_per_closure_a_new_closure_asks_again(client, world):
     with time_machine.travel(later + dt.timedelta(hours=2), tick=False):
         assert client.post(first, {"score": "2", "solved": "no"}).status_code == 200
         assert client.post(second, {"score": "5", "solved": "yes"}).status_code == 200
-        assert client.post(second, {"score": "5", "solved": "yes"}).status_code == 409
+        again = client.post(second, {"score": "1", "solved": "no"})
+        assert again.status_code == 409
+        assert "Your answer for this case is already recorded." in again.content.decode()
     assert SurveyResponse.objects.filter(case=case).count() == 2
+    assert sorted(SurveyResponse.objects.values_list("score", flat=True)) == [2, 5]
 
 
 def test_token_is_bound_to_its_closure(world):

@@ -86,11 +86,21 @@ def test_public_reply_and_internal_note(as_user, world):
 
 
 def test_reply_too_long_is_refused(as_user, world):
+    # R: B5 — refused with the limit named; no reply is written, no mail queued
+    from casedesk.notifications.models import OutboundMessage
+
+    case = world.alice_case
+    events, mails = case.events.count(), OutboundMessage.objects.count()
     response = as_user(world.engineer).post(
-        url("console-case-reply", world.alice_case.number),
+        url("console-case-reply", case.number),
         {"body": "x" * 20_001, "visibility": "public"},
     )
     assert response.status_code == 400
+    assert "Ensure this value has at most 20000 characters (it has 20001)." in (
+        response.content.decode()
+    )
+    assert case.events.count() == events and OutboundMessage.objects.count() == mails
+    assert Case.objects.get(pk=case.pk).version == case.version
 
 
 def test_transition_request_info(as_user, world):

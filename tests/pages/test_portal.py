@@ -268,10 +268,16 @@ def test_open_missing_subject_keeps_the_rest(as_user, world):
 
 
 def test_open_subject_too_long(as_user, world):
+    # R: B2 — refused with the reason on the field, the rest kept, no case opened
+    before = Case.objects.count()
     response = as_user(world.alice).post(
         url("portal-case-new"), open_form_data(world, subject="x" * 201)
     )
+    body = response.content.decode()
     assert response.status_code == 400
+    assert "Ensure this value has at most 200 characters (it has 201)." in body
+    assert "Upgraded to 9.2.1" in body  # nothing typed is lost
+    assert Case.objects.count() == before
 
 
 def test_open_with_lapsed_maintenance_tells_about_accounts_receivable(as_user, world):
@@ -308,6 +314,7 @@ def test_open_with_another_orgs_contract_is_refused(as_user, world):
         url("portal-case-new"), open_form_data(world, contract=str(world.globex_contract.pk))
     )
     assert response.status_code == 400
+    assert "Contract: Select a valid choice." in re.sub(r"<[^>]+>", "", response.content.decode())
     assert Case.objects.filter(contract=world.globex_contract, contact=world.alice).count() == 0
 
 
@@ -411,12 +418,21 @@ def test_reopen_request_within_window(as_user, world):
 
 
 def test_reopen_needs_information(as_user, world):
-    # R: B7
-    close_case(world, world.alice_case)
+    # R: B7 — refused with the reason; the case stays closed and nothing is recorded
+    case = close_case(world, world.alice_case)
+    events = case.events.count()
     response = as_user(world.alice).post(
-        url("portal-case-reopen", world.alice_case.number), {"information": "  "}
+        url("portal-case-reopen", case.number), {"information": "  "}
     )
     assert response.status_code == 400
+    assert "Re-opening needs new supporting information." in response.content.decode()
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.status, fresh.sub_status, fresh.version) == (
+        case.status,
+        case.sub_status,
+        case.version,
+    )
+    assert fresh.is_closed and fresh.events.count() == events
 
 
 def test_after_30_days_offers_linked_new_case(as_user, world, time_machine):
@@ -481,12 +497,15 @@ def test_priority_request_without_note_is_refused(as_user, world):
 def test_priority_request_on_medium_case_is_refused(as_user, world):
     # R: B8 — a crafted POST cannot raise beyond what the policy allows.
     case = world.alice_case  # medium
+    events = case.events.count()
     response = as_user(world.alice).post(
         url("portal-case-priority", case.number), {"note": "please", "version": case.version}
     )
     assert response.status_code == 422
-    case.refresh_from_db()
-    assert case.priority == "medium"
+    assert "The case is already Medium." in response.content.decode()
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.priority, fresh.version) == ("medium", case.version)
+    assert fresh.events.count() == events
 
 
 def test_priority_stale_version_is_409(as_user, world):

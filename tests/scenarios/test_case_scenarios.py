@@ -134,7 +134,7 @@ def test_brazil_escalation_becomes_eligible_at_the_right_business_hour():
     assert not early and early.eligible_from == at(2027, 2, 12, 19, 0)
     assert "Fri 12 Feb 16:00 São Paulo time" in early.reason
     contact = case.contact
-    with pytest.raises(PolicyViolation):
+    with pytest.raises(PolicyViolation, match=r"^not yet: Medium cases need 3 business days"):
         escalation_request(case=case, actor=contact, request=ASK, now=at(2027, 2, 12, 18, 59))
     escalation = escalation_request(case=case, actor=contact, request=ASK, now=at(2027, 2, 12, 19))
     assert escalation.subject.endswith(f"{case.number} – {case.subject}")

@@ -1,6 +1,9 @@
 """Several real worker processes on PostgreSQL, one killed with SIGKILL mid-batch (C5).
 
 Every due follow-up must take effect exactly once: no duplicate reminder, none missing.
+The victim is frozen (SIGSTOP) and only killed once the database shows it holding claims
+it has not finished, so the lease-retake path always runs; a frozen worker that holds none
+is thawed and caught again.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.db import connection
@@ -20,6 +22,7 @@ from casedesk.cases import services
 from casedesk.cases.models import Case, CaseEvent, EventKind
 from casedesk.scheduling.models import Deadline, DeadlineState
 from tests.factories import build_world
+from tests.waiting import DEADLINE, wait_for
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -46,13 +49,39 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def _start_worker(env):
+def _start_worker(env, name: str):
     return subprocess.Popen(
         [sys.executable, "-m", "casedesk.cli", "worker", "--idle", "0.05"],
-        env=env,
+        env={**env, "PGAPPNAME": name},  # libpq names the worker's connection after it
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def _statements_running(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = %s AND state = 'active'",
+            [name],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _unfinished_claims_of(worker) -> set[int]:  # type: ignore[no-untyped-def]
+    """Freeze ``worker``; once the server has finished what it sent, its claims are final.
+    Returns the deadlines it claimed and has not completed (then it stays frozen) or thaws
+    it and returns nothing."""
+    worker.send_signal(signal.SIGSTOP)
+    wait_for(lambda: not _statements_running("victim"), "the frozen worker's last statement")
+    held = set(
+        Deadline.objects.filter(
+            claimed_by__contains=f":{worker.pid}:", state=DeadlineState.PENDING
+        ).values_list("pk", flat=True)
+    )
+    if not held:
+        worker.send_signal(signal.SIGCONT)
+    return held
 
 
 def test_killed_worker_leaves_every_followup_exactly_once():
@@ -71,34 +100,34 @@ def test_killed_worker_leaves_every_followup_exactly_once():
             now=started,
         )
     env = _worker_env()
-    workers = [_start_worker(env), _start_worker(env)]
-    waited = time.monotonic() + 30
-    while time.monotonic() < waited:
-        if Deadline.objects.filter(state=DeadlineState.DONE).count() >= 20:
-            break
-        time.sleep(0.02)
-    victim = workers[0]
-    os.kill(victim.pid, signal.SIGKILL)
-    # Killed mid-batch: some deadlines have taken effect, most are still to do.
-    assert Deadline.objects.filter(state=DeadlineState.PENDING).exists()
-    victim.wait(timeout=10)
-    workers[0] = _start_worker(env)
+    workers = [_start_worker(env, "victim"), _start_worker(env, "survivor")]
     followups = Deadline.objects.filter(kind="followup")
-    deadline = time.monotonic() + 90
     try:
-        while time.monotonic() < deadline:
-            pending = followups.filter(state=DeadlineState.PENDING).count()
-            if pending == 0:
-                break
-            time.sleep(0.5)
+        victim = workers[0]
+        held = wait_for(
+            lambda: _unfinished_claims_of(victim), "the victim to hold claims", every=0.05
+        )
+        victim.kill()  # SIGKILL while frozen: mid-batch, its claims unfinished
+        victim.wait(timeout=DEADLINE)
+        workers[0] = _start_worker(env, "replacement")
+        wait_for(
+            lambda: not followups.filter(state=DeadlineState.PENDING).exists(),
+            "every follow-up to take effect",
+        )
     finally:
         for w in workers:
             w.send_signal(signal.SIGTERM)
         for w in workers:
             try:
-                w.wait(timeout=10)
+                w.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 w.kill()
+                w.wait()
+    # What the victim held was retaken by another worker once its lease ran out.
+    retaken = Deadline.objects.filter(pk__in=held)
+    assert retaken.count() == len(held)
+    assert all(d.state == DeadlineState.DONE for d in retaken)
+    assert all(f":{victim.pid}:" not in d.claimed_by and d.attempts >= 2 for d in retaken)
     assert followups.filter(state=DeadlineState.PENDING).count() == 0
     assert not Deadline.objects.filter(state=DeadlineState.FAILED).exists()
     # Each closure left its retention purge (C7), due 30 days on, and nothing else.

@@ -100,6 +100,10 @@ class DropBoxService:
         self._io_threads = ThreadPoolExecutor(IO_THREADS, thread_name_prefix="casedesk-sftp-io")
         self._server: asyncssh.SSHAcceptor | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        # SFTP sessions over and cleaned up: what a test waits on before asserting that a
+        # cut or abandoned session left nothing behind.
+        self.finished = 0
+        self._finished = threading.Condition()
 
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -151,6 +155,16 @@ class DropBoxService:
         self._io_threads.shutdown(wait=True)
 
     # --- sessions ------------------------------------------------------------------
+
+    def session_finished(self) -> None:
+        with self._finished:
+            self.finished += 1
+            self._finished.notify_all()
+
+    def wait_finished(self, count: int, timeout: float = 60) -> bool:
+        """Block until ``count`` SFTP sessions have ended, their open uploads dropped."""
+        with self._finished:
+            return self._finished.wait_for(lambda: self.finished >= count, timeout)
 
     def register(self, conn: asyncssh.SSHServerConnection, account: DropBoxAccount) -> None:
         session = Session(conn, account.pk, account.case_id, account.username, account.expires_at)

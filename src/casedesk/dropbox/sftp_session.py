@@ -295,6 +295,10 @@ class DropBoxSFTPServer(asyncssh.SFTPServer):
         except DomainError as exc:
             raise _denied(exc.reason) from None
 
+    def exit(self) -> None:
+        # asyncssh's last call for a session, after close() of every handle left open.
+        self.service.session_finished()
+
     def fstat(self, file_obj: object) -> SFTPAttrs:
         self._alive()
         if isinstance(file_obj, Upload):
