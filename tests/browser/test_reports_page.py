@@ -1,0 +1,40 @@
+"""The service-level report in Chromium: charts and tables render and print (I1, issue 13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.factories import build_world
+from tests.reports.conftest import build_report_world
+
+from .test_journey import _login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_reads_the_service_level_report(browser, live_server, settings, tmp_path):
+    """Screenshots go to ``CASEDESK_SHOTS`` when set (to look at), else to a temp dir."""
+    # R: I1, C3
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world(now=dt.datetime(2026, 11, 24, 14, tzinfo=dt.UTC))
+    build_report_world(world)
+    shots = Path(os.environ.get("CASEDESK_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _login(page, live_server.url, world.manager.email)
+    page.goto(
+        f"{live_server.url}/console/reports/service-levels/"
+        "?start=2026-10-01&end=2026-12-31&period=month"
+    )
+    page.screenshot(path=str(shots / "report-sla.png"), full_page=True)
+    assert page.locator("svg[role=img] > title").all_text_contents() == [
+        "Cases opened per month",
+        "Milestones met, missed and running",
+    ]
+    assert page.get_by_role("heading", name="Missed milestones").is_visible()
+    page.emulate_media(media="print")
+    page.screenshot(path=str(shots / "report-sla-print.png"), full_page=True)
