@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from casedesk.reports.services import backlog_snapshot_take
 from tests.factories import build_world
 from tests.reports.conftest import build_report_world
 
@@ -38,3 +39,14 @@ def test_manager_reads_the_service_level_report(browser, live_server, settings, 
     assert page.get_by_role("heading", name="Missed milestones").is_visible()
     page.emulate_media(media="print")
     page.screenshot(path=str(shots / "report-sla-print.png"), full_page=True)
+
+    for n in range(20):  # nightly snapshots as the worker would have written them
+        day = dt.date(2026, 12, 1) + dt.timedelta(days=n)
+        end = dt.datetime.combine(day, dt.time(23, 59), tzinfo=dt.UTC)
+        backlog_snapshot_take(day=day, at=end)
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}/console/reports/backlog/?start=2026-12-01&end=2026-12-31")
+    assert page.locator("svg[role=img] > title").first.text_content() == (
+        "Open cases at the end of each recorded day"
+    )
+    page.screenshot(path=str(shots / "report-backlog.png"), full_page=True)

@@ -53,6 +53,7 @@ urlpatterns = [
     path("surveys/", surveys.survey_results_page, name="console-surveys"),
     # Reports (I1): service levels against the C3 targets.
     path("reports/service-levels/", manage_reports.service_levels_page, name="console-report-sla"),
+    path("reports/backlog/", manage_reports.backlog_page, name="console-report-backlog"),
     # Knowledge base and the one search (F3, F4, F6); deflection for managers (T12).
     path("kb/", knowledge.kb_list, name="console-kb"),
     path("kb/new/", knowledge.kb_new, name="console-kb-new"),

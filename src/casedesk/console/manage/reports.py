@@ -1,4 +1,4 @@
-"""Console: the service-level report (I1, C3) as tables, SVG charts and a CSV download.
+"""Console: the service-level (I1, C3) and backlog reports as tables, SVG charts and CSV.
 
 Managers and care see every case; engineers see their region's cases and their own
 (``reports.selectors.report_scope``)."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casedesk.core import clock
+from casedesk.reports.backlog import DIMENSIONS, backlog_report
 from casedesk.reports.periods import PERIODS
 from casedesk.reports.selectors import ServiceLevelReport, report_scope, service_levels
 from casedesk.web.access import support_view
@@ -23,12 +25,11 @@ from casedesk.web.exports import csv_response
 MAX_DAYS = 3 * 366
 
 
-class ReportForm(forms.Form):
-    """Any range of days (at most three years), cut into day/week/month/quarter buckets."""
+class RangeForm(forms.Form):
+    """Any range of days, at most three years."""
 
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    period = forms.ChoiceField(choices=[(p, p.title()) for p in PERIODS], initial="week")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -39,6 +40,12 @@ class ReportForm(forms.Form):
             elif (end - start).days > MAX_DAYS:
                 self.add_error("end", "Choose a range of at most three years.")
         return data
+
+
+class ReportForm(RangeForm):
+    """The range cut into day/week/month/quarter buckets."""
+
+    period = forms.ChoiceField(choices=[(p, p.title()) for p in PERIODS], initial="week")
 
 
 def report_form(request: HttpRequest) -> ReportForm:
@@ -129,3 +136,46 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
         query=request.GET.urlencode(),
     )
     return render(request, "console/manage/reports_sla.html", context)
+
+
+@support_view
+def backlog_page(request: HttpRequest) -> HttpResponse:
+    """Open cases by age, whom they wait on, priority, region and assignee; the daily trend."""
+    scope = report_scope(request.user)
+    if scope is None:
+        raise Http404("Not found.")
+    today = clock.now().date()
+    defaults = {"start": today - dt.timedelta(days=89), "end": today}
+    form = RangeForm({k: request.GET.get(k) or defaults[k] for k in defaults})
+    context: dict[str, Any] = {"form": form, "nav": "reports"}
+    if not form.is_valid():
+        return render(request, "console/manage/reports_backlog.html", context, status=400)
+    data = form.cleaned_data
+    report = backlog_report(scope=scope, start=data["start"], end=data["end"], now=clock.now())
+    if request.GET.get("format") == "csv":
+        rows = (
+            [DIMENSIONS[dim], label, n] for dim, items in report.by_dimension.items()
+            for label, n in items
+        )  # fmt: skip
+        trend = (["Recorded open cases", day.isoformat(), n] for day, n in report.trend)
+        return csv_response(
+            f"backlog-{data['end']}.csv", ["dimension", "value", "open_cases"], chain(rows, trend)
+        )
+    context.update(
+        report=report,
+        sections=[
+            (dim, DIMENSIONS[dim], items, bar_chart(
+                f"Open cases by {DIMENSIONS[dim].lower()}",
+                f"Number of cases open now, by {DIMENSIONS[dim].lower()}.",
+                items[:15],
+            ))
+            for dim, items in report.by_dimension.items()
+        ],
+        trend_chart=line_chart(
+            "Open cases at the end of each recorded day",
+            f"Backlog recorded by the nightly snapshot from {data['start']} to {data['end']}.",
+            [(d.isoformat(), n) for d, n in report.trend],
+        ),
+        query=request.GET.urlencode(),
+    )  # fmt: skip
+    return render(request, "console/manage/reports_backlog.html", context)
