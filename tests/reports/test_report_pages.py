@@ -56,6 +56,7 @@ def test_bad_range_is_a_form_error_not_a_500(client, report_world):
     assert response.status_code == 400
     assert "The end comes before the start." in response.content.decode()
     assert client.get(URL, {"start": "yesterday", "period": "fortnight"}).status_code == 400
+    assert client.get(URL, {"start": "9999-12-30", "end": "9999-12-31"}).status_code == 400
 
 
 def test_engineer_sees_region_and_own_only(client, report_world):

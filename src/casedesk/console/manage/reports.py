@@ -37,6 +37,8 @@ class RangeForm(forms.Form):
         if start and end:
             if end < start:
                 self.add_error("end", "The end comes before the start.")
+            elif start.year < 2000 or end.year > 2100:
+                self.add_error("end", "Choose days between 2000 and 2100.")
             elif (end - start).days > MAX_DAYS:
                 self.add_error("end", "Choose a range of at most three years.")
         return data
