@@ -130,6 +130,12 @@ ROUTES: dict[str, str] = {
     "console/profile/details/": "console-page",
     "console/profile/tokens/": "console-page",
     "console/profile/tokens/<int:token_id>/revoke/": "console-page",
+    # I1 reports, scoped by reports.selectors.report_scope (tests/reports/ tries each role).
+    "console/reports/service-levels/": "console-page",
+    "console/reports/backlog/": "console-page",
+    "service/": "contact-page",
+    "api/v1/reports/service-levels": "api-page",
+    "api/v1/reports/backlog": "api-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
