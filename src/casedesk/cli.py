@@ -133,6 +133,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from casedesk.scheduling.worker import run_worker
 
+    _start_daily_jobs()
     threading.Thread(target=run_worker, name="casedesk-worker", daemon=True).start()
     _demo_mail_receiver(args)
     server.run()  # waitress stops cleanly on Ctrl+C
@@ -319,6 +320,20 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _start_daily_jobs() -> None:
+    """Daily deadlines reschedule themselves; a starting worker makes sure the chain exists.
+    A database not reachable yet is the worker loop's to report: it retries its own steps."""
+    from django.db import DatabaseError
+
+    from casedesk.core import clock
+    from casedesk.reports.services import backlog_snapshot_ensure
+
+    try:
+        backlog_snapshot_ensure(now=clock.now())
+    except DatabaseError:
+        print("casedesk worker: backlog snapshots not scheduled yet (database)", file=sys.stderr)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Due deadlines (follow-ups, milestones, purges), the outbox and background jobs
     (django-tasks); several may run on PostgreSQL."""
@@ -328,6 +343,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from casedesk.scheduling.worker import run_worker
 
+    _start_daily_jobs()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

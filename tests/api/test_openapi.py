@@ -28,6 +28,8 @@ EXPECTED = {
     "/api/v1/attachments/{attachment_id}/download": {"get"},
     "/api/v1/cases/{number}/escalation": {"get"},
     "/api/v1/cases/{number}/escalations": {"post"},
+    "/api/v1/reports/service-levels": {"get"},
+    "/api/v1/reports/backlog": {"get"},
 }
 
 

@@ -134,6 +134,12 @@ ROUTES: dict[str, str] = {
     "console/policy/": "console-policy",
     "console/policy/<int:number>/": "console-policy",
     "console/policy/<int:number>/new/": "console-policy",
+    # I1 reports, scoped by reports.selectors.report_scope (tests/reports/ tries each role).
+    "console/reports/service-levels/": "console-page",
+    "console/reports/backlog/": "console-page",
+    "service/": "contact-page",
+    "api/v1/reports/service-levels": "api-page",
+    "api/v1/reports/backlog": "api-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.

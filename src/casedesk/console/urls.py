@@ -7,6 +7,7 @@ from .care import dropbox, mail
 from .cases import actions, opening, page
 from .knowledge import views as knowledge
 from .manage import deflection, escalations, policy, surveys
+from .manage import reports as manage_reports
 from .queue import views as queue
 
 urlpatterns = [
@@ -50,6 +51,9 @@ urlpatterns = [
     ),
     # Managers and care: survey results (F7, I1).
     path("surveys/", surveys.survey_results_page, name="console-surveys"),
+    # Reports (I1): service levels against the C3 targets.
+    path("reports/service-levels/", manage_reports.service_levels_page, name="console-report-sla"),
+    path("reports/backlog/", manage_reports.backlog_page, name="console-report-backlog"),
     # Knowledge base and the one search (F3, F4, F6); deflection for managers (T12).
     path("kb/", knowledge.kb_list, name="console-kb"),
     path("kb/new/", knowledge.kb_new, name="console-kb-new"),

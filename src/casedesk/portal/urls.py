@@ -6,7 +6,7 @@ Signing in and out and the password pages keep Django's names (``login``,
 
 from django.urls import path
 
-from .views import account, escalation, knowledge, opening, password, survey
+from .views import account, escalation, knowledge, opening, password, service, survey
 from .views import cases as views
 
 urlpatterns = [
@@ -44,6 +44,7 @@ urlpatterns = [
         name="portal-case-escalate",
     ),
     path("survey/<str:token>/", survey.survey, name="survey"),
+    path("service/", service.service_dashboard, name="portal-service"),  # I1
     path("profile/", account.profile, name="portal-profile"),
     path("profile/details/", account.profile_details, name="portal-profile-details"),
     path("profile/pin/", account.profile_pin, name="portal-profile-pin"),

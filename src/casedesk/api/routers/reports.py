@@ -1,0 +1,70 @@
+"""Reports as JSON (I1): the same figures as the console pages, scoped the same way —
+managers and care everything, engineers their region's and their own cases, a contact
+their organisation's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from casedesk.api.routers.common import errors
+from casedesk.api.schemas.reports import BacklogOut, RangeQuery, ServiceLevelOut, ServiceLevelQuery
+from casedesk.api.security import caller
+from casedesk.core import clock
+from casedesk.core.errors import NotPermitted
+from casedesk.reports.backlog import backlog_report
+from casedesk.reports.selectors import report_scope, service_levels
+
+router = Router(tags=["reports"])
+
+
+def _scope(request: HttpRequest) -> Q:
+    scope = report_scope(caller(request))
+    if scope is None:
+        raise NotPermitted("Reports are for support staff and contacts of an organisation.")
+    return scope
+
+
+@router.get(
+    "/service-levels",
+    response={200: ServiceLevelOut, **errors(401, 403, 422, 503)},
+    summary="Service levels against the targets (I1, C3)",
+)
+def service_levels_json(request: HttpRequest, q: Query[ServiceLevelQuery]) -> dict[str, Any]:
+    """A contact gets the figures without the list of missed cases: those may be
+    colleagues' cases they are not allowed to open (A3)."""
+    report = service_levels(
+        scope=_scope(request), start=q.start, end=q.end, period=q.period, now=clock.now()
+    )
+    return {
+        "start": report.start,
+        "end": report.end,
+        "period": report.period,
+        "hold": report.hold_note,
+        "by_priority": [r.as_dict() for r in report.by_priority],
+        "by_region": [r.as_dict() for r in report.by_region],
+        "by_product_group": [r.as_dict() for r in report.by_product_group],
+        "trend": [{"start": b, "opened": n, "missed": m} for b, n, m in report.trend],
+        "misses": [] if caller(request).is_contact else [vars(m) for m in report.misses],
+    }
+
+
+@router.get(
+    "/backlog",
+    response={200: BacklogOut, **errors(401, 403, 422, 503)},
+    summary="Open cases now by dimension and the recorded daily trend (I1)",
+)
+def backlog_json(request: HttpRequest, q: Query[RangeQuery]) -> dict[str, Any]:
+    report = backlog_report(scope=_scope(request), start=q.start, end=q.end, now=clock.now())
+    return {
+        "at": report.at,
+        "total": report.total,
+        "by_dimension": {
+            dim: [{"label": label, "open": n} for label, n in items]
+            for dim, items in report.by_dimension.items()
+        },
+        "trend": [{"day": d, "open": n} for d, n in report.trend],
+    }

@@ -1,0 +1,98 @@
+"""Report shapes (I1): the service-level and backlog reports as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import model_validator
+
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+MAX_DAYS = 3 * 366
+
+
+class RangeQuery(Schema):
+    """Days from ``start`` to ``end`` inclusive (UTC), at most three years."""
+
+    start: dt.date = Field(..., ge=EARLIEST, le=LATEST)
+    end: dt.date = Field(..., ge=EARLIEST, le=LATEST)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RangeQuery:
+        if self.end < self.start:
+            raise ValueError("end comes before start")
+        if (self.end - self.start).days > MAX_DAYS:
+            raise ValueError("choose a range of at most three years")
+        return self
+
+
+class ServiceLevelQuery(RangeQuery):
+    period: Literal["day", "week", "month", "quarter"] = "week"
+
+
+class FiguresOut(Schema):
+    key: str
+    label: str
+    cases: int
+    root_cause_avg_days: float | None
+    root_cause_p90_days: float | None
+    root_cause_target_days: int | None
+    fix_avg_days: float | None
+    fix_p90_days: float | None
+    fix_target_days: int | None
+    outage_avg_hours: float | None
+    outage_target_hours: float | None
+    hold_target_minutes: int | None
+    hold: str
+    milestones_met: int
+    milestones_missed: int
+    milestones_running: int
+    milestones_not_applicable: int
+    met_share: float | None
+    missed_share: float | None
+    running_share: float | None
+
+
+class MissOut(Schema):
+    number: str
+    kind: str
+    group: str
+    target_at: dt.datetime
+    met_at: dt.datetime | None
+
+
+class TrendOut(Schema):
+    start: dt.date
+    opened: int
+    missed: int
+
+
+class ServiceLevelOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str
+    hold: str
+    by_priority: list[FiguresOut]
+    by_region: list[FiguresOut]
+    by_product_group: list[FiguresOut]
+    trend: list[TrendOut]
+    misses: list[MissOut]
+
+
+class CountOut(Schema):
+    label: str
+    open: int
+
+
+class DayOut(Schema):
+    day: dt.date
+    open: int
+
+
+class BacklogOut(Schema):
+    at: dt.datetime
+    total: int
+    by_dimension: dict[str, list[CountOut]]
+    trend: list[DayOut]
