@@ -130,6 +130,12 @@ ROUTES: dict[str, str] = {
     "console/profile/details/": "console-page",
     "console/profile/tokens/": "console-page",
     "console/profile/tokens/<int:token_id>/revoke/": "console-page",
+    # H1, C3: the phone desk.
+    "console/phone/": "console-page",
+    "console/phone/log/": "console-page",
+    "console/phone/open/": "console-page",
+    "console/phone/calls/<int:call_id>/answer/": "console-page",
+    "console/phone/calls/<int:call_id>/end/": "console-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "casedesk.dropbox",
     "casedesk.knowledge",
     "casedesk.search",
+    "casedesk.phone",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",

@@ -7,6 +7,7 @@ from .care import dropbox, mail
 from .cases import actions, opening, page
 from .knowledge import views as knowledge
 from .manage import deflection, escalations, surveys
+from .phone import views as phone
 from .queue import views as queue
 
 urlpatterns = [
@@ -59,6 +60,12 @@ urlpatterns = [
     path("kb/deflection/", deflection.deflection, name="console-kb-deflection"),
     path("cases/<str:number>/article/", knowledge.case_to_article, name="console-case-article"),
     path("search/", knowledge.search_page, name="console-search"),
+    # The phone desk (H1, C3).
+    path("phone/", phone.phone, name="console-phone"),
+    path("phone/log/", phone.phone_log, name="console-phone-log"),
+    path("phone/open/", phone.phone_open, name="console-phone-open"),
+    path("phone/calls/<int:call_id>/answer/", phone.phone_answer, name="console-phone-answer"),
+    path("phone/calls/<int:call_id>/end/", phone.phone_end, name="console-phone-end"),
     # Everyone's own account (A2).
     path("profile/", account.profile, name="console-profile"),
     path("profile/details/", account.profile_details, name="console-profile-details"),
