@@ -130,6 +130,12 @@ ROUTES: dict[str, str] = {
     "console/profile/details/": "console-page",
     "console/profile/tokens/": "console-page",
     "console/profile/tokens/<int:token_id>/revoke/": "console-page",
+    # H1: the IVR/CTI's routes, by a telephony token only (test_telephony_routes_below).
+    "api/v1/telephony/pin-checks": "telephony",
+    "api/v1/telephony/calls": "telephony",
+    "api/v1/telephony/calls/<call_id>/answered": "telephony",
+    "api/v1/telephony/calls/<call_id>/ended": "telephony",
+    "api/v1/telephony/calls/<call_id>/cases": "telephony",
     # H1, C3: the phone desk.
     "console/phone/": "console-page",
     "console/phone/log/": "console-page",
@@ -506,3 +512,31 @@ def test_mail_care_queue_is_for_care_and_managers_only(client, world, route):
         assert client.get(missing).status_code in (404, 405)
         response = client.get(url)
         assert response.status_code in (200, 400, 405), f"GET {route} as {user.email}"
+
+
+@pytest.mark.parametrize("route", sorted(r for r, rule in ROUTES.items() if rule == "telephony"))
+def test_telephony_routes_open_to_the_telephony_token_only(client, world, route):
+    # R: H1, A4 — no person's token or session opens them; the telephony token does.
+    from casedesk.phone.models import Call
+    from casedesk.phone.services import telephony_token_create
+
+    url = "/" + route.replace("<call_id>", "pbx-1")
+    post = route.endswith(("pin-checks", "calls", "answered", "ended"))
+    body = json.dumps({"pin": "123456"} if "pin" in route else {"call_id": "pbx-1"})
+    if route.endswith(("answered", "ended")):
+        body = "{}"
+
+    def send(**headers: str):  # type: ignore[no-untyped-def]
+        if post:
+            return client.post(url, body, content_type="application/json", headers=headers)
+        return client.get(url, headers=headers)
+
+    for user in (world.alice, world.bob, world.engineer, world.care, world.manager):
+        token = api_token_create(user=user, name="matrix", now=world.now)
+        assert send(Authorization=f"Bearer {token}").status_code == 401
+        client.force_login(user)
+        assert send().status_code == 401
+        client.logout()
+    assert not Call.objects.exists()
+    machine = telephony_token_create(name="pbx", now=world.now)
+    assert send(Authorization=f"Bearer {machine}").status_code in (200, 404)

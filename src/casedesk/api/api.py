@@ -16,6 +16,7 @@ from casedesk.api.routers import (
     catalogue,
     escalations,
     me,
+    telephony,
 )
 from casedesk.api.security import BearerAuth, SessionAuth
 
@@ -40,3 +41,4 @@ api.add_router("/cases", cases.router)
 api.add_router("/cases", case_actions.router)
 api.add_router("", attachments.router)
 api.add_router("/cases", escalations.router)
+api.add_router("/telephony", telephony.router)

@@ -55,3 +55,25 @@ class Call(models.Model):
         if self.answered_at is None:
             return None
         return max(int((self.answered_at - self.queued_at).total_seconds()), 0)
+
+
+class TelephonyToken(models.Model):
+    """The IVR/CTI's credential (H1): a bearer token that is no person's.
+
+    It opens only the telephony API — verify a PIN, report call events, read an identified
+    caller's open cases — and no person's token opens that API. 256 random bits; only the
+    SHA-256 digest is stored (security rule 12).
+    """
+
+    name = models.CharField(max_length=80)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -4,11 +4,12 @@ shows about a caller."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from casedesk.accounts.models import Contract, User
+from casedesk.accounts.models import Contract, Role, User
 from casedesk.accounts.selectors import contracts_with_maintenance
 from casedesk.cases.models import Case
 from casedesk.policy.decision import Decision
@@ -16,7 +17,7 @@ from casedesk.policy.holdtime import HoldResult, hold_verdict
 from casedesk.policy.transitions import Status
 from casedesk.sla.selectors import calendar_for, current_policy_number
 
-from .models import Call
+from .models import Call, TelephonyToken
 
 
 def live_calls() -> list[Call]:
@@ -74,3 +75,31 @@ def call_hold(call: Call) -> HoldResult:
         answered_at=call.answered_at,
         calendar=calendar_for(current_policy_number(), call.region),
     )
+
+
+def telephony_token_for(raw: str) -> TelephonyToken | None:
+    """The live telephony token behind a bearer string, looked up by digest (rule 12)."""
+    if not raw.startswith("cdt_") or len(raw) > 200:
+        return None
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return TelephonyToken.objects.filter(digest=digest, revoked_at__isnull=True).first()
+
+
+def contact_by_pin(pin: str) -> User | None:
+    """The one active contact with this PIN, or None — for a PIN nobody has and for one two
+    contacts share alike, so the answer never tells the two apart. The same single query
+    runs whatever the PIN (no early return), so timing does not either."""
+    found = list(
+        User.objects.filter(role=Role.CONTACT, is_active=True, support_pin=pin)
+        .select_related("organisation")
+        .order_by("pk")[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def caller_by_pin(pin: str, today: dt.date) -> CallerCard | None:
+    """The caller's card for a PIN, or None. A miss runs the same queries as a match (on an
+    unsaved contact of no organisation), so how long the answer takes says nothing either."""
+    contact = contact_by_pin(pin)
+    card = caller_card(contact or User(role=Role.CONTACT, organisation=None), today)
+    return card if contact is not None else None

@@ -7,6 +7,8 @@ where repeating it is harmless and refuses, with a reason, where it would rewrit
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
 from django.db import transaction
 
@@ -15,7 +17,7 @@ from casedesk.cases.models import Case, CaseEvent, Channel
 from casedesk.cases.services import CaseDraft, case_add_update, case_open
 from casedesk.core.errors import PolicyViolation
 
-from .models import Call
+from .models import Call, TelephonyToken
 
 
 def _region_of(caller: User | None) -> str:
@@ -168,3 +170,25 @@ def phone_open_case(
     )
     call_attach_case(call=this, case=case)
     return this, case
+
+
+def telephony_token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def telephony_token_create(*, name: str, now: dt.datetime) -> str:
+    """A token for an IVR/CTI: returned once in clear, stored only as its digest (rule 12)."""
+    raw = "cdt_" + secrets.token_urlsafe(32)
+    TelephonyToken.objects.create(
+        name=name.strip()[:80] or "Telephony",
+        digest=telephony_token_digest(raw),
+        prefix=raw[:10],
+        created_at=now,
+    )
+    return raw
+
+
+def telephony_token_revoke(*, token_id: int, now: dt.datetime) -> bool:
+    return bool(
+        TelephonyToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=now)
+    )
