@@ -119,3 +119,26 @@ def test_answer_then_end_a_call_from_the_screen(as_user, world):
     assert call.answered_at and call.ended_at and call.engineer == world.engineer
     body = client.get(url("console-phone")).content.decode()
     assert "recent-calls" in body and "Held 0 min" in body
+
+
+def test_call_logs_appear_on_the_timeline_with_their_visibility(as_user, world):
+    # R: H1, B5 (issue 14 item 7): the customer sees the public log of their own call only.
+    now = clock.now()
+    for text, public in (("Told them the patch is out.", True), ("Caller sounded upset.", False)):
+        services.phone_log_call(
+            engineer=world.engineer,
+            caller=world.alice,
+            case=world.alice_case,
+            body=text,
+            public=public,
+            now=now,
+        )
+    staff = as_user(world.engineer).get(url("console-case-detail", world.alice_case.number))
+    body = staff.content.decode()
+    assert "Phone call" in body and "Caller sounded upset." in body and "via phone" in body
+    customer = as_user(world.alice).get(url("portal-case-detail", world.alice_case.number))
+    body = customer.content.decode()
+    assert "Phone call" in body and "Told them the patch is out." in body
+    assert "Caller sounded upset." not in body
+    other = as_user(world.gina).get(url("portal-case-detail", world.alice_case.number))
+    assert other.status_code == 404
