@@ -136,6 +136,9 @@ ROUTES: dict[str, str] = {
     "api/v1/telephony/calls/<call_id>/answered": "telephony",
     "api/v1/telephony/calls/<call_id>/ended": "telephony",
     "api/v1/telephony/calls/<call_id>/cases": "telephony",
+    # G1: cutover notices (tests/pages/test_cutovers.py: own organisation's sites only).
+    "cutovers/": "contact-page",
+    "console/cutovers/": "console-page",
     # H1, C3: the phone desk.
     "console/phone/": "console-page",
     "console/phone/log/": "console-page",

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "casedesk.knowledge",
     "casedesk.search",
     "casedesk.phone",
+    "casedesk.obligations",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",

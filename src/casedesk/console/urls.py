@@ -9,6 +9,7 @@ from .knowledge import views as knowledge
 from .manage import deflection, escalations, surveys
 from .phone import views as phone
 from .queue import views as queue
+from .sites import cutovers
 
 urlpatterns = [
     path("", queue.queue, name="console-queue"),
@@ -60,6 +61,8 @@ urlpatterns = [
     path("kb/deflection/", deflection.deflection, name="console-kb-deflection"),
     path("cases/<str:number>/article/", knowledge.case_to_article, name="console-case-article"),
     path("search/", knowledge.search_page, name="console-search"),
+    # Customer sites: upcoming cutovers (G1).
+    path("cutovers/", cutovers.cutovers, name="console-cutovers"),
     # The phone desk (H1, C3).
     path("phone/", phone.phone, name="console-phone"),
     path("phone/log/", phone.phone_log, name="console-phone-log"),
