@@ -30,6 +30,11 @@ EXPECTED = {
     "/api/v1/cases/{number}/escalations": {"post"},
     "/api/v1/reports/service-levels": {"get"},
     "/api/v1/reports/backlog": {"get"},
+    "/api/v1/telephony/pin-checks": {"post"},
+    "/api/v1/telephony/calls": {"post"},
+    "/api/v1/telephony/calls/{call_id}/answered": {"post"},
+    "/api/v1/telephony/calls/{call_id}/ended": {"post"},
+    "/api/v1/telephony/calls/{call_id}/cases": {"get"},
 }
 
 

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from casedesk.accounts.services import api_token_create
 from casedesk.files.models import Source
 from casedesk.files.services import attachment_store
+from casedesk.phone.services import call_queued, telephony_token_create
 
 CHECKS = [
     not_a_server_error,
@@ -58,11 +59,13 @@ def _run(strategy: Any, headers: dict[str, str]) -> None:
     check()
 
 
-@pytest.mark.parametrize("role", ["anonymous", "alice", "engineer", "care", "manager"])
+@pytest.mark.parametrize("role", ["anonymous", "alice", "engineer", "care", "manager", "telephony"])
 def test_every_operation_answers_as_documented(live_server, world, role):
     # R: B5 (bad input is a 4xx), A2 (tokens), issue 15 item 16
     headers: dict[str, str] = {}
-    if role != "anonymous":
+    if role == "telephony":  # H1: the IVR's own token (issue 14)
+        headers["Authorization"] = f"Bearer {telephony_token_create(name='fuzz', now=world.now)}"
+    elif role != "anonymous":
         user = getattr(world, role)
         token = api_token_create(user=user, name="schemathesis", now=world.now)
         headers["Authorization"] = f"Bearer {token}"
@@ -76,7 +79,12 @@ def test_every_operation_answers_as_documented(live_server, world, role):
     )
     # Besides drawn path parameters, ones that name real objects, so that requests get past
     # the lookup to validation and the services.
-    known = {"number": world.alice_case.number, "attachment_id": attachment.pk}
+    call_queued(now=world.now, caller=world.alice, external_id="fuzz-1")
+    known = {
+        "number": world.alice_case.number,
+        "attachment_id": attachment.pk,
+        "call_id": "fuzz-1",
+    }
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
     failures: list[str] = []
     operations = 0
@@ -94,5 +102,5 @@ def test_every_operation_answers_as_documented(live_server, world, role):
         except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.label}: {exc}")
     # Every operation was fuzzed: a new route raises this count, a lost one lowers it.
-    assert operations == 26
+    assert operations == 31  # + 2 reports (issue 13), + 5 telephony (issue 14)
     assert not failures, "\n\n".join(failures)

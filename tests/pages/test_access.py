@@ -150,8 +150,9 @@ def test_case_page_query_budget(as_user, world, django_assert_max_num_queries):
     # +5 for the clock and escalation panels (milestones, timers, purged files; the case's
     # escalations and the last support update for C6), each one indexed query; +1: drop box
     # panel (D2); +1: files panel (D1); +1: knowledge panel (articles from this case, F4).
-    # The console's urgent banner (one indexed COUNT, C3) fits the base 9.
-    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1):
+    # The console's urgent banner (one indexed COUNT, C3) fits the base 9. +1: cutover notices
+    # whose window the case opened in (G1, one indexed query).
+    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1 + 1):
         assert client.get(url("console-case-detail", world.alice_case.number)).status_code == 200
     client = as_user(world.alice)
     # +1: the contact's contract access (A3), read once per request.

@@ -140,6 +140,21 @@ ROUTES: dict[str, str] = {
     "service/": "contact-page",
     "api/v1/reports/service-levels": "api-page",
     "api/v1/reports/backlog": "api-page",
+    # H1: the IVR/CTI's routes, by a telephony token only (test_telephony_routes_below).
+    "api/v1/telephony/pin-checks": "telephony",
+    "api/v1/telephony/calls": "telephony",
+    "api/v1/telephony/calls/<call_id>/answered": "telephony",
+    "api/v1/telephony/calls/<call_id>/ended": "telephony",
+    "api/v1/telephony/calls/<call_id>/cases": "telephony",
+    # G1: cutover notices (tests/pages/test_cutovers.py: own organisation's sites only).
+    "cutovers/": "contact-page",
+    "console/cutovers/": "console-page",
+    # H1, C3: the phone desk.
+    "console/phone/": "console-page",
+    "console/phone/log/": "console-page",
+    "console/phone/open/": "console-page",
+    "console/phone/calls/<int:call_id>/answer/": "console-page",
+    "console/phone/calls/<int:call_id>/end/": "console-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
@@ -530,3 +545,31 @@ def test_policy_pages_are_for_care_and_managers_only(client, world, route):
     for user in (world.care, world.manager):
         client.force_login(user)
         assert client.get(url).status_code == 200, (route, user.email)
+
+
+@pytest.mark.parametrize("route", sorted(r for r, rule in ROUTES.items() if rule == "telephony"))
+def test_telephony_routes_open_to_the_telephony_token_only(client, world, route):
+    # R: H1, A4 — no person's token or session opens them; the telephony token does.
+    from casedesk.phone.models import Call
+    from casedesk.phone.services import telephony_token_create
+
+    url = "/" + route.replace("<call_id>", "pbx-1")
+    post = route.endswith(("pin-checks", "calls", "answered", "ended"))
+    body = json.dumps({"pin": "123456"} if "pin" in route else {"call_id": "pbx-1"})
+    if route.endswith(("answered", "ended")):
+        body = "{}"
+
+    def send(**headers: str):  # type: ignore[no-untyped-def]
+        if post:
+            return client.post(url, body, content_type="application/json", headers=headers)
+        return client.get(url, headers=headers)
+
+    for user in (world.alice, world.bob, world.engineer, world.care, world.manager):
+        token = api_token_create(user=user, name="matrix", now=world.now)
+        assert send(Authorization=f"Bearer {token}").status_code == 401
+        client.force_login(user)
+        assert send().status_code == 401
+        client.logout()
+    assert not Call.objects.exists()
+    machine = telephony_token_create(name="pbx", now=world.now)
+    assert send(Authorization=f"Bearer {machine}").status_code in (200, 404)

@@ -17,6 +17,7 @@ from casedesk.api.routers import (
     escalations,
     me,
     reports,
+    telephony,
 )
 from casedesk.api.security import BearerAuth, SessionAuth
 
@@ -42,3 +43,4 @@ api.add_router("/cases", case_actions.router)
 api.add_router("", attachments.router)
 api.add_router("/cases", escalations.router)
 api.add_router("/reports", reports.router)
+api.add_router("/telephony", telephony.router)

@@ -20,6 +20,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from casedesk.accounts.selectors import user_for_token
+from casedesk.phone.selectors import telephony_token_for
 
 if TYPE_CHECKING:
     from casedesk.accounts.models import User
@@ -66,3 +67,14 @@ class SessionAuth(APIKeyCookie):
 def caller(request: HttpRequest) -> User:
     """The authenticated user of this request (set by one of the auth classes above)."""
     return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+class TelephonyAuth(HttpBearer):
+    """``Authorization: Bearer cdt_…``: the IVR/CTI's own token (``phone.TelephonyToken``).
+
+    It is no person's: it opens only the telephony routes, and a person's token does not
+    open them (H1). ``request.auth`` is the token row.
+    """
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return telephony_token_for(token.strip())

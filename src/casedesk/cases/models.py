@@ -337,4 +337,7 @@ def describe_event(kind: str, data: dict[str, object]) -> str:
         return f"Internal note on the {EventKind(str(data['about'])).label.lower()}"
     if kind == EventKind.DROPBOX:
         return f"SFTP drop box {data.get('username', '')} {data.get('action', '')}"
+    if kind in (EventKind.REPLY, EventKind.NOTE) and data.get("call"):
+        # H1: a call logged by phone.services.call_log.
+        return "Phone call" + (" (internal note)" if kind == EventKind.NOTE else "")
     return str(EventKind(kind).label) if kind in EventKind.values else kind

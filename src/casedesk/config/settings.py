@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "casedesk.knowledge",
     "casedesk.search",
     "casedesk.reports",
+    "casedesk.phone",
+    "casedesk.obligations",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",

@@ -8,7 +8,9 @@ from .cases import actions, opening, page
 from .knowledge import views as knowledge
 from .manage import deflection, escalations, policy, surveys
 from .manage import reports as manage_reports
+from .phone import views as phone
 from .queue import views as queue
+from .sites import cutovers
 
 urlpatterns = [
     path("", queue.queue, name="console-queue"),
@@ -63,6 +65,14 @@ urlpatterns = [
     path("kb/deflection/", deflection.deflection, name="console-kb-deflection"),
     path("cases/<str:number>/article/", knowledge.case_to_article, name="console-case-article"),
     path("search/", knowledge.search_page, name="console-search"),
+    # Customer sites: upcoming cutovers (G1).
+    path("cutovers/", cutovers.cutovers, name="console-cutovers"),
+    # The phone desk (H1, C3).
+    path("phone/", phone.phone, name="console-phone"),
+    path("phone/log/", phone.phone_log, name="console-phone-log"),
+    path("phone/open/", phone.phone_open, name="console-phone-open"),
+    path("phone/calls/<int:call_id>/answer/", phone.phone_answer, name="console-phone-answer"),
+    path("phone/calls/<int:call_id>/end/", phone.phone_end, name="console-phone-end"),
     # Everyone's own account (A2).
     path("profile/", account.profile, name="console-profile"),
     path("profile/details/", account.profile_details, name="console-profile-details"),

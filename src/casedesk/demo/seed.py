@@ -25,6 +25,7 @@ from . import reference
 from .extras import seed_extras
 from .knowledge import seed_knowledge
 from .paths import PATHS
+from .phone import seed_phone
 from .reference import Desk
 from .scenarios import SCENARIOS
 from .specials import SPECIALS
@@ -64,6 +65,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         _run_cases(desk, now=now, rng=rng)
         seed_extras(desk, now=now)
         seed_knowledge(desk, now=now)
+        seed_phone(desk, now=now)  # issue 14: calls with hold times, upcoming cutovers
         contact_refuse(
             actor=desk.people["claire"],
             contact=desk.people["gary"],

@@ -6,7 +6,7 @@ Signing in and out and the password pages keep Django's names (``login``,
 
 from django.urls import path
 
-from .views import account, escalation, knowledge, opening, password, service, survey
+from .views import account, cutovers, escalation, knowledge, opening, password, service, survey
 from .views import cases as views
 
 urlpatterns = [
@@ -48,6 +48,7 @@ urlpatterns = [
     path("profile/", account.profile, name="portal-profile"),
     path("profile/details/", account.profile_details, name="portal-profile-details"),
     path("profile/pin/", account.profile_pin, name="portal-profile-pin"),
+    path("cutovers/", cutovers.cutovers, name="portal-cutovers"),  # G1
     path("profile/tokens/", account.profile_token_create, name="portal-profile-token-create"),
     path(
         "profile/tokens/<int:token_id>/revoke/",

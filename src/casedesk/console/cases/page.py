@@ -32,6 +32,7 @@ from casedesk.console.cases.forms import (
     TransitionForm,
 )
 from casedesk.core import clock
+from casedesk.obligations.selectors import notices_for_case
 from casedesk.sla.selectors import running_milestones
 from casedesk.web.access import get_case_or_404, support_view
 
@@ -50,6 +51,7 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
         "case": case,
         **_milestone_forms(case, forms),
         "timeline": selectors.case_timeline(user, case),
+        "cutovers": notices_for_case(case),  # G1: opened during a cutover at this site
         "certifications": certifications_for(case.contact),
         "maintenance": contract_maintenance(case.contract, now),
         "follow_ons": list(

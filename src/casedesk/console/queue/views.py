@@ -10,6 +10,7 @@ from django.shortcuts import render
 from casedesk.cases import selectors
 from casedesk.console.queue.forms import QueueFilterForm
 from casedesk.core import clock
+from casedesk.phone import selectors as phone_selectors
 from casedesk.sla.selectors import centres_now
 from casedesk.web.access import support_view
 
@@ -55,6 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "by_group": sorted(by_group.items()),
             "by_region": sorted(by_region.items()),
             "nav": "queue",
+            "live_calls": phone_selectors.live_calls(),  # H1: live calls before web cases
             "centres": centres,
             "filtered": any(
                 (

@@ -1,0 +1,49 @@
+"""The cutover notice form (G1): a contact files for one of their organisation's sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from casedesk.accounts.models import Site
+from casedesk.obligations.models import CHECKLIST, CutoverKind
+from casedesk.obligations.services import CutoverDraft
+from casedesk.web.forms import TEXT_MAX
+
+_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _text(label: str, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=TEXT_MAX, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class CutoverForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), label="Site")
+    kind = forms.ChoiceField(label="What", choices=CutoverKind.choices)
+    technician = forms.CharField(label="Technician", max_length=200)
+    product_line = forms.CharField(label="Product line", max_length=200)
+    installation_date = forms.DateField(
+        label="Installation date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cutover_start = forms.DateTimeField(label="Cutover starts (your local time)", widget=_LOCAL)
+    cutover_end = forms.DateTimeField(label="Cutover ends (your local time)", widget=_LOCAL)
+    site_contact = forms.CharField(label="Site contact", max_length=200)
+    vendor_contact = forms.CharField(label="Vendor contact", max_length=200, required=False)
+    checklist = forms.MultipleChoiceField(
+        label="Confirmed", choices=CHECKLIST, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    line_configuration = _text("Line configuration")
+    current_products = _text("Current products and versions")
+    planned_products = _text("Planned products and versions")
+    um_platform = forms.CharField(label="UM platform", max_length=200, required=False)
+
+    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+    def to_draft(self) -> CutoverDraft:
+        d = self.cleaned_data
+        return CutoverDraft(**{k: v for k, v in d.items() if k != "site"})
