@@ -130,6 +130,17 @@ ROUTES: dict[str, str] = {
     "console/profile/details/": "console-page",
     "console/profile/tokens/": "console-page",
     "console/profile/tokens/<int:token_id>/revoke/": "console-page",
+    # F1, F2, F5, F7: contacts' pages; products by contract cover, licences by organisation
+    # (tests/security/test_resources_matrix.py tries every role on each).
+    "contact/": "contact-page",
+    "resources/": "contact-page",
+    "resources/<int:product_id>/": "resource",
+    "resources/downloads/<int:download_id>/": "resource",
+    "licences/": "contact-page",
+    "licences/<int:licence_id>/download/": "resource",
+    "feedback/": "contact-page",
+    "console/feedback/": "console-page",
+    "console/feedback/<int:pk>/handle/": "console-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "casedesk.dropbox",
     "casedesk.knowledge",
     "casedesk.search",
+    "casedesk.resources",
     "casedesk.portal",
     "casedesk.console",
     "casedesk.api",

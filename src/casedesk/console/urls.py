@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .account import views as account
-from .care import dropbox, mail
+from .care import dropbox, feedback, mail
 from .cases import actions, opening, page
 from .knowledge import views as knowledge
 from .manage import deflection, escalations, surveys
@@ -50,6 +50,8 @@ urlpatterns = [
     ),
     # Managers and care: survey results (F7, I1).
     path("surveys/", surveys.survey_results_page, name="console-surveys"),
+    path("feedback/", feedback.feedback_list, name="console-feedback"),
+    path("feedback/<int:pk>/handle/", feedback.feedback_handle, name="console-feedback-handle"),
     # Knowledge base and the one search (F3, F4, F6); deflection for managers (T12).
     path("kb/", knowledge.kb_list, name="console-kb"),
     path("kb/new/", knowledge.kb_new, name="console-kb-new"),
