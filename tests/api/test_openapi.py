@@ -28,6 +28,15 @@ EXPECTED = {
     "/api/v1/attachments/{attachment_id}/download": {"get"},
     "/api/v1/cases/{number}/escalation": {"get"},
     "/api/v1/cases/{number}/escalations": {"post"},
+    "/api/v1/articles": {"get"},
+    "/api/v1/articles/{article_id}": {"get"},
+    "/api/v1/search": {"get"},
+    "/api/v1/contact": {"get"},
+    "/api/v1/resources/products": {"get"},
+    "/api/v1/resources/products/{product_id}": {"get"},
+    "/api/v1/resources/downloads/{download_id}": {"get"},
+    "/api/v1/licences": {"get"},
+    "/api/v1/licences/{licence_id}/download": {"get"},
 }
 
 

@@ -29,6 +29,8 @@ from schemathesis.specs.openapi.checks import (
 from casedesk.accounts.services import api_token_create
 from casedesk.files.models import Source
 from casedesk.files.services import attachment_store
+from tests.knowledge.conftest import publish
+from tests.resources.conftest import build_resources
 
 CHECKS = [
     not_a_server_error,
@@ -76,7 +78,16 @@ def test_every_operation_answers_as_documented(live_server, world, role):
     )
     # Besides drawn path parameters, ones that name real objects, so that requests get past
     # the lookup to validation and the services.
-    known = {"number": world.alice_case.number, "attachment_id": attachment.pk}
+    res = build_resources(world)
+    article = publish(world, "Fuzzed article", "Body")
+    known = {
+        "number": world.alice_case.number,
+        "attachment_id": attachment.pk,
+        "article_id": article.pk,
+        "product_id": world.catalogue["product"].pk,
+        "download_id": res.dialer_file.pk,
+        "licence_id": res.acme_licence.pk,
+    }
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
     failures: list[str] = []
     operations = 0
@@ -94,5 +105,5 @@ def test_every_operation_answers_as_documented(live_server, world, role):
         except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.label}: {exc}")
     # Every operation was fuzzed: a new route raises this count, a lost one lowers it.
-    assert operations == 24
+    assert operations == 33
     assert not failures, "\n\n".join(failures)

@@ -141,6 +141,15 @@ ROUTES: dict[str, str] = {
     "feedback/": "contact-page",
     "console/feedback/": "console-page",
     "console/feedback/<int:pk>/handle/": "console-page",
+    "api/v1/contact": "api-page",
+    "api/v1/resources/products": "api-page",
+    "api/v1/resources/products/<product_id>": "resource",
+    "api/v1/resources/downloads/<download_id>": "resource",
+    "api/v1/licences": "api-page",
+    "api/v1/licences/<licence_id>/download": "resource",
+    "api/v1/articles": "api-page",
+    "api/v1/articles/<article_id>": "article",
+    "api/v1/search": "api-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.

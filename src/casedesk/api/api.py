@@ -15,7 +15,9 @@ from casedesk.api.routers import (
     cases,
     catalogue,
     escalations,
+    knowledge,
     me,
+    resources,
 )
 from casedesk.api.security import BearerAuth, SessionAuth
 
@@ -40,3 +42,5 @@ api.add_router("/cases", cases.router)
 api.add_router("/cases", case_actions.router)
 api.add_router("", attachments.router)
 api.add_router("/cases", escalations.router)
+api.add_router("", knowledge.router)
+api.add_router("", resources.router)
