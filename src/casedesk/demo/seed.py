@@ -26,6 +26,7 @@ from .extras import seed_extras
 from .knowledge import seed_knowledge
 from .paths import PATHS
 from .reference import Desk
+from .resources import seed_resources
 from .scenarios import SCENARIOS
 from .specials import SPECIALS
 from .stories import open_story, opening_time
@@ -64,6 +65,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         _run_cases(desk, now=now, rng=rng)
         seed_extras(desk, now=now)
         seed_knowledge(desk, now=now)
+        seed_resources(desk, today=today)
         contact_refuse(
             actor=desk.people["claire"],
             contact=desk.people["gary"],
