@@ -35,6 +35,15 @@ EXPECTED = {
     "/api/v1/telephony/calls/{call_id}/answered": {"post"},
     "/api/v1/telephony/calls/{call_id}/ended": {"post"},
     "/api/v1/telephony/calls/{call_id}/cases": {"get"},
+    "/api/v1/articles": {"get"},
+    "/api/v1/articles/{article_id}": {"get"},
+    "/api/v1/search": {"get"},
+    "/api/v1/contact": {"get"},
+    "/api/v1/resources/products": {"get"},
+    "/api/v1/resources/products/{product_id}": {"get"},
+    "/api/v1/resources/downloads/{download_id}": {"get"},
+    "/api/v1/licences": {"get"},
+    "/api/v1/licences/{licence_id}/download": {"get"},
 }
 
 

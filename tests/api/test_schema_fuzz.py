@@ -30,6 +30,8 @@ from casedesk.accounts.services import api_token_create
 from casedesk.files.models import Source
 from casedesk.files.services import attachment_store
 from casedesk.phone.services import call_queued, telephony_token_create
+from tests.knowledge.conftest import publish
+from tests.resources.conftest import build_resources
 
 CHECKS = [
     not_a_server_error,
@@ -80,9 +82,15 @@ def test_every_operation_answers_as_documented(live_server, world, role):
     # Besides drawn path parameters, ones that name real objects, so that requests get past
     # the lookup to validation and the services.
     call_queued(now=world.now, caller=world.alice, external_id="fuzz-1")
+    res = build_resources(world)
+    article = publish(world, "Fuzzed article", "Body")
     known = {
         "number": world.alice_case.number,
         "attachment_id": attachment.pk,
+        "article_id": article.pk,
+        "product_id": world.catalogue["product"].pk,
+        "download_id": res.dialer_file.pk,
+        "licence_id": res.acme_licence.pk,
         "call_id": "fuzz-1",
     }
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
@@ -102,5 +110,5 @@ def test_every_operation_answers_as_documented(live_server, world, role):
         except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.label}: {exc}")
     # Every operation was fuzzed: a new route raises this count, a lost one lowers it.
-    assert operations == 31  # + 2 reports (issue 13), + 5 telephony (issue 14)
+    assert operations == 40  # 24 + 2 reports (13) + 5 telephony (14) + 9 knowledge/resources (12)
     assert not failures, "\n\n".join(failures)

@@ -108,3 +108,33 @@ def test_console_article_routes_are_for_staff_only(world, articles):
     staff = _client(world, "engineer")
     for article in articles.values():
         assert staff.get(f"/console/kb/{article.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["alice", "gina", "anonymous"])
+def test_api_articles_and_search_follow_visibility(world, articles, who):
+    from casedesk.accounts.services import api_token_create
+
+    client = Client()
+    headers = {}
+    if who != "anonymous":
+        token = api_token_create(user=getattr(world, who), name="m", now=world.now)
+        headers["Authorization"] = f"Bearer {token}"
+    missing = max(a.pk for a in articles.values()) + 100
+    gone = client.get(f"/api/v1/articles/{missing}", headers=headers)
+    for name, article in articles.items():
+        response = client.get(f"/api/v1/articles/{article.pk}", headers=headers)
+        if who == "anonymous":
+            assert response.status_code == 401
+        elif name in READS[who]:
+            assert response.status_code == 200
+        else:
+            assert (response.status_code, response.content) == (404, gone.content), name
+    hidden = [a.title for n, a in articles.items() if n not in READS[who]]
+    for url in ("/api/v1/articles", "/api/v1/search?q=osprey", "/api/v1/search?q=gamma+internal"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == (401 if who == "anonymous" else 200)
+        for title in hidden:
+            assert title.encode() not in response.content, (who, url, title)
+    if who != "anonymous":
+        found = client.get("/api/v1/search?q=osprey&kind=article", headers=headers).json()
+        assert found["counts"]["article"] == len(READS[who])

@@ -155,6 +155,26 @@ ROUTES: dict[str, str] = {
     "console/phone/open/": "console-page",
     "console/phone/calls/<int:call_id>/answer/": "console-page",
     "console/phone/calls/<int:call_id>/end/": "console-page",
+    # F1, F2, F5, F7: contacts' pages; products by contract cover, licences by organisation
+    # (tests/security/test_resources_matrix.py tries every role on each).
+    "contact/": "contact-page",
+    "resources/": "contact-page",
+    "resources/<int:product_id>/": "resource",
+    "resources/downloads/<int:download_id>/": "resource",
+    "licences/": "contact-page",
+    "licences/<int:licence_id>/download/": "resource",
+    "feedback/": "contact-page",
+    "console/feedback/": "console-page",
+    "console/feedback/<int:pk>/handle/": "console-page",
+    "api/v1/contact": "api-page",
+    "api/v1/resources/products": "api-page",
+    "api/v1/resources/products/<product_id>": "resource",
+    "api/v1/resources/downloads/<download_id>": "resource",
+    "api/v1/licences": "api-page",
+    "api/v1/licences/<licence_id>/download": "resource",
+    "api/v1/articles": "api-page",
+    "api/v1/articles/<article_id>": "article",
+    "api/v1/search": "api-page",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.

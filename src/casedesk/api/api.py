@@ -15,8 +15,10 @@ from casedesk.api.routers import (
     cases,
     catalogue,
     escalations,
+    knowledge,
     me,
     reports,
+    resources,
     telephony,
 )
 from casedesk.api.security import BearerAuth, SessionAuth
@@ -44,3 +46,5 @@ api.add_router("", attachments.router)
 api.add_router("/cases", escalations.router)
 api.add_router("/reports", reports.router)
 api.add_router("/telephony", telephony.router)
+api.add_router("", knowledge.router)
+api.add_router("", resources.router)

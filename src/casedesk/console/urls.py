@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .account import views as account
-from .care import dropbox, mail
+from .care import dropbox, feedback, mail
 from .cases import actions, opening, page
 from .knowledge import views as knowledge
 from .manage import deflection, escalations, policy, surveys
@@ -56,6 +56,8 @@ urlpatterns = [
     # Reports (I1): service levels against the C3 targets.
     path("reports/service-levels/", manage_reports.service_levels_page, name="console-report-sla"),
     path("reports/backlog/", manage_reports.backlog_page, name="console-report-backlog"),
+    path("feedback/", feedback.feedback_list, name="console-feedback"),
+    path("feedback/<int:pk>/handle/", feedback.feedback_handle, name="console-feedback-handle"),
     # Knowledge base and the one search (F3, F4, F6); deflection for managers (T12).
     path("kb/", knowledge.kb_list, name="console-kb"),
     path("kb/new/", knowledge.kb_new, name="console-kb-new"),

@@ -27,6 +27,7 @@ from .knowledge import seed_knowledge
 from .paths import PATHS
 from .phone import seed_phone
 from .reference import Desk
+from .resources import seed_resources
 from .scenarios import SCENARIOS
 from .specials import SPECIALS
 from .stories import open_story, opening_time
@@ -66,6 +67,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         seed_extras(desk, now=now)
         seed_knowledge(desk, now=now)
         seed_phone(desk, now=now)  # issue 14: calls with hold times, upcoming cutovers
+        seed_resources(desk, today=today)
         contact_refuse(
             actor=desk.people["claire"],
             contact=desk.people["gary"],

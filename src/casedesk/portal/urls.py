@@ -6,7 +6,17 @@ Signing in and out and the password pages keep Django's names (``login``,
 
 from django.urls import path
 
-from .views import account, cutovers, escalation, knowledge, opening, password, service, survey
+from .views import (
+    account,
+    cutovers,
+    escalation,
+    knowledge,
+    opening,
+    password,
+    resources,
+    service,
+    survey,
+)
 from .views import cases as views
 
 urlpatterns = [
@@ -64,4 +74,20 @@ urlpatterns = [
     path("self-help/", knowledge.selfhelp, name="portal-selfhelp"),
     path("self-help/<int:product_id>/", knowledge.selfhelp, name="portal-selfhelp-product"),
     path("search/", knowledge.search_page, name="portal-search"),
+    # Contact page, resource centre, licences, feedback (F1, F2, F5, F7).
+    path("contact/", resources.contact_page, name="portal-contact"),
+    path("resources/", resources.resource_home, name="portal-resources"),
+    path("resources/<int:product_id>/", resources.resource_product, name="portal-resource-product"),
+    path(
+        "resources/downloads/<int:download_id>/",
+        resources.resource_download,
+        name="portal-resource-download",
+    ),
+    path("licences/", resources.licence_list, name="portal-licences"),
+    path(
+        "licences/<int:licence_id>/download/",
+        resources.licence_download,
+        name="portal-licence-download",
+    ),
+    path("feedback/", resources.feedback, name="portal-feedback"),
 ]
