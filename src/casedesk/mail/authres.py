@@ -53,8 +53,15 @@ NOT_CONFIGURED = (
 
 
 def _aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment: the same domain, or a parent of it — but never a bare top-level
+    domain (``d=example`` would otherwise vouch for every ``*.example`` sender). Without a
+    public-suffix list a parent like ``co.uk`` still aligns; README says so."""
     domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
-    return bool(domain) and (from_domain == domain or from_domain.endswith("." + domain))
+    if not domain:
+        return False
+    if from_domain == domain:
+        return True
+    return "." in domain and from_domain.endswith("." + domain)
 
 
 def _results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
