@@ -55,7 +55,7 @@ NOT_CONFIGURED = (
 def _aligned(domain: str, from_domain: str) -> bool:
     """Relaxed alignment: the same domain, or a parent of it — but never a bare top-level
     domain (``d=example`` would otherwise vouch for every ``*.example`` sender). Without a
-    public-suffix list a parent like ``co.uk`` still aligns; README says so."""
+    public-suffix list a parent like ``co.uk`` still aligns (no such list ships here)."""
     domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
     if not domain:
         return False
