@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import caches
 
 from tests import factories
 
@@ -15,6 +16,8 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Per-test memory cache: rate-limit counters must not leak between tests or runs.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # LocMemCache instances with the same LOCATION share one store: empty it.
+    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ TRUSTED = "mx.casedesk.test"
 DKIM = "DKIM pass for the From domain."
 SPF = "SPF pass for the From domain."
 DMARC = "DMARC pass for the From domain."
+NEITHER = "Neither DMARC, aligned DKIM nor aligned SPF passed."
 
 
 def verdict(results: str, sender: str = "alice@acme.example", trusted: str = TRUSTED):
@@ -37,7 +38,7 @@ def verdict(results: str, sender: str = "alice@acme.example", trusted: str = TRU
 )
 def test_unaligned_passes_do_not_authenticate(results):
     result = verdict(results)
-    assert not result.passed
+    assert result.passed is False
     assert result.reason == "Neither DMARC, aligned DKIM nor aligned SPF passed."
 
 
@@ -46,9 +47,13 @@ def test_unaligned_passes_do_not_authenticate(results):
     [
         ("dkim=pass header.d=acme.example", "alice@acme.example", DKIM),
         ("dkim=pass header.d=ACME.Example.", "alice@Mail.Acme.Example", DKIM),
+        ("dkim=pass header.d=acme.example", "alice@acme.example.", DKIM),
         ("spf=pass smtp.mailfrom=bounce@acme.example", "alice@eu.acme.example", SPF),
         ("SPF=PASS smtp.mailfrom=acme.example", "alice@acme.example", SPF),
         ("dmarc=pass header.from=Acme.Example", "alice@acme.example.", DMARC),
+        ("dmarc=pass header.from=acme.example.", "alice@acme.example", DMARC),
+        # A comment is white space (RFC 5322 CFWS), even without blanks around it.
+        ("dkim=pass(good signature)header.d=acme.example", "alice@acme.example", DKIM),
     ],
 )
 def test_aligned_passes_authenticate(results, sender, reason):
@@ -64,6 +69,42 @@ def test_a_lookalike_from_domain_does_not_align_with_the_real_one(results):
     # for ``acme.example`` because the suffix matched without the dot.
     assert not verdict(results, sender="mallory@evilacme.example").passed
     assert verdict(results, sender="alice@acme.example").passed
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        "dmarc=pass header.from=evil.example",
+        "dmarc=pass",
+        "dkim=pass header.d=Xacme.example",  # only quotes are stripped from a value
+        "dkim=pass header.d=evil.example",
+        # Comment text is never a property, however the comment is nested or spaced.
+        "dkim=pass header.d=evil.example (x header.d=acme.example )",
+        "dkim=pass header.d=evil.example (outer (inner) header.d=acme.example )",
+    ],
+)
+def test_passes_for_other_domains_do_not_authenticate(results):
+    result = verdict(results)
+    assert (result.passed, result.reason) == (False, NEITHER)
+
+
+def test_the_domain_is_after_the_last_at_sign():
+    # A quoted local part may hold "@": the From domain is what follows the last one.
+    assert verdict("dkim=pass header.d=acme.example", '"x@evil.example"@acme.example').passed
+    assert not verdict("dkim=pass header.d=acme.example", '"x@acme.example"@evil.example').passed
+
+
+@pytest.mark.parametrize(
+    ("results", "reason"),
+    [
+        ("dmarc=pass header.from=evil.example; dkim=pass header.d=acme.example", DKIM),
+        ("dmarc=pass; spf=pass smtp.mailfrom=a@acme.example", SPF),
+        ("arc; dkim=pass header.d=acme.example", DKIM),  # a result without "=" is skipped
+        ("none; dmarc=pass header.from=acme.example", DMARC),
+    ],
+)
+def test_later_results_count_after_one_that_does_not(results, reason):
+    assert (verdict(results).passed, verdict(results).reason) == (True, reason)
 
 
 def test_only_a_pass_counts():
@@ -94,7 +135,7 @@ def test_only_the_topmost_header_from_our_server_counts():
     result = check_sender_authentication(
         [forged, own], from_address="alice@acme.example", trusted_authserv_id=TRUSTED
     )
-    assert not result.passed
+    assert result.passed is False
     assert result.reason == (
         "The topmost Authentication-Results is not from our mail server (mx.evil.example)."
     )
