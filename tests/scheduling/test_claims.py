@@ -19,6 +19,13 @@ T0 = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(seconds=300)  # DEFAULT_LEASE_SECONDS
 
 
+@pytest.fixture(autouse=True)
+def _default_lease(settings):
+    """The code's own default lease, whatever the environment configures."""
+    if hasattr(settings, "DEADLINE_LEASE_SECONDS"):
+        del settings.DEADLINE_LEASE_SECONDS
+
+
 @pytest.fixture
 def ran():
     """A handler that records which deadlines ran."""
@@ -26,15 +33,15 @@ def ran():
 
     def run(deadline, now):
         seen.append(deadline.pk)
-        return f"ran at {now:%H:%M}"
+        return deadline.payload.get("outcome", f"ran at {now:%H:%M}")
 
     HANDLERS["test_record"] = run
     yield seen
     del HANDLERS["test_record"]
 
 
-def schedule(key: str, due_at: dt.datetime, kind: str = "test_record") -> Deadline:
-    return deadline_schedule(kind=kind, key=key, due_at=due_at, now=T0)
+def schedule(key: str, due_at: dt.datetime, kind: str = "test_record", **payload) -> Deadline:
+    return deadline_schedule(kind=kind, key=key, due_at=due_at, now=T0, payload=payload)
 
 
 def test_due_exactly_now_is_claimed_a_moment_later_is_not(ran):
@@ -108,10 +115,28 @@ def test_run_by_the_claim_holder_marks_it_done(ran):
     assert ran == [d.pk]
 
 
-def test_run_by_another_worker_changes_nothing(ran):
+def test_running_one_deadline_finishes_only_that_one(ran):
+    first, second = schedule("first", T0), schedule("second", T0)
+    assert deadlines_claim(worker="a", now=T0) == [first.pk, second.pk]
+    assert deadline_run(deadline_id=first.pk, worker="a", now=T0) is True
+    second.refresh_from_db()
+    assert (second.state, second.claimed_by) == (DeadlineState.PENDING, "a")
+    assert ran == [first.pk]
+
+
+def test_the_outcome_is_kept_up_to_2000_characters(ran):
+    d = schedule("d", T0, outcome="x" * 2500)
+    deadlines_claim(worker="a", now=T0)
+    deadline_run(deadline_id=d.pk, worker="a", now=T0)
+    d.refresh_from_db()
+    assert d.outcome == "x" * 2000
+
+
+def test_run_by_another_worker_changes_nothing(ran, caplog):
     d = schedule("d", T0)
     deadlines_claim(worker="a", now=T0)
     assert deadline_run(deadline_id=d.pk, worker="b", now=T0) is False
+    assert f"deadline {d.pk}: claim lost, nothing committed" in caplog.messages
     d.refresh_from_db()
     assert (d.state, d.claimed_by, d.attempts) == (DeadlineState.PENDING, "a", 1)
     assert ran == []
@@ -125,10 +150,11 @@ def test_a_finished_deadline_does_not_run_again(ran):
     assert ran == [d.pk]
 
 
-def test_an_unknown_kind_is_recorded_as_a_failure():
+def test_an_unknown_kind_is_recorded_as_a_failure(caplog):
     d = schedule("d", T0, kind="no_such_kind")
     deadlines_claim(worker="a", now=T0)
     assert deadline_run(deadline_id=d.pk, worker="a", now=T0) is False
+    assert f"deadline {d.pk} failed" in caplog.messages
     d.refresh_from_db()
     assert d.state == DeadlineState.PENDING
     assert "no handler for deadline kind 'no_such_kind'" in d.last_error
