@@ -1,7 +1,9 @@
 """Outbox claims, leases and back-off at their boundaries (security rules 7 and 8; issue 16).
 
 Rows are written directly (no case, no rendering needed): these tests are about who may
-send a message when, not about what it says.
+send a message when, not about what it says. ``_mark_sent`` is called directly: the race
+it guards (a lease lapsing while the message is on the wire) cannot be staged over SMTP
+without timing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 import pytest
 
 from casedesk.notifications.models import MessageState, OutboundMessage
-from casedesk.notifications.sending import backoff, outbox_claim
+from casedesk.notifications.sending import _mark_sent, backoff, outbox_claim
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
@@ -120,3 +122,49 @@ def test_a_sending_row_without_a_lease_is_not_taken_over():
 )
 def test_backoff_doubles_from_one_minute_up_to_six_hours(attempts, minutes):
     assert backoff(attempts) == dt.timedelta(minutes=minutes)
+
+
+def test_a_sent_row_is_never_taken_over_whatever_its_lease_says():
+    message("m", T0, state=MessageState.SENT, claimed_until=T0 - dt.timedelta(hours=1))
+    assert outbox_claim(worker="a", now=T0) == []
+
+
+def test_lapsed_leases_fill_what_the_due_rows_leave_of_the_limit():
+    for name in ("lapsed1", "lapsed2", "lapsed3"):
+        message(name, T0 - dt.timedelta(hours=2))
+    outbox_claim(worker="dead", now=T0 - dt.timedelta(hours=2))
+    due = message("due", T0)
+    claimed = outbox_claim(worker="a", now=T0, limit=3)
+    assert len(claimed) == 3
+    assert claimed[0] == due.pk
+
+
+def test_marking_sent_needs_our_own_claim(caplog):
+    # The claim lapsed and another worker took the message: our late "sent" must not
+    # overwrite its claim, and says it may have been a duplicate.
+    m = message("m", T0)
+    outbox_claim(worker="a", now=T0)
+    later = T0 + LEASE + dt.timedelta(seconds=1)
+    outbox_claim(worker="b", now=later)
+    m.refresh_from_db()
+    assert _mark_sent(m, "a", later) is False
+    m.refresh_from_db()
+    assert (m.state, m.claimed_by, m.sent_at) == (MessageState.SENDING, "b", None)
+    assert f"outbox {m.pk}: sent, but our claim had lapsed (possible duplicate)" in caplog.messages
+
+
+def test_marking_sent_clears_the_claim_and_the_last_error_and_keeps_what_was_rendered():
+    m = message("m", T0, last_error="SMTPServerDisconnected: earlier attempt")
+    outbox_claim(worker="a", now=T0)
+    m.refresh_from_db()
+    m.subject, m.text_body, m.html_body = "Case opened", "Hello", "<p>Hello</p>"
+    m.rendered_now = True
+    assert _mark_sent(m, "a", T0) is True
+    m.refresh_from_db()
+    assert (m.state, m.sent_at, m.claimed_until, m.last_error) == (
+        MessageState.SENT,
+        T0,
+        None,
+        "",
+    )
+    assert (m.subject, m.text_body, m.html_body) == ("Case opened", "Hello", "<p>Hello</p>")
