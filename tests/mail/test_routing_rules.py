@@ -80,7 +80,7 @@ def test_a_closed_case_is_not_reopened_by_mail(world):
     world.alice_case.sub_status = "resolved"
     world.alice_case.save()
     outcome = route(parsed(subject=f"[{ref(world.alice_case)}]"))
-    assert (outcome.code, outcome.sender) == ("case_closed", None)
+    assert (outcome.code, outcome.case, outcome.sender) == ("case_closed", world.alice_case, None)
     assert outcome.reason == (
         f"{world.alice_case.number} is closed; a reply does not re-open it (B7)."
     )
@@ -126,6 +126,11 @@ def test_references_of_two_cases_wait_for_care(world):
     assert outcome.reason == "Reference IDs of several cases; which one is meant?"
 
 
+def test_a_reference_at_the_very_end_of_the_subject_or_start_of_the_body(world):
+    assert route(parsed(subject=f"Re: logs {ref(world.alice_case)}")).code == "appended"
+    assert route(parsed(subject="Re: logs", body=ref(world.alice_case))).code == "appended"
+
+
 def test_the_reference_may_be_in_the_body_or_only_in_the_html(world):
     assert route(parsed(body=f"Quoting [{ref(world.alice_case)}]")).code == "appended"
     html_only = dataclasses.replace(parsed(), html=f"<p>[{ref(world.alice_case)}]</p>")
@@ -143,6 +148,25 @@ def test_an_unclear_sender_is_unauthenticated(world, sender):
     assert (outcome.code, outcome.case, outcome.sender) == ("sender_unclear", None, None)
     assert outcome.reason.startswith("The From header does not name exactly one clean sender")
     assert outcome.reason.endswith(f"“{sender}”. Treated as unauthenticated.")
+
+
+def test_no_from_header_or_a_long_one_is_unclear(world):
+    token = ref(world.alice_case)
+    no_from = dataclasses.replace(parsed(subject=f"[{token}]"), from_addresses=[], headers=[])
+    outcome = route(no_from)
+    assert outcome.code == "sender_unclear"
+    assert outcome.reason.endswith("“”. Treated as unauthenticated.")
+    long_from = "a" * 400 + "@acme.example, b@acme.example"
+    outcome = route(parsed(sender=long_from, subject=f"[{token}]"))
+    assert outcome.code == "sender_unclear"
+    assert f"“{'a' * 300}”" in outcome.reason  # shown cut to 300 characters
+
+
+def test_without_an_authserv_setting_there_is_no_check(world, settings):
+    # Security rule 1: no trusted authserv-id configured means no sender-authentication
+    # policy (the demo, or an MTA that rejects unauthenticated mail itself).
+    del settings.MAIL_TRUSTED_AUTHSERV_ID
+    assert route(parsed(subject=f"[{ref(world.alice_case)}]")).code == "appended"
 
 
 def test_sender_authentication_is_checked_when_configured(world, settings):
@@ -202,3 +226,4 @@ def test_bounces_and_our_own_mail_coming_back(settings):
     )
     elsewhere = dataclasses.replace(parsed(), message_id="case-1.abc@notcasedesk.test")
     assert automatic_mail(elsewhere, "x@y") is None
+    assert automatic_mail(dataclasses.replace(parsed(), from_addresses=[]), "x@y") is None
