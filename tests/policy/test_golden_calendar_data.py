@@ -181,3 +181,57 @@ def test_touching_intervals_and_a_shift_to_midnight_are_fine():
 def test_describe_due_word_for_word(due, now, text):
     london = BusinessCalendar.for_region("emea", tz="Europe/London", country="GB")
     assert describe_due(due, now, london) == text
+
+
+# -- add_business_days where the target day's hours differ (C1) -----------------------
+# Europe/London; clocks go forward Sun 30 Mar 2025 01:00 UTC, so Sunday (open all day)
+# is not a steady day: the general path runs; Mon-Wed of 24-26 Mar are steady days.
+UNEVEN = BusinessCalendar(
+    "uneven",
+    "Europe/London",
+    (
+        ((time(8), time(17)),),  # Mon
+        ((time(8), time(12)), (time(13), time(17))),  # Tue: lunch break
+        ((time(10), time(18)),),  # Wed: opens late
+        ((time(8), time(18)),),
+        ((time(8), time(18)),),
+        (),
+        (ALWAYS[0],),  # Sun: 00:00-24:00
+    ),
+)
+
+
+def gmt(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        # From the DST Sunday: the same wall-clock time, not the same elapsed hours.
+        (gmt(3, 30, 8), 1, gmt(3, 31, 8)),  # Sun 09:00 BST -> Mon 09:00 BST
+        (gmt(3, 30, 6), 1, gmt(3, 31, 7)),  # Sun 07:00 BST -> Mon opens 08:00 BST
+        (gmt(3, 30, 16, 30), 1, gmt(3, 31, 16)),  # Sun 17:30 BST -> Mon closes 17:00 BST
+        (gmt(3, 30, 11), 2, gmt(4, 1, 12)),  # Sun 12:00 BST -> Tue 12:00 is lunch: 13:00
+        # Steady days (GMT).
+        (gmt(3, 24, 12), 1, gmt(3, 25, 13)),  # Mon 12:00 -> Tue 12:00 is lunch: 13:00
+        (gmt(3, 24, 8, 30), 2, gmt(3, 26, 10)),  # Mon 08:30 -> Wed opens 10:00
+        (gmt(3, 24, 16, 30), 2, gmt(3, 26, 16, 30)),
+        (gmt(3, 24, 9), 0, gmt(3, 24, 9)),
+    ],
+)
+def test_add_business_days_lands_in_the_target_days_hours(start, days, expected):
+    assert UNEVEN.add_business_days(start, days) == expected
+
+
+def test_add_business_days_refuses_negative_days():
+    with pytest.raises(ValueError, match=r"^business days to add must not be negative$"):
+        UNEVEN.add_business_days(gmt(3, 24, 9), -1)
+
+
+def test_working_intervals_of_a_closed_day_are_empty():
+    assert UNEVEN.working_intervals(date(2025, 3, 29)) == []  # Saturday
+    assert UNEVEN.working_intervals(date(2025, 3, 25)) == [
+        (gmt(3, 25, 8), gmt(3, 25, 12)),
+        (gmt(3, 25, 13), gmt(3, 25, 17)),
+    ]
