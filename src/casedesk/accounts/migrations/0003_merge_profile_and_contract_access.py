@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_site_time_zone_contract_access'),
-        ('accounts', '0002_user_time_zone_language'),
+        ("accounts", "0002_site_time_zone_contract_access"),
+        ("accounts", "0002_user_time_zone_language"),
     ]
 
-    operations = [
-    ]
+    operations = []
