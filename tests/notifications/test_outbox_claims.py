@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.db.models.functions import Now
 
 from casedesk.notifications.models import MessageState, OutboundMessage
@@ -106,18 +105,6 @@ def test_the_lease_holds_until_its_end_and_lapses_just_after():
     lease_ends(-dt.timedelta(microseconds=1), m)
     assert claim_checking_lease(m, lambda: outbox_claim(worker="b", now=T0), LEASE) == [m.pk]
     assert (m.state, m.claimed_by, m.attempts) == (MessageState.SENDING, "b", 2)
-
-
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a transaction-stable NOW()")
-def test_a_lease_ending_exactly_now_still_holds():
-    # PostgreSQL's NOW() is the transaction's start, so "ends exactly now" can be staged.
-    m = message("m", T0)
-    outbox_claim(worker="a", now=T0)
-    lease_ends(dt.timedelta(0), m)
-    assert outbox_claim(worker="b", now=T0) == []
-    lease_ends(-dt.timedelta(microseconds=1), m)
-    assert outbox_claim(worker="b", now=T0) == [m.pk]
 
 
 def test_due_rows_first_in_due_order_then_lapsed_leases_within_the_limit():
