@@ -6,6 +6,7 @@ import datetime as dt
 import os
 
 import pytest
+from django.core.cache import caches
 
 from tests import factories
 
@@ -35,10 +36,8 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Per-test memory cache: rate-limit counters must not leak between tests or runs.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # Every LocMemCache with the same (empty) location shares one store: empty it.
-    from django.core.cache import cache
-
-    cache.clear()
+    # LocMemCache instances with the same LOCATION share one store: empty it.
+    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,7 @@
-"""The status table (B4-B7) is complete and closed under its own rules."""
+"""The status table (B4-B7) is complete and closed under its own rules.
+
+Which transitions are allowed is checked against the handbook in test_golden_transitions.py.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,6 @@ from casedesk.policy.transitions import (
 
 sub_statuses = st.sampled_from(list(SubStatus))
 actors = st.sampled_from(list(Actor))
-actions = st.sampled_from(list(Action))
-reasons = st.one_of(st.none(), st.sampled_from(list(CloseReason)))
 
 
 def test_every_sub_status_belongs_to_exactly_one_status():
@@ -35,30 +36,6 @@ def test_every_edge_target_is_a_real_state():
     for edge in EDGES:
         for target in edge.targets:
             assert target in STATUS_OF
-
-
-@given(actions, actors, sub_statuses, sub_statuses, reasons)
-def test_allowed_transitions_follow_an_edge(action, actor, current, target, reason):
-    # R: B4 — only allowed transitions happen.
-    verdict = check_transition(
-        action=action,
-        actor=actor,
-        status=STATUS_OF[current],
-        sub_status=current,
-        to_sub_status=target,
-        close_reason=reason,
-    )
-    matching = [
-        e
-        for e in EDGES
-        if e.action is action
-        and actor in e.actors
-        and e.accepts_source(STATUS_OF[current], current)
-        and target in e.targets
-        and ((reason is None and not e.close_reasons) or reason in e.close_reasons)
-    ]
-    assert bool(verdict) == bool(matching)
-    assert verdict.reason
 
 
 @given(sub_statuses)
