@@ -11,11 +11,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from casedesk.accounts import services as account_services
 from casedesk.accounts.models import LANGUAGE_CHOICES
-from casedesk.accounts.selectors import time_zone_names
+from casedesk.accounts.selectors import api_tokens_of, time_zone_names
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 
@@ -94,3 +95,27 @@ def profile_save(request: HttpRequest) -> tuple[ProfileForm, int, list[str]]:
 class TokenCreateForm(IdPrefixMixin, forms.Form):
     id_prefix = "token"
     name = forms.CharField(label="Token name", max_length=80, initial="API token")
+
+
+def profile_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    details_form: ProfileForm | None = None,
+    token_form: TokenCreateForm | None = None,
+    new_token: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The profile page of either interface: details, API tokens, a just-created token."""
+    return render(
+        request,
+        template,
+        {
+            "tokens": api_tokens_of(request.user),  # type: ignore[arg-type]
+            "details_form": details_form or ProfileForm(user=request.user),
+            "token_form": token_form or TokenCreateForm(),
+            "new_token": new_token,
+            "nav": "profile",
+        },
+        status=status,
+    )

@@ -6,38 +6,21 @@ no support PIN (that identifies customer contacts on the phone).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import services as account_services
-from casedesk.accounts.selectors import api_tokens_of
 from casedesk.core import clock
 from casedesk.web.access import support_view
-from casedesk.web.profile import ProfileForm, TokenCreateForm, profile_save
+from casedesk.web.profile import TokenCreateForm, profile_page, profile_save
 
 
-def _profile(
-    request: HttpRequest,
-    *,
-    details_form: ProfileForm | None = None,
-    token_form: TokenCreateForm | None = None,
-    new_token: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    return render(
-        request,
-        "console/profile.html",
-        {
-            "tokens": api_tokens_of(request.user),  # type: ignore[arg-type]
-            "details_form": details_form or ProfileForm(user=request.user),
-            "token_form": token_form or TokenCreateForm(),
-            "new_token": new_token,
-            "nav": "profile",
-        },
-        status=status,
-    )
+def _profile(request: HttpRequest, **parts: Any) -> HttpResponse:
+    return profile_page(request, "console/profile.html", **parts)
 
 
 @support_view

@@ -15,11 +15,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import services as account_services
-from casedesk.accounts.selectors import api_tokens_of, contracts_with_maintenance
+from casedesk.accounts.selectors import contracts_with_maintenance
 from casedesk.cases import selectors
 from casedesk.core import clock, ratelimit
 from casedesk.web.access import contact_view
-from casedesk.web.profile import ProfileForm, TokenCreateForm, profile_save
+from casedesk.web.profile import TokenCreateForm, profile_page, profile_save
 
 RECENT_CASES = 10
 
@@ -86,26 +86,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _profile(
-    request: HttpRequest,
-    *,
-    details_form: ProfileForm | None = None,
-    token_form: TokenCreateForm | None = None,
-    new_token: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    return render(
-        request,
-        "portal/profile.html",
-        {
-            "tokens": api_tokens_of(request.user),  # type: ignore[arg-type]
-            "details_form": details_form or ProfileForm(user=request.user),
-            "token_form": token_form or TokenCreateForm(),
-            "new_token": new_token,
-            "nav": "profile",
-        },
-        status=status,
-    )
+def _profile(request: HttpRequest, **parts: Any) -> HttpResponse:
+    return profile_page(request, "portal/profile.html", **parts)
 
 
 @login_required
