@@ -12,7 +12,8 @@ from casedesk.policy.transitions import Action, Actor, CloseReason, Edge, availa
 from casedesk.web.forms import TEXT_MAX, IdPrefixMixin
 
 # Re-opening has its own form, which checks the window (B7).
-_NOT_VIA_TRANSITION = {Action.REOPEN, Action.REQUEST_REOPEN}
+# Re-opening checks its window; the VoIP hold its site's readiness (G2): own forms each.
+_NOT_VIA_TRANSITION = {Action.REOPEN, Action.REQUEST_REOPEN, Action.HOLD_VOIP}
 
 
 def _area(rows: int, required: bool = True, label: str = "") -> Any:
