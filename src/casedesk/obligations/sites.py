@@ -17,6 +17,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from casedesk.accounts.models import Contract, Site, User
 from casedesk.accounts.selectors import allowed_contract_ids
 from casedesk.cases.models import Case
+from casedesk.cases.selectors import case_timeline
 from casedesk.core.errors import NotFound
 from casedesk.policy.decision import Decision
 from casedesk.policy.transitions import Status
@@ -215,3 +216,9 @@ def case_site_entries(user: User, case: Case) -> list[SiteEntry]:
 def with_site_entries(events: list[Any], entries: list[SiteEntry]) -> list[Any]:
     """The case's events and the site entries in one time order (stable: events first)."""
     return sorted([*events, *entries], key=lambda e: e.at)
+
+
+def case_timeline_with_site_records(user: User, case: Case) -> list[Any]:
+    """The case's timeline (``cases.selectors.case_timeline``) with the site's assessments
+    and changes that bear on it, each as its visibility allows (issue 14 item 7)."""
+    return with_site_entries(case_timeline(user, case), case_site_entries(user, case))

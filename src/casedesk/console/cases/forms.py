@@ -266,3 +266,13 @@ class ContactLookupForm(IdPrefixMixin, forms.Form):
 
 
 CLOSE_REASONS = [(r.value, r.label) for r in CloseReason]
+
+
+class VoipHoldForm(IdPrefixMixin, forms.Form):
+    """G2: hold a VoIP case until its site passes a readiness assessment; the why is told
+    to the customer (they are the ones who can end the wait)."""
+
+    id_prefix = "voiphold"
+
+    reason = _area(2, required=False, label="Message to the customer (optional)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
