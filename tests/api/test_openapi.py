@@ -44,6 +44,12 @@ EXPECTED = {
     "/api/v1/resources/downloads/{download_id}": {"get"},
     "/api/v1/licences": {"get"},
     "/api/v1/licences/{licence_id}/download": {"get"},
+    # G2, G3 (issue 14): sites, VoIP readiness, change control, the VoIP hold.
+    "/api/v1/sites": {"get"},
+    "/api/v1/sites/{site_id}/voip-assessments": {"get", "post"},
+    "/api/v1/sites/{site_id}/voip-assessments/upload": {"post"},
+    "/api/v1/sites/{site_id}/changes": {"get", "post"},
+    "/api/v1/cases/{number}/voip-hold": {"post"},
 }
 
 
