@@ -13,16 +13,16 @@ GOOD = LineMeasurement("Trunk 1", "G.711", 40.0, 5.0, 0.2, 46, 24, 100.0)
 SLOW = LineMeasurement("Trunk 2", "G.729", 180.0, 12.0, 0.0, 46, 24, 64.0)
 
 CSV_GOOD = (
-    "stream,codec,latency_ms,jitter_ms,loss_pct,rtp_dscp,sip_dscp,bandwidth_kbps\n"
-    "Trunk 1,PCMU,42,4.5,0.1,EF,CS3,96\n"
-    "Trunk 2,G.729,60,8,0,46,24,40\n"
-).encode()
+    b"stream,codec,latency_ms,jitter_ms,loss_pct,rtp_dscp,sip_dscp,bandwidth_kbps\n"
+    b"Trunk 1,PCMU,42,4.5,0.1,EF,CS3,96\n"
+    b"Trunk 2,G.729,60,8,0,46,24,40\n"
+)
 CSV_BAD = (
-    "stream,codec,latency_ms,jitter_ms,loss_pct,rtp_dscp,sip_dscp,bandwidth_kbps\n"
-    "Trunk 1,PCMU,42,4.5,0.1,EF,CS3,96\n"
-    "Trunk 2,G.729,fast,8,0,46,24,40\n"
-    "Trunk 3,G.729,60,8,250,46,XX,40\n"
-).encode()
+    b"stream,codec,latency_ms,jitter_ms,loss_pct,rtp_dscp,sip_dscp,bandwidth_kbps\n"
+    b"Trunk 1,PCMU,42,4.5,0.1,EF,CS3,96\n"
+    b"Trunk 2,G.729,fast,8,0,46,24,40\n"
+    b"Trunk 3,G.729,60,8,250,46,XX,40\n"
+)
 
 
 def voip_case(world: Any, contact: Any = None, **overrides: Any) -> Any:

@@ -34,7 +34,8 @@ def test_a_contact_types_an_assessment_and_sees_each_lines_verdict(as_user, worl
     page = client.get(url("portal-site-voip", site.pk))
     assert page.status_code == 200 and b"visibility" not in page.content  # contacts: public
     line = {"stream": "Trunk 1", "codec": "PCMU", "latency_ms": "42", "jitter_ms": "4",
-            "loss_pct": "0.5", "rtp_dscp": "EF", "sip_dscp": "CS3", "bandwidth_kbps": "96"}  # fmt: skip
+            "loss_pct": "0.5", "rtp_dscp": "EF", "sip_dscp": "CS3",
+            "bandwidth_kbps": "96"}  # fmt: skip
     rows = {f"l1_{k}": v for k, v in line.items()}
     rows |= {f"l2_{k}": v for k, v in (line | {"stream": "Trunk 2", "jitter_ms": "35"}).items()}
     response = client.post(url("portal-site-voip", site.pk), _typed(world, **rows))
