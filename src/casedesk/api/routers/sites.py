@@ -19,11 +19,11 @@ from casedesk.api import serializers
 from casedesk.api.routers.common import CASE_WRITE_ERRORS, errors, find_case, reload
 from casedesk.api.schemas.cases import CaseDetailOut
 from casedesk.api.schemas.sites import (
-    AssessmentIn,
-    AssessmentOut,
-    ChangeIn,
-    ChangeOut,
-    SiteOut,
+    ChangeRecordIn,
+    ChangeRecordOut,
+    SiteReadinessOut,
+    VoipAssessmentIn,
+    VoipAssessmentOut,
     VoipHoldIn,
 )
 from casedesk.api.security import caller
@@ -109,7 +109,7 @@ def _change(c: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/sites", response={200: list[SiteOut], **READ}, summary="Sites you may see")
+@router.get("/sites", response={200: list[SiteReadinessOut], **READ}, summary="Sites you may see")
 def site_list(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     """Your organisation's sites (support staff: all, at most 200; ``q`` filters by site or
     organisation name), each with its VoIP readiness (G2)."""
@@ -119,7 +119,7 @@ def site_list(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 
 @router.get(
     "/sites/{site_id}/voip-assessments",
-    response={200: list[AssessmentOut], **ONE},
+    response={200: list[VoipAssessmentOut], **ONE},
     summary="A site's VoIP readiness assessments",
 )
 def assessment_list(request: HttpRequest, site_id: int) -> list[dict[str, Any]]:
@@ -131,11 +131,11 @@ def assessment_list(request: HttpRequest, site_id: int) -> list[dict[str, Any]]:
 
 @router.post(
     "/sites/{site_id}/voip-assessments",
-    response={201: AssessmentOut, **WRITE},
+    response={201: VoipAssessmentOut, **WRITE},
     summary="Record a VoIP readiness assessment",
 )
 def assessment_create(
-    request: HttpRequest, site_id: int, payload: AssessmentIn
+    request: HttpRequest, site_id: int, payload: VoipAssessmentIn
 ) -> Status[dict[str, Any]]:
     """Typed measurements, one per RTP stream, checked against the policy's thresholds; a
     passing assessment releases the site's cases held for VoIP readiness."""
@@ -155,7 +155,7 @@ def assessment_create(
 
 @router.post(
     "/sites/{site_id}/voip-assessments/upload",
-    response={201: AssessmentOut, **WRITE},
+    response={201: VoipAssessmentOut, **WRITE},
     summary="Upload a VoIP measurement file (CSV or JSON)",
 )
 def assessment_upload(
@@ -184,7 +184,7 @@ def assessment_upload(
 
 @router.get(
     "/sites/{site_id}/changes",
-    response={200: list[ChangeOut], **ONE},
+    response={200: list[ChangeRecordOut], **ONE},
     summary="A site's change-control records",
 )
 def change_list(request: HttpRequest, site_id: int) -> list[dict[str, Any]]:
@@ -196,10 +196,12 @@ def change_list(request: HttpRequest, site_id: int) -> list[dict[str, Any]]:
 
 @router.post(
     "/sites/{site_id}/changes",
-    response={201: ChangeOut, **WRITE},
+    response={201: ChangeRecordOut, **WRITE},
     summary="Record a change",
 )
-def change_create(request: HttpRequest, site_id: int, payload: ChangeIn) -> Status[dict[str, Any]]:
+def change_create(
+    request: HttpRequest, site_id: int, payload: ChangeRecordIn
+) -> Status[dict[str, Any]]:
     user = caller(request)
     site = sites.access_site(user, site_id)
     data = payload.model_dump()

@@ -31,7 +31,7 @@ Codec = Annotated[
 ]
 
 
-class SiteOut(OutputSchema):
+class SiteReadinessOut(OutputSchema):
     id: int
     name: str
     organisation: str
@@ -39,7 +39,7 @@ class SiteOut(OutputSchema):
     latest_assessment_at: dt.datetime | None
 
 
-class LineIn(InputSchema):
+class VoipLineIn(InputSchema):
     stream: Line = Field(description="Which RTP stream, e.g. 'Trunk 1 → HQ'")
     codec: Codec
     latency_ms: Measure
@@ -50,14 +50,14 @@ class LineIn(InputSchema):
     bandwidth_kbps: Measure
 
 
-class AssessmentIn(InputSchema):
+class VoipAssessmentIn(InputSchema):
     measured_at: At
-    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    lines: list[VoipLineIn] = Field(min_length=1, max_length=MAX_LINES)
     notes: Annotated[str, StringConstraints(max_length=2000), AfterValidator(clean_text)] = ""
     public: bool = Field(True, description="Visible to the customer (support may say false)")
 
 
-class LineOut(OutputSchema):
+class VoipLineOut(OutputSchema):
     stream: str
     codec: str
     latency_ms: float
@@ -70,7 +70,7 @@ class LineOut(OutputSchema):
     failures: list[str]
 
 
-class AssessmentOut(OutputSchema):
+class VoipAssessmentOut(OutputSchema):
     id: int
     site_id: int
     measured_at: dt.datetime
@@ -82,10 +82,10 @@ class AssessmentOut(OutputSchema):
     public: bool
     filed_by: str
     filed_at: dt.datetime
-    lines: list[LineOut]
+    lines: list[VoipLineOut]
 
 
-class ChangeIn(InputSchema):
+class ChangeRecordIn(InputSchema):
     performed_at: At
     engineer: RequiredSubject
     short_description: RequiredSubject
@@ -100,7 +100,7 @@ class ChangeIn(InputSchema):
     public: bool = Field(True, description="Visible to the customer (support may say false)")
 
 
-class ChangeOut(OutputSchema):
+class ChangeRecordOut(OutputSchema):
     id: int
     site_id: int
     performed_at: dt.datetime
