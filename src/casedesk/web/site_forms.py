@@ -68,9 +68,11 @@ class VoipTypedForm(_Visibility, forms.Form):
                 )
         self.lines: list[LineMeasurement] = []
 
-    def rows(self) -> list[tuple[int, list[Any]]]:
+    def rows(self) -> list[tuple[int, list[tuple[str, Any]]]]:
+        """Per row, (column label, bound field): the template's table cells."""
         return [
-            (row, [self[f"l{row}_{name}"] for name in FIELDS]) for row in range(1, LINE_ROWS + 1)
+            (row, [(FIELD_LABELS[name], self[f"l{row}_{name}"]) for name in FIELDS])
+            for row in range(1, LINE_ROWS + 1)
         ]
 
     def clean(self) -> dict[str, Any]:
