@@ -146,7 +146,9 @@ def voip_hold(
     """Hold a VoIP case as "VoIP readiness pending" when the policy allows (G2)."""
     if actor.is_contact:
         raise NotPermitted("Only support staff may hold a case.")
-    locked = Case.objects.select_for_update().select_related("product_group").get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",)).select_related("product_group").get(pk=case.pk)
+    )
     flag = sites.case_voip_flag(locked)
     if not flag.hold:
         raise TransitionNotAllowed(flag.hold.reason)
