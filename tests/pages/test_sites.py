@@ -173,3 +173,33 @@ def test_site_lists_show_readiness_and_only_what_the_viewer_may_see(as_user, wor
     client = as_user(world.alice)
     assert client.get(url("portal-site", world.globex_contract.site.pk)).status_code == 404
     assert client.get(url("portal-site", 999999)).status_code == 404
+
+
+def test_site_pages_read_in_a_fixed_number_of_queries(
+    as_user, world, django_assert_max_num_queries
+):
+    # Lists and the site page do not grow a query per site, assessment or line.
+    from casedesk.accounts.models import Site
+
+    site = world.acme_contract.site
+    client = as_user(world.engineer)
+
+    def fill(n: int) -> None:
+        for k in range(n):
+            Site.objects.create(organisation=world.acme, name=f"Branch {n}-{k}", country="GB")
+            voip_assessment_record(
+                actor=world.engineer, site=site, lines=[GOOD, SLOW, GOOD],
+                measured_at=world.now - dt.timedelta(hours=k + n), now=world.now,
+            )  # fmt: skip
+            change_record(
+                actor=world.engineer, site=site, draft=change_draft(world.now), now=world.now
+            )
+
+    fill(1)
+    with django_assert_max_num_queries(14) as few:
+        client.get(url("console-sites"))
+        client.get(url("console-site", site.pk))
+    fill(8)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url("console-sites"))
+        client.get(url("console-site", site.pk))
