@@ -44,6 +44,12 @@ EXPECTED = {
     "/api/v1/resources/downloads/{download_id}": {"get"},
     "/api/v1/licences": {"get"},
     "/api/v1/licences/{licence_id}/download": {"get"},
+    # G2, G3 (issue 14): sites, VoIP readiness, change control, the VoIP hold.
+    "/api/v1/sites": {"get"},
+    "/api/v1/sites/{site_id}/voip-assessments": {"get", "post"},
+    "/api/v1/sites/{site_id}/voip-assessments/upload": {"post"},
+    "/api/v1/sites/{site_id}/changes": {"get", "post"},
+    "/api/v1/cases/{number}/voip-hold": {"post"},
 }
 
 
@@ -82,3 +88,18 @@ def test_docs_page_loads(db):
         served = client.get(asset)
         assert served.status_code == 200, asset
         assert b"".join(served.streaming_content if served.streaming else [served.content])
+
+
+def test_schema_names_are_unique(db):
+    # Two schemas of one name collapse into one component, and the document then describes
+    # one operation's answer with the other's shape (found by the fuzz run, issue 14).
+    import ast
+    import pathlib
+
+    import casedesk.api.schemas as package
+
+    names: list[str] = []
+    for path in pathlib.Path(package.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names += [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})

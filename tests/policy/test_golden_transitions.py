@@ -35,7 +35,9 @@ from casedesk.policy.transitions import (
 STATUS_TABLE = {
     "Open": ("New", "Investigation", "Customer Responded", "Engineering Request",
              "3rd Party Pending"),
-    "Awaiting Info": ("Info Required",),
+    # G2 (requirements.md line 204): "Support may hold VoIP cases until it passes" — the
+    # hold waits on the customer's network, so it sits beside Info Required.
+    "Awaiting Info": ("Info Required", "VoIP Readiness Pending"),
     "Solution Proposed": ("Fixed – Software Provided", "Replied"),
     "Closed": ("Resolved", "Cancelled", "Logged for Future Fix", "Redirected",
                "Customer Requested Re-open"),
@@ -86,6 +88,8 @@ GOLDEN_EDGES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str,
      ("Customer Requested Re-open",), ()),
     # B7 "or by phone (engineer)": support re-opens any closed case.
     ("support", "reopen", CLOSED, ("Investigation",), ()),
+    # G2 "Support may hold VoIP cases until it passes": from Open, by support only.
+    ("support", "hold_voip", OPEN, ("VoIP Readiness Pending",), ()),
 )  # fmt: skip
 
 BY_LABEL = {label: sub for sub, label in SUB_STATUS_LABELS.items()}

@@ -175,6 +175,22 @@ ROUTES: dict[str, str] = {
     "api/v1/articles": "api-page",
     "api/v1/articles/<article_id>": "article",
     "api/v1/search": "api-page",
+    # G2, G3: site records; "site" = a contact's own organisation's sites only, support all
+    # (tests/security/test_sites_matrix.py tries every role on own, others' and missing).
+    "sites/": "contact-page",
+    "sites/<int:site_id>/": "site",
+    "sites/<int:site_id>/voip/": "site",
+    "sites/<int:site_id>/changes/": "site",
+    "console/sites/": "console-page",
+    "console/sites/<int:site_id>/": "console-page",
+    "console/sites/<int:site_id>/voip/": "console-page",
+    "console/sites/<int:site_id>/changes/": "console-page",
+    "console/cases/<str:number>/voip-hold/": "console-case",
+    "api/v1/sites": "api-page",
+    "api/v1/sites/<site_id>/voip-assessments": "site",
+    "api/v1/sites/<site_id>/voip-assessments/upload": "site",
+    "api/v1/sites/<site_id>/changes": "site",
+    "api/v1/cases/<number>/voip-hold": "api-case",
 }
 
 # Every field any form or endpoint takes, so a write is a plausible one.
@@ -217,6 +233,7 @@ API_BODIES = {
     "fix-delivered": {"note": "matrix probe"},
     "service-restored": {"note": "matrix probe"},
     "follow-on": {"description": "matrix probe"},
+    "voip-hold": {"reason": "matrix probe"},
     "escalations": {
         "kind": "standard",
         "reason": "matrix probe",

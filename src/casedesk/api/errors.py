@@ -61,11 +61,11 @@ def register(api: NinjaAPI) -> None:
             field = exc.field  # already a full path, e.g. "query.scope"
         elif exc.field:
             field = f"body.{_DOMAIN_FIELDS.get(exc.field, exc.field)}"
-        response = api.create_response(
-            request,
-            _body(exc.reason, [{"field": field, "message": exc.reason}]),
-            status=exc.status_code,
-        )
+        listed = [{"field": field, "message": exc.reason}]
+        rows = getattr(exc, "errors", None)  # a measurement file: one per bad row (G2)
+        if isinstance(rows, list) and rows:
+            listed = [{"field": field, "message": f"{where}: {message}"} for where, message in rows]
+        response = api.create_response(request, _body(exc.reason, listed), status=exc.status_code)
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
     from casedesk.cases.models import Case, CaseEvent
     from casedesk.cases.selectors import Page
 
-_REOPEN_ACTIONS = frozenset({Action.REOPEN, Action.REQUEST_REOPEN})
+# Edges with a rule of their own have an endpoint of their own.
+_ENDPOINTS = {
+    Action.REOPEN: "reopen",
+    Action.REQUEST_REOPEN: "reopen",
+    Action.HOLD_VOIP: "voip-hold",  # G2: the site's readiness decides
+}
 
 
 def _person(user: User | None) -> dict[str, str] | None:
@@ -77,7 +82,7 @@ def actions_for(user: User, case: Case) -> list[dict[str, Any]]:
             "label": edge.action.label,
             "targets": [{"value": t.value, "label": t.label} for t in edge.targets],
             "close_reasons": [{"value": r.value, "label": r.label} for r in edge.close_reasons],
-            "endpoint": "reopen" if edge.action in _REOPEN_ACTIONS else "transitions",
+            "endpoint": _ENDPOINTS.get(edge.action, "transitions"),
         }
         for edge in edges
     ]

@@ -10,7 +10,8 @@ from .manage import deflection, escalations, policy, surveys
 from .manage import reports as manage_reports
 from .phone import views as phone
 from .queue import views as queue
-from .sites import cutovers
+from .sites import cutovers, hold
+from .sites import pages as site_pages
 
 urlpatterns = [
     path("", queue.queue, name="console-queue"),
@@ -69,6 +70,12 @@ urlpatterns = [
     path("search/", knowledge.search_page, name="console-search"),
     # Customer sites: upcoming cutovers (G1).
     path("cutovers/", cutovers.cutovers, name="console-cutovers"),
+    # Customer sites: VoIP readiness and change control (G2, G3).
+    path("sites/", site_pages.site_list, name="console-sites"),
+    path("sites/<int:site_id>/", site_pages.site_detail, name="console-site"),
+    path("sites/<int:site_id>/voip/", site_pages.voip_new, name="console-site-voip"),
+    path("sites/<int:site_id>/changes/", site_pages.change_new, name="console-site-change"),
+    path("cases/<str:number>/voip-hold/", hold.case_voip_hold, name="console-case-voip-hold"),
     # The phone desk (H1, C3).
     path("phone/", phone.phone, name="console-phone"),
     path("phone/log/", phone.phone_log, name="console-phone-log"),

@@ -29,6 +29,7 @@ from .phone import seed_phone
 from .reference import Desk
 from .resources import seed_resources
 from .scenarios import SCENARIOS
+from .sites import seed_sites
 from .specials import SPECIALS
 from .stories import open_story, opening_time
 
@@ -67,6 +68,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         seed_extras(desk, now=now)
         seed_knowledge(desk, now=now)
         seed_phone(desk, now=now)  # issue 14: calls with hold times, upcoming cutovers
+        seed_sites(desk, now=now)  # issue 14: a failing and a passing VoIP site, changes
         seed_resources(desk, today=today)
         contact_refuse(
             actor=desk.people["claire"],

@@ -28,6 +28,7 @@ from casedesk.policy.escalation import EscalationPolicy
 from casedesk.policy.followup import FollowUpPolicy
 from casedesk.policy.regions import LOCAL_HOURS_ONLY, Region
 from casedesk.policy.sla import SlaTable, SlaTargets
+from casedesk.policy.voip import DEFAULT_VOIP, VoipPolicy
 
 __all__ = ["DEFAULT_POLICY", "DEFAULT_REGIONS", "SupportPolicy", "SupportRegion"]
 
@@ -120,6 +121,7 @@ class SupportPolicy:
     alerts: StaffAlerts = field(default_factory=StaffAlerts)
     regions: tuple[SupportRegion, ...] = DEFAULT_REGIONS
     default_region: str = "emea"
+    voip: VoipPolicy = DEFAULT_VOIP  # G2 thresholds and the readiness hold
 
     def __post_init__(self) -> None:
         keys = [r.key for r in self.regions]
@@ -150,6 +152,7 @@ class SupportPolicy:
             "alerts": self.alerts.to_dict(),
             "regions": [r.to_dict() for r in self.regions],
             "default_region": self.default_region,
+            "voip": self.voip.to_dict(),
         }
 
     @classmethod
@@ -166,6 +169,8 @@ class SupportPolicy:
             alerts=StaffAlerts.from_dict(data.get("alerts")),
             regions=tuple(SupportRegion.from_dict(r) for r in data["regions"]),
             default_region=data["default_region"],
+            # Versions saved before G2 take the handbook's thresholds.
+            voip=VoipPolicy.from_dict(data.get("voip")),
         )
 
 

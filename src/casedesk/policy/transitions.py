@@ -38,6 +38,7 @@ class SubStatus(StrEnum):
     LOGGED_FOR_FUTURE_FIX = "logged_for_future_fix"
     REDIRECTED = "redirected"
     CUSTOMER_REQUESTED_REOPEN = "customer_requested_reopen"
+    VOIP_READINESS_PENDING = "voip_readiness_pending"
 
     @property
     def label(self) -> str:
@@ -60,6 +61,7 @@ class Action(StrEnum):
     CLOSE = "close"
     REQUEST_REOPEN = "request_reopen"
     REOPEN = "reopen"
+    HOLD_VOIP = "hold_voip"
 
     @property
     def label(self) -> str:
@@ -101,6 +103,7 @@ SUB_STATUS_LABELS = {
     SubStatus.LOGGED_FOR_FUTURE_FIX: "Logged for Future Fix",
     SubStatus.REDIRECTED: "Redirected",
     SubStatus.CUSTOMER_REQUESTED_REOPEN: "Customer Requested Re-open",
+    SubStatus.VOIP_READINESS_PENDING: "VoIP Readiness Pending",
 }
 ACTION_LABELS = {
     Action.WORK: "Set working status",
@@ -110,6 +113,7 @@ ACTION_LABELS = {
     Action.CLOSE: "Close case",
     Action.REQUEST_REOPEN: "Request to re-open",
     Action.REOPEN: "Re-open case",
+    Action.HOLD_VOIP: "Hold until VoIP readiness passes",
 }
 CLOSE_REASON_LABELS = {
     CloseReason.SOLUTION_ACCEPTED: "Solution accepted",
@@ -128,7 +132,10 @@ SUB_STATUSES: dict[Status, tuple[SubStatus, ...]] = {
         SubStatus.ENGINEERING_REQUEST,
         SubStatus.THIRD_PARTY_PENDING,
     ),
-    Status.AWAITING_INFO: (SubStatus.INFO_REQUIRED,),
+    # G2: held until the site's network passes a VoIP readiness assessment; the customer
+    # owes it, so the case waits on them (no follow-up timer: nothing was asked of them in
+    # words that a reminder could repeat; a passing assessment releases it).
+    Status.AWAITING_INFO: (SubStatus.INFO_REQUIRED, SubStatus.VOIP_READINESS_PENDING),
     Status.SOLUTION_PROPOSED: (SubStatus.FIXED_SOFTWARE_PROVIDED, SubStatus.REPLIED),
     Status.CLOSED: (
         SubStatus.RESOLVED,
@@ -240,6 +247,15 @@ EDGES: tuple[Edge, ...] = (
         frozenset({_S}),
         TERMINAL,
         (SubStatus.INVESTIGATION,),
+    ),
+    # G2: support holds a VoIP case whose site has no passing readiness assessment; the
+    # guard (``policy.voip.hold_decision``) is checked by ``obligations.services.voip_hold``.
+    # A passing assessment, or the customer's own update, releases it (CUSTOMER_RESPONSE).
+    Edge(
+        Action.HOLD_VOIP,
+        frozenset({_S}),
+        frozenset({Status.OPEN}),
+        (SubStatus.VOIP_READINESS_PENDING,),
     ),
 )
 

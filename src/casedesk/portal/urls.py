@@ -15,6 +15,7 @@ from .views import (
     password,
     resources,
     service,
+    sites,
     survey,
 )
 from .views import cases as views
@@ -59,6 +60,11 @@ urlpatterns = [
     path("profile/details/", account.profile_details, name="portal-profile-details"),
     path("profile/pin/", account.profile_pin, name="portal-profile-pin"),
     path("cutovers/", cutovers.cutovers, name="portal-cutovers"),  # G1
+    # VoIP readiness and change control per site (G2, G3).
+    path("sites/", sites.site_list, name="portal-sites"),
+    path("sites/<int:site_id>/", sites.site_detail, name="portal-site"),
+    path("sites/<int:site_id>/voip/", sites.voip_new, name="portal-site-voip"),
+    path("sites/<int:site_id>/changes/", sites.change_new, name="portal-site-change"),
     path("profile/tokens/", account.profile_token_create, name="portal-profile-token-create"),
     path(
         "profile/tokens/<int:token_id>/revoke/",

@@ -58,6 +58,11 @@ def case_transition(
         raise PolicyViolation("Unknown action or close reason.", field="action") from None
     if action in (Action.REOPEN, Action.REQUEST_REOPEN):
         raise PolicyViolation("Use re-open, which checks the re-open window.", field="action")
+    if action is Action.HOLD_VOIP:
+        raise PolicyViolation(
+            "Use the VoIP readiness hold, which checks the site's assessments (G2).",
+            field="action",
+        )
     if action in OWNER_ACTIONS:
         _require_decider(actor, case)
     _reject_control_characters(reason=reason)

@@ -12,7 +12,8 @@ from casedesk.policy.transitions import Action, Actor, CloseReason, Edge, availa
 from casedesk.web.forms import TEXT_MAX, IdPrefixMixin
 
 # Re-opening has its own form, which checks the window (B7).
-_NOT_VIA_TRANSITION = {Action.REOPEN, Action.REQUEST_REOPEN}
+# Re-opening checks its window; the VoIP hold its site's readiness (G2): own forms each.
+_NOT_VIA_TRANSITION = {Action.REOPEN, Action.REQUEST_REOPEN, Action.HOLD_VOIP}
 
 
 def _area(rows: int, required: bool = True, label: str = "") -> Any:
@@ -265,3 +266,13 @@ class ContactLookupForm(IdPrefixMixin, forms.Form):
 
 
 CLOSE_REASONS = [(r.value, r.label) for r in CloseReason]
+
+
+class VoipHoldForm(IdPrefixMixin, forms.Form):
+    """G2: hold a VoIP case until its site passes a readiness assessment; the why is told
+    to the customer (they are the ones who can end the wait)."""
+
+    id_prefix = "voiphold"
+
+    reason = _area(2, required=False, label="Message to the customer (optional)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

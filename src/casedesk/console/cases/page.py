@@ -30,9 +30,15 @@ from casedesk.console.cases.forms import (
     SupportPriorityForm,
     SupportReopenForm,
     TransitionForm,
+    VoipHoldForm,
 )
 from casedesk.core import clock
 from casedesk.obligations.selectors import notices_for_case
+from casedesk.obligations.sites import (
+    case_timeline_with_site_records,
+    case_voip_flag,
+    recent_changes_for_case,
+)
 from casedesk.sla.selectors import running_milestones
 from casedesk.web.access import get_case_or_404, support_view
 
@@ -50,8 +56,12 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
     context = {
         "case": case,
         **_milestone_forms(case, forms),
-        "timeline": selectors.case_timeline(user, case),
+        "timeline": case_timeline_with_site_records(user, case),
         "cutovers": notices_for_case(case),  # G1: opened during a cutover at this site
+        "voip": case_voip_flag(case),  # G2: a VoIP case on a site that is not ready
+        "voip_hold_form": forms.get("voip_hold_form")
+        or VoipHoldForm(initial={"version": case.version}),
+        "site_changes": recent_changes_for_case(case, now=now),  # G3
         "certifications": certifications_for(case.contact),
         "maintenance": contract_maintenance(case.contract, now),
         "follow_ons": list(

@@ -20,6 +20,7 @@ from casedesk.cases.models import Case
 from casedesk.cases.permissions import owns_or_supports, scope_cases
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
+from casedesk.obligations.sites import case_timeline_with_site_records
 from casedesk.policy.priority import PHONE_FOR_HIGHER, Priority
 from casedesk.policy.transitions import Action, Actor, CloseReason, SubStatus, available_actions
 from casedesk.portal.forms import (
@@ -110,7 +111,9 @@ def detail_context(request: HttpRequest, case: Case, now: dt.datetime, **forms: 
     )
     return {
         "case": case,
-        "timeline": selectors.case_timeline(user, case),
+        # Call logs and the site's VoIP assessments and changes, as visibility allows (G2, G3).
+        "timeline": case_timeline_with_site_records(user, case),
+        "voip_held": case.sub_status == SubStatus.VOIP_READINESS_PENDING,
         "update_form": forms.get("update_form") or UpdateForm(),
         "close_form": forms.get("close_form")
         or (CloseForm(initial={"version": case.version}) if Action.CLOSE in actions else None),
