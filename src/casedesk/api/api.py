@@ -19,6 +19,7 @@ from casedesk.api.routers import (
     me,
     reports,
     resources,
+    sitework,
     telephony,
 )
 from casedesk.api.security import BearerAuth, SessionAuth
@@ -48,3 +49,4 @@ api.add_router("/reports", reports.router)
 api.add_router("/telephony", telephony.router)
 api.add_router("", knowledge.router)
 api.add_router("", resources.router)
+api.add_router("", sitework.router)

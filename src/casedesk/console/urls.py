@@ -5,12 +5,13 @@ from django.urls import path
 from .account import views as account
 from .care import dropbox, feedback, mail
 from .cases import actions, opening, page
+from .cases import sitework as case_sitework
 from .knowledge import views as knowledge
 from .manage import deflection, escalations, policy, surveys
 from .manage import reports as manage_reports
 from .phone import views as phone
 from .queue import views as queue
-from .sites import cutovers
+from .sites import cutovers, visits
 
 urlpatterns = [
     path("", queue.queue, name="console-queue"),
@@ -69,6 +70,25 @@ urlpatterns = [
     path("search/", knowledge.search_page, name="console-search"),
     # Customer sites: upcoming cutovers (G1).
     path("cutovers/", cutovers.cutovers, name="console-cutovers"),
+    path("cutovers/new/", cutovers.cutover_new, name="console-cutover-new"),
+    path(
+        "cutovers/<int:notice_id>/diagram/",
+        cutovers.cutover_diagram,
+        name="console-cutover-diagram",
+    ),
+    # Site visits (G4) and routing out of support (G5, G6).
+    path("site-visits/", visits.site_visits, name="console-site-visits"),
+    path(
+        "site-visits/<int:visit_id>/decide/",
+        visits.site_visit_decide,
+        name="console-site-visit-decide",
+    ),
+    path(
+        "cases/<str:number>/site-visits/",
+        case_sitework.site_visit_request,
+        name="console-site-visit-request",
+    ),
+    path("cases/<str:number>/route/", case_sitework.case_route, name="console-case-route"),
     # The phone desk (H1, C3).
     path("phone/", phone.phone, name="console-phone"),
     path("phone/log/", phone.phone_log, name="console-phone-log"),

@@ -59,6 +59,11 @@ urlpatterns = [
     path("profile/details/", account.profile_details, name="portal-profile-details"),
     path("profile/pin/", account.profile_pin, name="portal-profile-pin"),
     path("cutovers/", cutovers.cutovers, name="portal-cutovers"),  # G1
+    path(
+        "cutovers/<int:notice_id>/diagram/",
+        cutovers.cutover_diagram,
+        name="portal-cutover-diagram",
+    ),
     path("profile/tokens/", account.profile_token_create, name="portal-profile-token-create"),
     path(
         "profile/tokens/<int:token_id>/revoke/",

@@ -31,8 +31,10 @@ from casedesk.console.cases.forms import (
     SupportReopenForm,
     TransitionForm,
 )
+from casedesk.console.cases.sitework_forms import sitework_context
 from casedesk.core import clock
 from casedesk.obligations.selectors import notices_for_case
+from casedesk.sitework.timeline import case_timeline_with_records
 from casedesk.sla.selectors import running_milestones
 from casedesk.web.access import get_case_or_404, support_view
 
@@ -50,7 +52,8 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
     context = {
         "case": case,
         **_milestone_forms(case, forms),
-        "timeline": selectors.case_timeline(user, case),
+        **sitework_context(user, case, forms),  # G4-G6
+        "timeline": case_timeline_with_records(user, case),  # with notices, visits, routing
         "cutovers": notices_for_case(case),  # G1: opened during a cutover at this site
         "certifications": certifications_for(case.contact),
         "maintenance": contract_maintenance(case.contract, now),

@@ -29,6 +29,7 @@ from casedesk.portal.forms import (
     ReopenRequestForm,
     UpdateForm,
 )
+from casedesk.sitework.timeline import case_timeline_with_records
 from casedesk.web.access import contact_view, get_case_or_404
 from casedesk.web.errors import add_domain_error
 
@@ -110,7 +111,8 @@ def detail_context(request: HttpRequest, case: Case, now: dt.datetime, **forms: 
     )
     return {
         "case": case,
-        "timeline": selectors.case_timeline(user, case),
+        # With the notice of a cutover it was opened in, approved visits, routing (G1, G4-G6).
+        "timeline": case_timeline_with_records(user, case),
         "update_form": forms.get("update_form") or UpdateForm(),
         "close_form": forms.get("close_form")
         or (CloseForm(initial={"version": case.version}) if Action.CLOSE in actions else None),
