@@ -29,6 +29,7 @@ from .phone import seed_phone
 from .reference import Desk
 from .resources import seed_resources
 from .scenarios import SCENARIOS
+from .sitework import seed_sitework
 from .specials import SPECIALS
 from .stories import open_story, opening_time
 
@@ -67,6 +68,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         seed_extras(desk, now=now)
         seed_knowledge(desk, now=now)
         seed_phone(desk, now=now)  # issue 14: calls with hold times, upcoming cutovers
+        seed_sitework(desk, now=now)  # issue 14: diagram, site visits, a routed case
         seed_resources(desk, today=today)
         contact_refuse(
             actor=desk.people["claire"],
