@@ -108,7 +108,7 @@ def case_timeline_with_records(user: User, case: Case) -> list[CaseEvent | Timel
                 routing.routed_at,
                 "routing",
                 f"{routing.get_kind_display()}: routed to {routing.route_to}",
-                routing.answer,
+                "",  # the answer itself is the closing comment, already on the timeline
                 actor=routing.routed_by,
                 data={"route_to": routing.route_to, "kind": routing.kind},
             )
