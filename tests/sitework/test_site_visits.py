@@ -96,12 +96,12 @@ def test_console_request_approve_and_the_customer_sees_only_the_approved_visit(a
         "daily_rate": "900",
         "currency": "EUR",
     }
-    refused = client.post(url("console-site-visit-request", number), form)
+    refused = client.post(url("console-case-site-visit", number), form)
     assert refused.status_code == 422 and b"remote-troubleshooting" in refused.content
     _ready(world)
     page = client.get(url("console-case-detail", number)).content.decode()
     assert "Request a site visit" in page
-    assert client.post(url("console-site-visit-request", number), form).status_code == 302
+    assert client.post(url("console-case-site-visit", number), form).status_code == 302
     visit = SiteVisit.objects.get()
     portal = as_user(world.alice).get(url("portal-case-detail", number)).content.decode()
     assert "Gateway card swap" not in portal  # a request is internal until a manager approves
@@ -125,12 +125,12 @@ def test_bad_visit_input_is_a_form_error(as_user, world):
     _ready(world)
     client = as_user(world.engineer)
     bad = client.post(
-        url("console-site-visit-request", world.alice_case.number),
+        url("console-case-site-visit", world.alice_case.number),
         {"reason": "", "visit_on": "yesterday", "days": "99", "travel_cost": "-1"},
     )
     assert bad.status_code == 400
     past = client.post(
-        url("console-site-visit-request", world.alice_case.number),
+        url("console-case-site-visit", world.alice_case.number),
         {
             "reason": "x",
             "visit_on": (world.now.date() - dt.timedelta(days=1)).isoformat(),

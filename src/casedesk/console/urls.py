@@ -86,7 +86,7 @@ urlpatterns = [
     path(
         "cases/<str:number>/site-visits/",
         case_sitework.site_visit_request,
-        name="console-site-visit-request",
+        name="console-case-site-visit",
     ),
     path("cases/<str:number>/route/", case_sitework.case_route, name="console-case-route"),
     # The phone desk (H1, C3).

@@ -18,9 +18,10 @@ from casedesk.accounts.models import User
 from casedesk.cases.models import Case, CaseEvent
 from casedesk.cases.permissions import can_see_internal
 from casedesk.cases.selectors import case_timeline
+from casedesk.obligations.models import CutoverNotice
 from casedesk.obligations.selectors import notices_for_case
 
-from .models import VisitState
+from .models import SiteVisit, VisitState
 from .selectors import routing_for, visits_for_case
 
 KIND_LABELS = {
@@ -46,9 +47,9 @@ class TimelineEntry:
         return KIND_LABELS[self.kind]
 
 
-def _visit_entries(user: User, case: Case) -> list[TimelineEntry]:
+def _visit_entries(visits: list[SiteVisit]) -> list[TimelineEntry]:
     entries = []
-    for v in visits_for_case(user, case):
+    for v in visits:
         what = f"{v.days} day{'s' if v.days != 1 else ''} from {v.visit_on:%a %d %b %Y}"
         cost = (
             f"billable: travel {v.travel_cost} + {v.days} × {v.daily_rate} = {v.charge} "
@@ -84,11 +85,18 @@ def _visit_entries(user: User, case: Case) -> list[TimelineEntry]:
     return entries
 
 
-def case_timeline_with_records(user: User, case: Case) -> list[CaseEvent | TimelineEntry]:
+def case_timeline_with_records(
+    user: User,
+    case: Case,
+    *,
+    notices: list[CutoverNotice] | None = None,
+    visits: list[SiteVisit] | None = None,
+) -> list[CaseEvent | TimelineEntry]:
     """``case_timeline`` (already scoped) plus the records above the user may see, by time;
-    a case event and a record at the same moment keep the event first."""
+    a case event and a record at the same moment keep the event first. A page that already
+    read the case's ``notices`` or ``visits`` (as ``user`` may see them) passes them in."""
     items: list[CaseEvent | TimelineEntry] = list(case_timeline(user, case))
-    for n in notices_for_case(case):
+    for n in notices_for_case(case) if notices is None else notices:
         items.append(
             TimelineEntry(
                 case.opened_at,
@@ -100,8 +108,8 @@ def case_timeline_with_records(user: User, case: Case) -> list[CaseEvent | Timel
                 data={"cutover_notice": n.pk},
             )
         )
-    items.extend(_visit_entries(user, case))
-    routing = routing_for(case)
+    items.extend(_visit_entries(visits_for_case(user, case) if visits is None else visits))
+    routing = routing_for(case) if case.is_closed else None  # routing always closes the case
     if routing is not None:
         items.append(
             TimelineEntry(

@@ -49,12 +49,17 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
     transition_form = forms.get("transition_form") or TransitionForm(
         initial={"version": case.version}, case=case
     )
+    cutovers = notices_for_case(case)  # G1: opened during a cutover at this site
+    sitework = sitework_context(user, case, forms)  # G4-G6
     context = {
         "case": case,
         **_milestone_forms(case, forms),
-        **sitework_context(user, case, forms),  # G4-G6
-        "timeline": case_timeline_with_records(user, case),  # with notices, visits, routing
-        "cutovers": notices_for_case(case),  # G1: opened during a cutover at this site
+        **sitework,
+        # With the cutover notice, site visits and routing (item 7).
+        "timeline": case_timeline_with_records(
+            user, case, notices=cutovers, visits=sitework["visits"]
+        ),
+        "cutovers": cutovers,
         "certifications": certifications_for(case.contact),
         "maintenance": contract_maintenance(case.contract, now),
         "follow_ons": list(

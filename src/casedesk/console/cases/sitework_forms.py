@@ -73,12 +73,13 @@ class RoutingForm(IdPrefixMixin, forms.Form):
 
 
 def sitework_context(user: Any, case: Case, forms_: dict[str, Any]) -> dict[str, Any]:
-    """The panel's data: visits (with a decide form for managers), the routing, the forms."""
+    """The panel's data: visits (with a decide form for managers), the routing (only ever on
+    a closed case: routing closes it), the forms."""
     open_ = not case.is_closed
     return {
         "visits": selectors.visits_for_case(user, case),
         "may_decide_visits": user.role == "manager",
-        "routing": selectors.routing_for(case),
+        "routing": None if open_ else selectors.routing_for(case),
         "visit_form": forms_.get("visit_form")
         or (VisitForm() if open_ and case.all_info_at else None),
         "routing_form": forms_.get("routing_form")
