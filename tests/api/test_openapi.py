@@ -50,6 +50,14 @@ EXPECTED = {
     "/api/v1/sites/{site_id}/voip-assessments/upload": {"post"},
     "/api/v1/sites/{site_id}/changes": {"get", "post"},
     "/api/v1/cases/{number}/voip-hold": {"post"},
+    # G1, G4-G6, item 7 of issue 14: site work.
+    "/api/v1/cutovers": {"get", "post"},
+    "/api/v1/cutovers/{notice_id}": {"get"},
+    "/api/v1/cutovers/{notice_id}/diagram": {"get", "post"},
+    "/api/v1/cases/{number}/site-visits": {"get", "post"},
+    "/api/v1/site-visits/{visit_id}/decision": {"post"},
+    "/api/v1/cases/{number}/routing": {"post"},
+    "/api/v1/cases/{number}/timeline": {"get"},
 }
 
 

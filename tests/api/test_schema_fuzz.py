@@ -61,6 +61,39 @@ def _run(strategy: Any, headers: dict[str, str]) -> None:
     check()
 
 
+def _site_work(world: Any) -> tuple[Any, Any]:
+    """A cutover notice of alice's and a pending site visit on her case (issue 14)."""
+    import datetime as dt
+
+    from casedesk.cases.services import case_mark_all_info_provided
+    from casedesk.obligations.services import CutoverDraft, cutover_file
+    from casedesk.sitework.services import VisitDraft, site_visit_request
+
+    start = world.now + dt.timedelta(days=30)
+    notice = cutover_file(
+        actor=world.alice,
+        site=world.acme_contract.site,
+        draft=CutoverDraft(
+            kind="new_install",
+            technician="t",
+            product_line="p",
+            installation_date=start.date(),
+            cutover_start=start,
+            cutover_end=start + dt.timedelta(hours=1),
+            site_contact="s",
+        ),
+        now=world.now,
+    )
+    case_mark_all_info_provided(case=world.alice_case, actor=world.engineer, now=world.now)
+    visit = site_visit_request(
+        case=world.alice_case,
+        actor=world.engineer,
+        draft=VisitDraft(reason="r", visit_on=world.now.date() + dt.timedelta(days=1)),
+        now=world.now,
+    )
+    return notice, visit
+
+
 @pytest.mark.parametrize("role", ["anonymous", "alice", "engineer", "care", "manager", "telephony"])
 def test_every_operation_answers_as_documented(live_server, world, role):
     # R: B5 (bad input is a 4xx), A2 (tokens), issue 15 item 16
@@ -84,7 +117,10 @@ def test_every_operation_answers_as_documented(live_server, world, role):
     call_queued(now=world.now, caller=world.alice, external_id="fuzz-1")
     res = build_resources(world)
     article = publish(world, "Fuzzed article", "Body")
+    notice, visit = _site_work(world)
     known = {
+        "notice_id": notice.pk,
+        "visit_id": visit.pk,
         "number": world.alice_case.number,
         "attachment_id": attachment.pk,
         "article_id": article.pk,
@@ -111,6 +147,7 @@ def test_every_operation_answers_as_documented(live_server, world, role):
         except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.label}: {exc}")
     # Every operation was fuzzed: a new route raises this count, a lost one lowers it.
-    # 24 + 2 reports (13) + 5 telephony (14) + 9 knowledge/resources (12) + 7 sites (14: G2, G3)
-    assert operations == 47
+    # 24 + 2 reports (13) + 5 telephony (14) + 9 knowledge/resources (12) + 7 sites (14: G2,
+    # G3) + 10 site work (14: G1, G4-G6)
+    assert operations == 57
     assert not failures, "\n\n".join(failures)

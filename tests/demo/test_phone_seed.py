@@ -33,3 +33,17 @@ def test_demo_seeds_calls_with_hold_times_and_upcoming_cutovers():
     assert any(n.cutover_start.weekday() == 5 for n in notices)
     assert seed_demo(now=NOW) is False
     assert Call.objects.count() == 20 and CutoverNotice.objects.count() == 2
+
+
+def test_demo_seeds_site_work():
+    # R: G1, G4, G6 — issue 14 item 8.
+    from casedesk.sitework.models import CutoverDiagram, ScopeRouting, SiteVisit, VisitState
+
+    assert seed_demo(now=NOW)
+    assert CutoverDiagram.objects.count() == 1
+    states = sorted(SiteVisit.objects.values_list("state", flat=True))
+    assert states == [VisitState.APPROVED, VisitState.REQUESTED]
+    approved = SiteVisit.objects.get(state=VisitState.APPROVED)
+    assert approved.charge == approved.travel_cost + approved.daily_rate * approved.days > 0
+    routing = ScopeRouting.objects.get()
+    assert routing.case.is_closed and routing.route_to == "Professional Services"

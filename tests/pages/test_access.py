@@ -33,6 +33,8 @@ CONSOLE_CASE_URLS = [
     "console-case-service-restored",
     "console-case-reopen",
     "console-case-article",
+    "console-case-site-visit",  # G4
+    "console-case-route",  # G5, G6
 ]
 
 
@@ -151,10 +153,12 @@ def test_case_page_query_budget(as_user, world, django_assert_max_num_queries):
     # escalations and the last support update for C6), each one indexed query; +1: drop box
     # panel (D2); +1: files panel (D1); +1: knowledge panel (articles from this case, F4).
     # The console's urgent banner (one indexed COUNT, C3) fits the base 9. +1: cutover notices
-    # whose window the case opened in (G1, one indexed query).
-    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1 + 1):
+    # whose window the case opened in (G1, one indexed query). +1: the case's site visits (G4;
+    # the routing of G5/G6 is read only for a closed case).
+    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1 + 1 + 1):
         assert client.get(url("console-case-detail", world.alice_case.number)).status_code == 200
     client = as_user(world.alice)
-    # +1: the contact's contract access (A3), read once per request.
-    with django_assert_max_num_queries(6 + 5 + 1 + 1 + 1):
+    # +1: the contact's contract access (A3), read once per request. +2: the cutover notice
+    # and the approved site visits on the timeline (G1, G4).
+    with django_assert_max_num_queries(6 + 5 + 1 + 1 + 1 + 2):
         assert client.get(url("portal-case-detail", world.alice_case.number)).status_code == 200

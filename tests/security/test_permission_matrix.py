@@ -155,6 +155,22 @@ ROUTES: dict[str, str] = {
     "console/phone/open/": "console-page",
     "console/phone/calls/<int:call_id>/answer/": "console-page",
     "console/phone/calls/<int:call_id>/end/": "console-page",
+    # G1, G4-G6: site work (tests/security/test_sitework_matrix.py tries every role on the
+    # "cutover" and "site-visit" routes: a contact only their own organisation's).
+    "cutovers/<int:notice_id>/diagram/": "cutover",
+    "console/cutovers/new/": "console-page",
+    "console/cutovers/<int:notice_id>/diagram/": "console-page",
+    "console/site-visits/": "console-page",
+    "console/site-visits/<int:visit_id>/decide/": "console-page",
+    "console/cases/<str:number>/site-visits/": "console-case",
+    "console/cases/<str:number>/route/": "console-case",
+    "api/v1/cutovers": "api-page",
+    "api/v1/cutovers/<notice_id>": "cutover",
+    "api/v1/cutovers/<notice_id>/diagram": "cutover",
+    "api/v1/cases/<number>/site-visits": "api-case",
+    "api/v1/cases/<number>/routing": "api-case",
+    "api/v1/cases/<number>/timeline": "api-case",
+    "api/v1/site-visits/<visit_id>/decision": "site-visit",
     # F1, F2, F5, F7: contacts' pages; products by contract cover, licences by organisation
     # (tests/security/test_resources_matrix.py tries every role on each).
     "contact/": "contact-page",
@@ -234,6 +250,8 @@ API_BODIES = {
     "service-restored": {"note": "matrix probe"},
     "follow-on": {"description": "matrix probe"},
     "voip-hold": {"reason": "matrix probe"},
+    "site-visits": {"reason": "matrix probe", "visit_on": "2030-01-01", "days": 1},
+    "routing": {"kind": "customisation"},
     "escalations": {
         "kind": "standard",
         "reason": "matrix probe",

@@ -20,6 +20,7 @@ from casedesk.api.routers import (
     reports,
     resources,
     sites,
+    sitework,
     telephony,
 )
 from casedesk.api.security import BearerAuth, SessionAuth
@@ -50,3 +51,4 @@ api.add_router("/telephony", telephony.router)
 api.add_router("", knowledge.router)
 api.add_router("", resources.router)
 api.add_router("", sites.router)
+api.add_router("", sitework.router)

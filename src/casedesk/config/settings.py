@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "casedesk.reports",
     "casedesk.phone",
     "casedesk.obligations",
+    "casedesk.sitework",
     "casedesk.resources",
     "casedesk.portal",
     "casedesk.console",

@@ -5,12 +5,13 @@ from django.urls import path
 from .account import views as account
 from .care import dropbox, feedback, mail
 from .cases import actions, opening, page
+from .cases import sitework as case_sitework
 from .knowledge import views as knowledge
 from .manage import deflection, escalations, policy, surveys
 from .manage import reports as manage_reports
 from .phone import views as phone
 from .queue import views as queue
-from .sites import cutovers, hold
+from .sites import cutovers, hold, visits
 from .sites import pages as site_pages
 
 urlpatterns = [
@@ -76,6 +77,25 @@ urlpatterns = [
     path("sites/<int:site_id>/voip/", site_pages.voip_new, name="console-site-voip"),
     path("sites/<int:site_id>/changes/", site_pages.change_new, name="console-site-change"),
     path("cases/<str:number>/voip-hold/", hold.case_voip_hold, name="console-case-voip-hold"),
+    path("cutovers/new/", cutovers.cutover_new, name="console-cutover-new"),
+    path(
+        "cutovers/<int:notice_id>/diagram/",
+        cutovers.cutover_diagram,
+        name="console-cutover-diagram",
+    ),
+    # Site visits (G4) and routing out of support (G5, G6).
+    path("site-visits/", visits.site_visits, name="console-site-visits"),
+    path(
+        "site-visits/<int:visit_id>/decide/",
+        visits.site_visit_decide,
+        name="console-site-visit-decide",
+    ),
+    path(
+        "cases/<str:number>/site-visits/",
+        case_sitework.site_visit_request,
+        name="console-case-site-visit",
+    ),
+    path("cases/<str:number>/route/", case_sitework.case_route, name="console-case-route"),
     # The phone desk (H1, C3).
     path("phone/", phone.phone, name="console-phone"),
     path("phone/log/", phone.phone_log, name="console-phone-log"),

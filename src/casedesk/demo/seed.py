@@ -30,6 +30,7 @@ from .reference import Desk
 from .resources import seed_resources
 from .scenarios import SCENARIOS
 from .sites import seed_sites
+from .sitework import seed_sitework
 from .specials import SPECIALS
 from .stories import open_story, opening_time
 
@@ -69,6 +70,7 @@ def seed_demo(*, now: dt.datetime) -> bool:
         seed_knowledge(desk, now=now)
         seed_phone(desk, now=now)  # issue 14: calls with hold times, upcoming cutovers
         seed_sites(desk, now=now)  # issue 14: a failing and a passing VoIP site, changes
+        seed_sitework(desk, now=now)  # issue 14: diagram, site visits, a routed case
         seed_resources(desk, today=today)
         contact_refuse(
             actor=desk.people["claire"],

@@ -65,6 +65,11 @@ urlpatterns = [
     path("sites/<int:site_id>/", sites.site_detail, name="portal-site"),
     path("sites/<int:site_id>/voip/", sites.voip_new, name="portal-site-voip"),
     path("sites/<int:site_id>/changes/", sites.change_new, name="portal-site-change"),
+    path(
+        "cutovers/<int:notice_id>/diagram/",
+        cutovers.cutover_diagram,
+        name="portal-cutover-diagram",
+    ),
     path("profile/tokens/", account.profile_token_create, name="portal-profile-token-create"),
     path(
         "profile/tokens/<int:token_id>/revoke/",

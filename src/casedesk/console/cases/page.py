@@ -32,13 +32,11 @@ from casedesk.console.cases.forms import (
     TransitionForm,
     VoipHoldForm,
 )
+from casedesk.console.cases.sitework_forms import sitework_context
 from casedesk.core import clock
 from casedesk.obligations.selectors import notices_for_case
-from casedesk.obligations.sites import (
-    case_timeline_with_site_records,
-    case_voip_flag,
-    recent_changes_for_case,
-)
+from casedesk.obligations.sites import case_voip_flag, recent_changes_for_case
+from casedesk.sitework.timeline import case_timeline_with_records
 from casedesk.sla.selectors import running_milestones
 from casedesk.web.access import get_case_or_404, support_view
 
@@ -53,11 +51,17 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
     transition_form = forms.get("transition_form") or TransitionForm(
         initial={"version": case.version}, case=case
     )
+    cutovers = notices_for_case(case)  # G1: opened during a cutover at this site
+    sitework = sitework_context(user, case, forms)  # G4-G6
     context = {
         "case": case,
         **_milestone_forms(case, forms),
-        "timeline": case_timeline_with_site_records(user, case),
-        "cutovers": notices_for_case(case),  # G1: opened during a cutover at this site
+        **sitework,
+        # With the cutover notice, site visits, routing, VoIP assessments and changes (item 7).
+        "timeline": case_timeline_with_records(
+            user, case, notices=cutovers, visits=sitework["visits"]
+        ),
+        "cutovers": cutovers,
         "voip": case_voip_flag(case),  # G2: a VoIP case on a site that is not ready
         "voip_hold_form": forms.get("voip_hold_form")
         or VoipHoldForm(initial={"version": case.version}),

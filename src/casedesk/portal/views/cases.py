@@ -20,7 +20,6 @@ from casedesk.cases.models import Case
 from casedesk.cases.permissions import owns_or_supports, scope_cases
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
-from casedesk.obligations.sites import case_timeline_with_site_records
 from casedesk.policy.priority import PHONE_FOR_HIGHER, Priority
 from casedesk.policy.transitions import Action, Actor, CloseReason, SubStatus, available_actions
 from casedesk.portal.forms import (
@@ -30,6 +29,7 @@ from casedesk.portal.forms import (
     ReopenRequestForm,
     UpdateForm,
 )
+from casedesk.sitework.timeline import case_timeline_with_records
 from casedesk.web.access import contact_view, get_case_or_404
 from casedesk.web.errors import add_domain_error
 
@@ -111,8 +111,9 @@ def detail_context(request: HttpRequest, case: Case, now: dt.datetime, **forms: 
     )
     return {
         "case": case,
-        # Call logs and the site's VoIP assessments and changes, as visibility allows (G2, G3).
-        "timeline": case_timeline_with_site_records(user, case),
+        # Call logs, the notice of a cutover it was opened in, approved visits, routing, and the
+        # site's VoIP assessments and changes, as visibility allows (G1-G6).
+        "timeline": case_timeline_with_records(user, case),
         "voip_held": case.sub_status == SubStatus.VOIP_READINESS_PENDING,
         "update_form": forms.get("update_form") or UpdateForm(),
         "close_form": forms.get("close_form")

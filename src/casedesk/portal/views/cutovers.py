@@ -1,17 +1,21 @@
-"""Cutover notices for customers (G1): the organisation's notices and the filing form."""
+"""Cutover notices for customers (G1): the organisation's notices, the filing form with the
+network topology diagram, and the diagram's download (own organisation's notices only)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from casedesk.core import clock
-from casedesk.core.errors import DomainError
-from casedesk.obligations import selectors, services
-from casedesk.portal.cutover_forms import CutoverForm
+from casedesk.core.errors import DomainError, NotFound
+from casedesk.obligations import selectors
+from casedesk.sitework import selectors as sitework
+from casedesk.sitework.services import cutover_file_with_diagram
 from casedesk.web.access import contact_view
+from casedesk.web.cutover_forms import CutoverForm
+from casedesk.web.downloads import stored_file_response
 from casedesk.web.errors import add_domain_error
 
 
@@ -20,17 +24,21 @@ from casedesk.web.errors import add_domain_error
 def cutovers(request: HttpRequest) -> HttpResponse:
     """File a notice for one of your organisation's sites; see the ones already filed."""
     sites = selectors.sites_for(request.user)
-    form = CutoverForm(request.POST or None, sites=sites)
+    form = CutoverForm(request.POST or None, request.FILES or None, sites=sites)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            upload = form.cleaned_data.get("diagram")
             try:
-                notice = services.cutover_file(
+                notice = cutover_file_with_diagram(
                     actor=request.user,
                     site=form.cleaned_data["site"],
                     draft=form.to_draft(),
                     now=clock.now(),
+                    diagram=upload,
+                    diagram_name=upload.name if upload else "",
+                    diagram_type=upload.content_type if upload else "",
                 )
             except DomainError as exc:
                 status = add_domain_error(form, exc)
@@ -40,9 +48,24 @@ def cutovers(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Cutover notice filed for {notice.site.name}.")
                 return redirect("portal-cutovers")
     notices = list(selectors.notices_visible_to(request.user).order_by("-cutover_start")[:50])
+    diagrams = sitework.diagrams_by_notice([n.pk for n in notices])
     return render(
         request,
         "portal/cutovers.html",
-        {"form": form, "notices": notices, "nav": "cutovers"},
+        {
+            "form": form,
+            "notices": [(n, diagrams.get(n.pk)) for n in notices],
+            "nav": "cutovers",
+        },
         status=status,
     )
+
+
+@contact_view
+@require_safe
+def cutover_diagram(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """The diagram as a download, for the notice's own organisation only (404 otherwise)."""
+    try:
+        return stored_file_response(sitework.diagram_of(request.user, notice_id))
+    except NotFound:
+        raise Http404("No such diagram.") from None

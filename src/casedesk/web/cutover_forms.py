@@ -1,4 +1,5 @@
-"""The cutover notice form (G1): a contact files for one of their organisation's sites."""
+"""The cutover notice form (G1), shared by the portal (a contact files for one of their
+organisation's sites) and the console (an engineer files for a contact's organisation)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ class CutoverForm(forms.Form):
     current_products = _text("Current products and versions")
     planned_products = _text("Planned products and versions")
     um_platform = forms.CharField(label="UM platform", max_length=200, required=False)
+    diagram = forms.FileField(
+        label="Network topology diagram",
+        required=False,
+        help_text="A file (PDF, image, Visio…), up to 25 MB; only support and your "
+        "organisation can download it.",
+    )
 
     def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,4 +53,4 @@ class CutoverForm(forms.Form):
 
     def to_draft(self) -> CutoverDraft:
         d = self.cleaned_data
-        return CutoverDraft(**{k: v for k, v in d.items() if k != "site"})
+        return CutoverDraft(**{k: v for k, v in d.items() if k not in ("site", "diagram")})

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SiteworkConfig(AppConfig):
+    name = "casedesk.sitework"
+    label = "sitework"
