@@ -30,6 +30,8 @@ EXPECTED = {
     "/api/v1/cases/{number}/escalations": {"post"},
     "/api/v1/reports/service-levels": {"get"},
     "/api/v1/reports/backlog": {"get"},
+    "/api/v1/reports/follow-ups": {"get"},
+    "/api/v1/reports/escalations": {"get"},
     "/api/v1/telephony/pin-checks": {"post"},
     "/api/v1/telephony/calls": {"post"},
     "/api/v1/telephony/calls/{call_id}/answered": {"post"},

@@ -96,3 +96,67 @@ class BacklogOut(Schema):
     total: int
     by_dimension: dict[str, list[CountOut]]
     trend: list[DayOut]
+
+
+class ColumnOut(Schema):
+    key: str
+    label: str
+
+
+class FollowupRowOut(Schema):
+    key: str
+    label: str
+    reminder1: int
+    reminder2: int
+    response0: int = Field(..., description="Responses before any reminder")
+    response1: int
+    response2: int
+    closed: int = Field(..., description="Cases closed by the follow-up ladder")
+    reopened: int = Field(..., description="Re-opened after an automatic close")
+
+
+class FollowupOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str
+    columns: list[ColumnOut]
+    trend: list[FollowupRowOut]
+    by_priority: list[FollowupRowOut]
+    total: FollowupRowOut
+
+
+class EscalationRowOut(Schema):
+    key: str
+    label: str
+    requested: int
+    eligible: int
+    refused: int
+    in_progress: int = Field(..., description="Taken up by a manager")
+    resolved: int
+    declined: int
+
+
+class ReasonOut(Schema):
+    code: str
+    label: str
+    count: int
+
+
+class OutcomeTimeOut(Schema):
+    outcome: str
+    count: int
+    average_hours: float | None
+
+
+class EscalationReportOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str
+    columns: list[ColumnOut]
+    trend: list[EscalationRowOut]
+    by_priority: list[EscalationRowOut]
+    total: EscalationRowOut
+    refused_by_reason: list[ReasonOut]
+    by_kind: list[ReasonOut]
+    time_to_outcome: list[OutcomeTimeOut]
+    open_now: int
