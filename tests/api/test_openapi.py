@@ -32,6 +32,7 @@ EXPECTED = {
     "/api/v1/reports/backlog": {"get"},
     "/api/v1/reports/follow-ups": {"get"},
     "/api/v1/reports/escalations": {"get"},
+    "/api/v1/reports/satisfaction": {"get"},
     "/api/v1/telephony/pin-checks": {"post"},
     "/api/v1/telephony/calls": {"post"},
     "/api/v1/telephony/calls/{call_id}/answered": {"post"},

@@ -6,7 +6,7 @@ from .account import views as account
 from .care import dropbox, feedback, mail
 from .cases import actions, opening, page
 from .knowledge import views as knowledge
-from .manage import deflection, escalations, policy, report_outcomes, surveys
+from .manage import deflection, escalations, policy, report_outcomes, report_satisfaction, surveys
 from .manage import reports as manage_reports
 from .phone import views as phone
 from .queue import views as queue
@@ -59,6 +59,11 @@ urlpatterns = [
     path("reports/follow-ups/", report_outcomes.followups_page, name="console-report-followups"),
     path(
         "reports/escalations/", report_outcomes.escalations_page, name="console-report-escalations"
+    ),
+    path(
+        "reports/satisfaction/",
+        report_satisfaction.satisfaction_page,
+        name="console-report-satisfaction",
     ),
     path("feedback/", feedback.feedback_list, name="console-feedback"),
     path("feedback/<int:pk>/handle/", feedback.feedback_handle, name="console-feedback-handle"),

@@ -16,6 +16,7 @@ from casedesk.api.schemas.reports import (
     EscalationReportOut,
     FollowupOut,
     RangeQuery,
+    SatisfactionOut,
     ServiceLevelOut,
     ServiceLevelQuery,
 )
@@ -24,6 +25,7 @@ from casedesk.core import clock
 from casedesk.core.errors import NotPermitted
 from casedesk.reports.backlog import backlog_report
 from casedesk.reports.outcomes import escalation_report, followup_outcomes
+from casedesk.reports.satisfaction import satisfaction
 from casedesk.reports.selectors import report_scope, service_levels
 
 router = Router(tags=["reports"])
@@ -117,4 +119,31 @@ def escalations_json(request: HttpRequest, q: Query[ServiceLevelQuery]) -> dict[
             for m in ("escalation.in_progress", "escalation.resolved", "escalation.declined")
         ],
         "open_now": report.open_now,
+    }
+
+
+@router.get(
+    "/satisfaction",
+    response={200: SatisfactionOut, **errors(401, 403, 422, 503)},
+    summary="Survey scores by priority, region, product, engineer and period (F7)",
+)
+def satisfaction_json(request: HttpRequest, q: Query[ServiceLevelQuery]) -> dict[str, Any]:
+    """A contact gets the figures without the comments: those are colleagues' words on
+    cases she may not be allowed to open (A3)."""
+    report = satisfaction(
+        scope=_scope(request), start=q.start, end=q.end, period=q.period, now=clock.now()
+    )
+    dims = report.by_dimension
+    return {
+        "start": report.start,
+        "end": report.end,
+        "period": report.period,
+        "total": report.total.as_dict(),
+        "trend": [r.as_dict() for r in report.trend],
+        "by_priority": [r.as_dict() for r in dims["priority"]],
+        "by_region": [r.as_dict() for r in dims["region"]],
+        "by_product": [r.as_dict() for r in dims["product"]],
+        "by_engineer": [r.as_dict() for r in dims["assignee"]],
+        "distribution": [{"score": s, "responses": n} for s, n in report.distribution],
+        "comments": [] if caller(request).is_contact else [vars(c) for c in report.comments],
     }

@@ -160,3 +160,40 @@ class EscalationReportOut(Schema):
     by_kind: list[ReasonOut]
     time_to_outcome: list[OutcomeTimeOut]
     open_now: int
+
+
+class ScoreRowOut(Schema):
+    key: str
+    label: str
+    invitations: int = Field(..., description="Closures: the closed mail carries the survey")
+    responses: int
+    average_score: float | None
+    response_rate: float | None
+    solved: int
+
+
+class CommentOut(Schema):
+    number: str
+    score: int
+    solved: bool
+    comment: str
+    created_at: dt.datetime
+
+
+class ScoreCountOut(Schema):
+    score: int
+    responses: int
+
+
+class SatisfactionOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str
+    total: ScoreRowOut
+    trend: list[ScoreRowOut]
+    by_priority: list[ScoreRowOut]
+    by_region: list[ScoreRowOut]
+    by_product: list[ScoreRowOut]
+    by_engineer: list[ScoreRowOut]
+    distribution: list[ScoreCountOut]
+    comments: list[CommentOut]
