@@ -24,6 +24,7 @@ from casedesk.api.security import caller
 from casedesk.core import clock
 from casedesk.core.errors import NotPermitted
 from casedesk.reports.backlog import backlog_report
+from casedesk.reports.holdtimes import call_scope
 from casedesk.reports.outcomes import escalation_report, followup_outcomes
 from casedesk.reports.satisfaction import satisfaction
 from casedesk.reports.selectors import report_scope, service_levels
@@ -47,7 +48,12 @@ def service_levels_json(request: HttpRequest, q: Query[ServiceLevelQuery]) -> di
     """A contact gets the figures without the list of missed cases: those may be
     colleagues' cases they are not allowed to open (A3)."""
     report = service_levels(
-        scope=_scope(request), start=q.start, end=q.end, period=q.period, now=clock.now()
+        scope=_scope(request),
+        start=q.start,
+        end=q.end,
+        period=q.period,
+        now=clock.now(),
+        calls=call_scope(caller(request)),
     )
     return {
         "start": report.start,

@@ -45,7 +45,13 @@ class FiguresOut(Schema):
     outage_avg_hours: float | None
     outage_target_hours: float | None
     hold_target_minutes: int | None
-    hold: str
+    hold: str = Field(..., description='"no calls recorded", or the average in words')
+    hold_calls: int = Field(0, description="Calls queued in the range (phone app, H1)")
+    hold_avg_minutes: float | None = Field(None, description="Queued → answered, answered calls")
+    hold_met: int = 0
+    hold_missed: int = 0
+    hold_no_target: int = Field(0, description="Not Production Down, queued outside hours")
+    hold_unanswered: int = 0
     milestones_met: int
     milestones_missed: int
     milestones_running: int
