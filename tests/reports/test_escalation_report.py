@@ -101,7 +101,7 @@ def test_hand_counted_requests_refusals_and_outcomes(escalation_desk):
     assert report.open_now == 0
     prio = {r.key: r.get("escalation.refused") for r in report.by_priority}
     assert (prio["low"], prio["medium"], prio["high"]) == (1, 2, 1)
-    # Stored days give the same figures (ADR 0007).
+    # Stored days give the same figures (ADR 0008).
     for day in range(1, 9):
         rollup_day(day=at(2026, 11, day).date(), now=NOW)
     again = escalation_report(scope=scope, start=START, end=END, period="day", now=NOW)

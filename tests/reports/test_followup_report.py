@@ -1,7 +1,7 @@
 """Follow-up outcomes (C5, I1; issue 13 item 3): reminders, responses after reminder 1/2,
 automatic closes and re-openings, hand-counted over a small desk driven by the real worker
 across the November DST change and the Christmas holidays; the same figures from the
-stored daily rollups as from the live records (ADR 0007)."""
+stored daily rollups as from the live records (ADR 0008)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def respond(case, contact, when):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def followup_desk():  # type: ignore[no-untyped-def]
+    return build_followup_desk()
+
+
+def build_followup_desk():  # type: ignore[no-untyped-def]
     """A (London, Medium): asked Wed 23 Dec 10:00 GMT; Christmas, the Boxing Day substitute
     (Mon 28) and New Year's Day are off: reminder 1 Tue 29 Dec, reminder 2 Mon 4 Jan,
     closed Mon 11 Jan 10:00 UTC; support re-opens it Tue 12 Jan.
@@ -111,7 +115,7 @@ def test_hand_counted_per_month_and_priority(followup_desk):
 
 
 def test_stored_rollups_give_the_same_figures(followup_desk):
-    # ADR 0007: a day is read from DailyCount once stored, live before; same answer.
+    # ADR 0008: a day is read from DailyCount once stored, live before; same answer.
     manager = followup_desk.desk.world.manager
     day = START
     while day < NOW.date():
@@ -147,7 +151,7 @@ def test_scopes_contact_and_engineer(followup_desk):
 
 
 def test_worker_rolls_up_the_day_that_ended(followup_desk):
-    # The nightly deadline stores yesterday and schedules the next night (ADR 0007).
+    # The nightly deadline stores yesterday and schedules the next night (ADR 0008).
     rollup_ensure(now=at(2027, 1, 12, 9))
     due = Deadline.objects.get(kind=ROLLUP_KIND, state="pending")
     assert due.due_at == at(2027, 1, 13, 0, 10)

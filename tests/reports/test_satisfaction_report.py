@@ -100,7 +100,7 @@ def test_hand_counted_scores_by_every_dimension(survey_desk):
     assert [(r.invitations, r.responses) for r in by["product"]] == [(4, 3)]
     assert report.distribution == [(1, 0), (2, 1), (3, 0), (4, 1), (5, 1)]
     assert [c.comment for c in report.comments] == ["Slow", "Great help"]
-    # Stored days answer the same (ADR 0007).
+    # Stored days answer the same (ADR 0008).
     day = START
     while day < NOW.date():
         rollup_day(day=day, now=NOW)

@@ -1,4 +1,4 @@
-"""What happened in a span of time, as counted cells (ADR 0007): the follow-up ladder's
+"""What happened in a span of time, as counted cells (ADR 0008): the follow-up ladder's
 outcomes (C5), escalation requests and outcomes (C6) and survey figures (F7), each cell
 keyed by the UTC day and the case's dimensions.
 

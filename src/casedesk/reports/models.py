@@ -35,7 +35,7 @@ class BacklogSnapshot(models.Model):
 
 class DailyCount(models.Model):
     """One day's count (and summed measure) of one report metric for one combination of the
-    case dimensions (ADR 0007): follow-up outcomes, escalations and survey figures read
+    case dimensions (ADR 0008): follow-up outcomes, escalations and survey figures read
     these instead of the event log. Written by the worker for whole UTC days that are over
     (``RollupDay`` marks them); the day in progress is computed on request.
 

@@ -1,4 +1,4 @@
-"""Daily rollups (ADR 0007): one UTC day's cells stored as ``DailyCount`` rows once the day is
+"""Daily rollups (ADR 0008): one UTC day's cells stored as ``DailyCount`` rows once the day is
 over, and the reports' reader that sums stored days in SQL and computes the days not stored
 yet (today, or days the worker has not reached) from the records, so a figure is the same
 whichever way it was found."""

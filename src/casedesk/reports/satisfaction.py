@@ -145,9 +145,9 @@ def satisfaction(
         for score in range(1, 6)
     ]
     lo, hi = day_bounds(start, end)
-    answers = SurveyResponse.objects.filter(created_at__gte=lo, created_at__lt=hi).exclude(
-        comment=""
-    )
+    answers = SurveyResponse.objects.filter(
+        created_at__gte=lo, created_at__lt=min(hi, now)
+    ).exclude(comment="")
     if scope:
         answers = answers.filter(case__in=Case.objects.filter(scope).values("pk"))
     latest = [

@@ -1,5 +1,5 @@
 """Report maintenance (I1): one deadline a day writes the backlog snapshot, another the
-day's rollups (ADR 0007); each schedules the next, so history survives however the cases
+day's rollups (ADR 0008); each schedules the next, so history survives however the cases
 change later."""
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def rollup_catch_up(*, now: dt.datetime, limit: int = ROLLUP_CATCH_UP_DAYS) -> l
 
 @handles(ROLLUP_KIND)
 def run_rollup(deadline: object, now: dt.datetime) -> str:
-    """Store the day(s) that ended, then schedule tonight's run (ADR 0007)."""
+    """Store the day(s) that ended, then schedule tonight's run (ADR 0008)."""
     days = rollup_catch_up(now=now)
     rollup_ensure(now=now)
     return f"rolled up {len(days)} day(s)"

@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from casedesk.core import clock
-from casedesk.reports.outcomes import OutcomeReport, escalation_report, followup_outcomes
+from casedesk.reports.outcomes import OutcomeReport, Row, escalation_report, followup_outcomes
 from casedesk.reports.selectors import report_scope
 from casedesk.web.access import support_view
 from casedesk.web.charts import bar_chart, line_chart
@@ -28,6 +28,11 @@ def outcome_csv_rows(report: OutcomeReport) -> Iterator[list[Any]]:
         for row in rows:
             yield [f"{dim}: {row.label}", *(row.get(m) for m, _ in report.columns)]
     yield ["total", *(report.total.get(m) for m, _ in report.columns)]
+
+
+def _cells(report: OutcomeReport, row: Row) -> list[tuple[str, int]]:
+    """(column label, value): the label rides on each cell for the phone layout."""
+    return [(label, row.get(m)) for m, label in report.columns]
 
 
 def _page(request: HttpRequest, *, tab: str, title: str, build: Any, chart_metric: str) -> Any:
@@ -53,11 +58,9 @@ def _page(request: HttpRequest, *, tab: str, title: str, build: Any, chart_metri
     context.update(
         report=report,
         columns=report.columns,
-        trend_rows=[(r.label, [r.get(m) for m, _ in report.columns]) for r in report.trend],
-        priority_rows=[
-            (r.label, [r.get(m) for m, _ in report.columns]) for r in report.by_priority
-        ],
-        total_row=[report.total.get(m) for m, _ in report.columns],
+        trend_rows=[(r.label, _cells(report, r)) for r in report.trend],
+        priority_rows=[(r.label, _cells(report, r)) for r in report.by_priority],
+        total_row=_cells(report, report.total),
         trend_chart=line_chart(
             f"{label} per {report.period}",
             f"{label} from {report.start} to {report.end}, one point per {report.period}.",

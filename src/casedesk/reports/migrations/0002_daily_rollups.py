@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
             },
         ),
         # The rollup and the day in progress read one day's ladder, transition and escalation
-        # events (ADR 0007); the case app's indexes all lead with the case.
+        # events (ADR 0008); the case app's indexes all lead with the case.
         migrations.RunSQL(
             "CREATE INDEX reports_event_at_idx ON cases_caseevent (at) "
             "WHERE kind IN ('followup', 'transition', 'escalation')",

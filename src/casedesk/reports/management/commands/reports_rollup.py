@@ -1,5 +1,5 @@
 """``casedesk manage reports_rollup --start 2024-01-01 [--end 2026-12-04]``: store the daily
-rollups of past days (ADR 0007), e.g. after an upgrade or an import; days already stored
+rollups of past days (ADR 0008), e.g. after an upgrade or an import; days already stored
 are computed again. The worker keeps them from then on."""
 
 from __future__ import annotations
