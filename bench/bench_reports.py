@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5, help="full-year runs per report")
     parser.add_argument("--export-limit", type=int, default=0, help="stop the CSV after N rows")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated report names to run")
     args = parser.parse_args()
 
     import django
@@ -82,7 +83,10 @@ def main() -> None:
     today = dt.date(2026, 12, 5)
     rng = random.Random(13)
     print(f"load average before: {load()}")
+    wanted = set(filter(None, args.only.split(",")))
     for name, url_name in REPORTS.items():
+        if wanted and name not in wanted:
+            continue
         url = reverse(url_name)
         timed(client, url, {"start": "2026-11-01", "end": "2026-11-30", "period": "week"})  # warm
         walls, cpus = [], []
