@@ -142,3 +142,23 @@ def test_page_csv_and_api(client, escalation_desk):
     times = {t["outcome"]: t["average_hours"] for t in json["time_to_outcome"]}
     assert times == {"in_progress": 2.0, "resolved": 24.0, "declined": 6.0}
     assert "Updated too recently" in empty and ">6<" not in empty
+
+
+def test_a_refusal_through_the_api_is_kept_with_a_version_check(escalation_desk):
+    # R: C6, I1 — the API's optimistic lock wraps the request in its own transaction; the
+    # refusal must survive the 422, or the report would undercount refused requests.
+    from casedesk.cases.models import CaseEvent
+
+    desk, contact = escalation_desk
+    case = desk.open(contact, at(2026, 11, 9, 9), priority="low")
+    case.refresh_from_db()
+    with time_machine.travel(at(2026, 11, 9, 10), tick=False):
+        client = ApiClient(api_token_create(user=contact, name="t", now=at(2026, 11, 9, 10)))
+        response = client.post(
+            f"/cases/{case.number}/escalations",
+            {"kind": "standard", "reason": "r", "summary": "s", "expectations": "e",
+             "version": case.version},
+        )  # fmt: skip
+    assert response.status_code == 422
+    refusal = CaseEvent.objects.get(case=case, kind="escalation")
+    assert (refusal.data["code"], refusal.public) == ("priority", False)
