@@ -326,10 +326,11 @@ def _start_daily_jobs() -> None:
     from django.db import DatabaseError
 
     from casedesk.core import clock
-    from casedesk.reports.services import backlog_snapshot_ensure
+    from casedesk.reports.services import backlog_snapshot_ensure, rollup_ensure
 
     try:
         backlog_snapshot_ensure(now=clock.now())
+        rollup_ensure(now=clock.now())
     except DatabaseError:
         print("casedesk worker: backlog snapshots not scheduled yet (database)", file=sys.stderr)
 

@@ -123,9 +123,12 @@ def test_request_records_template_and_manager_resolves(world):
     )
     assert esc.closed_at == at
     kinds = list(
-        world.alice_case.events.filter(kind="escalation").values_list("data__state", flat=True)
+        world.alice_case.events.filter(kind="escalation").values_list(
+            "data__state", "data__code", "public"
+        )
     )
-    assert kinds == ["open", "resolved"]
+    # The duplicate request is kept as an internal refusal the reports count (C6, I1).
+    assert kinds == [("open", None, True), (None, "already_open", False), ("resolved", None, True)]
 
 
 def test_other_organisation_cannot_escalate(world):

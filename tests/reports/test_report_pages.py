@@ -27,7 +27,7 @@ def test_manager_sees_figures_misses_linked_and_charts(client, report_world):
     client.force_login(rw.world.manager)
     page = client.get(URL, RANGE).content.decode()
     assert "Production Down" in page
-    assert "not recorded yet (phone calls)" in page
+    assert "no calls recorded" in page
     link = reverse("console-case-detail", args=[rw.c.number])
     assert f'href="{link}"' in page
     assert reverse("console-case-detail", args=[rw.b.number]) not in page  # B met both

@@ -29,7 +29,7 @@ def test_manager_gets_the_figures(report_world):
     body = api(rw.world.manager).get("/reports/service-levels", **RANGE).json()
     pd = next(r for r in body["by_priority"] if r["key"] == "production_down")
     assert (pd["cases"], pd["root_cause_avg_days"], pd["outage_avg_hours"]) == (2, 7.5, 5.0)
-    assert body["hold"] == "not recorded yet (phone calls)"
+    assert body["hold"] == "no calls recorded from 2026-10-01 to 2026-12-31"
     assert [t["opened"] for t in body["trend"]] == [1, 6, 2]
     assert {m["number"] for m in body["misses"]} == {rw.c.number, rw.d.number}
 

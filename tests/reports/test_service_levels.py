@@ -48,7 +48,7 @@ def test_production_down_row(report_world):
     assert pd["outage_target_hours"] == 0.5
     assert (pd["milestones_met"], pd["milestones_missed"], pd["milestones_running"]) == (2, 2, 0)
     assert pd["met_share"] == 0.5
-    assert pd["hold"] == "not recorded yet (phone calls)"
+    assert pd["hold"] == "no calls recorded"
 
 
 def test_priority_change_counts_against_the_new_target(report_world):

@@ -137,9 +137,15 @@ ROUTES: dict[str, str] = {
     # I1 reports, scoped by reports.selectors.report_scope (tests/reports/ tries each role).
     "console/reports/service-levels/": "console-page",
     "console/reports/backlog/": "console-page",
+    "console/reports/follow-ups/": "console-page",
+    "console/reports/escalations/": "console-page",
+    "console/reports/satisfaction/": "console-page",
     "service/": "contact-page",
     "api/v1/reports/service-levels": "api-page",
     "api/v1/reports/backlog": "api-page",
+    "api/v1/reports/follow-ups": "api-page",
+    "api/v1/reports/escalations": "api-page",
+    "api/v1/reports/satisfaction": "api-page",
     # H1: the IVR/CTI's routes, by a telephony token only (test_telephony_routes_below).
     "api/v1/telephony/pin-checks": "telephony",
     "api/v1/telephony/calls": "telephony",

@@ -105,7 +105,7 @@ def test_handlers_refuse_a_closed_case_even_if_a_deadline_survived(world):
 
 
 def test_reopening_resumes_the_settled_milestone_with_its_own_target(world):
-    """ADR 0007: closed Fri 27 Nov (not applicable), re-opened by phone Tue 1 Dec: the root
+    """ADR 0008: closed Fri 27 Nov (not applicable), re-opened by phone Tue 1 Dec: the root
     cause runs again towards Thu 10 Dec 14:00, and breaches there."""
     # R: C4, C9, B7
     case = services.case_mark_all_info_provided(

@@ -331,6 +331,8 @@ def describe_event(kind: str, data: dict[str, object]) -> str:
         return f"Outcome: {data.get('outcome_label', '')}"
     if kind == EventKind.ESCALATION:
         what = "Root-cause request" if data.get("kind") == "root_cause" else "Escalation"
+        if data.get("refused"):
+            return f"{what} to management refused: not eligible"
         state = str(data.get("state", "open")).replace("_", " ")
         return f"{what} to management: {'requested' if state == 'open' else state}"
     if kind == EventKind.NOTE and data.get("about") in EventKind.values:

@@ -7,7 +7,7 @@ from .care import dropbox, feedback, mail
 from .cases import actions, opening, page
 from .cases import sitework as case_sitework
 from .knowledge import views as knowledge
-from .manage import deflection, escalations, policy, surveys
+from .manage import deflection, escalations, policy, report_outcomes, report_satisfaction, surveys
 from .manage import reports as manage_reports
 from .phone import views as phone
 from .queue import views as queue
@@ -58,6 +58,15 @@ urlpatterns = [
     # Reports (I1): service levels against the C3 targets.
     path("reports/service-levels/", manage_reports.service_levels_page, name="console-report-sla"),
     path("reports/backlog/", manage_reports.backlog_page, name="console-report-backlog"),
+    path("reports/follow-ups/", report_outcomes.followups_page, name="console-report-followups"),
+    path(
+        "reports/escalations/", report_outcomes.escalations_page, name="console-report-escalations"
+    ),
+    path(
+        "reports/satisfaction/",
+        report_satisfaction.satisfaction_page,
+        name="console-report-satisfaction",
+    ),
     path("feedback/", feedback.feedback_list, name="console-feedback"),
     path("feedback/<int:pk>/handle/", feedback.feedback_handle, name="console-feedback-handle"),
     # Knowledge base and the one search (F3, F4, F6); deflection for managers (T12).

@@ -40,7 +40,9 @@ def escalation_check(
     if kind not in EscalationKind.values:
         raise PolicyViolation("Choose an escalation or a root-cause request.", field="kind")
     if case.is_closed:
-        return Eligibility(False, "Closed cases are not escalated; re-open it first.", None)
+        return Eligibility(
+            False, "Closed cases are not escalated; re-open it first.", None, "closed"
+        )
     return escalation_eligibility(
         case.priority,
         case.production_down,
@@ -78,11 +80,46 @@ class EscalationRequest:
     significant_impact: bool = False
 
 
-@transaction.atomic
+class Refused(PolicyViolation):
+    """The system said no (C6); ``code`` is the reason the reports count it under."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.code = code
+
+
 def escalation_request(
     *, case: Case, actor: User, request: EscalationRequest, now: dt.datetime
 ) -> Escalation:
-    """Record an eligible request with the template fields and put it on the timeline."""
+    """Record an eligible request, or the refusal of an ineligible one (C6, I1: the
+    escalations report counts requests, eligible and refused by reason), and say why."""
+    try:
+        return _escalation_record(case=case, actor=actor, request=request, now=now)
+    except Refused as refused:
+        _refusal_record(case=case, actor=actor, kind=request.kind, refused=refused, now=now)
+        raise
+
+
+@transaction.atomic
+def _refusal_record(
+    *, case: Case, actor: User, kind: str, refused: Refused, now: dt.datetime
+) -> None:
+    """An internal timeline entry: who asked, for what, and why the system said no."""
+    CaseEvent.objects.create(
+        case_id=case.pk,
+        at=now,
+        actor=actor,
+        kind=EventKind.ESCALATION,
+        public=False,
+        body=str(refused),
+        data={"refused": True, "kind": kind, "code": refused.code},
+    )
+
+
+@transaction.atomic
+def _escalation_record(
+    *, case: Case, actor: User, request: EscalationRequest, now: dt.datetime
+) -> Escalation:
     if not is_participant(actor, case):
         raise NotFound("No such case.")
     if not may_decide(actor, case):
@@ -92,7 +129,7 @@ def escalation_request(
         case=locked, kind=request.kind, now=now, significant_impact=request.significant_impact
     )
     if not verdict:
-        raise PolicyViolation(verdict.reason, field="kind")
+        raise Refused(verdict.reason, code=verdict.code or "other", field="kind")
     for name in ("reason", "summary", "expectations"):
         if not getattr(request, name).strip():
             raise PolicyViolation(f"The {name} is required.", field=name)
@@ -101,7 +138,9 @@ def escalation_request(
         kind=request.kind,
         state__in=[EscalationState.OPEN, EscalationState.IN_PROGRESS],
     ).exists():
-        raise PolicyViolation("This case already has an open request of that kind.", field="kind")
+        raise Refused(
+            "This case already has an open request of that kind.", code="already_open", field="kind"
+        )
     version = locked.major_version.name if locked.major_version else "—"
     patch = f"/{locked.patch.name}" if locked.patch else ""
     escalation = Escalation.objects.create(

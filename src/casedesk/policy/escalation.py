@@ -123,6 +123,9 @@ class Eligibility:
     eligible: bool
     reason: str
     eligible_from: datetime | None
+    # Why not, as a stable word the reports count refusals by (C6, I1): priority, impact,
+    # too_soon, analysis_not_started, analysis_too_short ("" when eligible).
+    code: str = ""
 
     def __bool__(self) -> bool:
         return self.eligible
@@ -154,7 +157,9 @@ def escalation_eligibility(
     rule = rules.rule_for(prio, production_down)
     label = "Production Down" if production_down else prio.value.title()
     if not rule.allowed:
-        return Eligibility(False, rule.refusal or f"{label} cases are not escalated", None)
+        return Eligibility(
+            False, rule.refusal or f"{label} cases are not escalated", None, "priority"
+        )
     if kind == "root_cause":
         return _root_cause(analysis_started_at, now, calendar, deployment, rules)
     if kind != "standard":
@@ -164,6 +169,7 @@ def escalation_eligibility(
             False,
             f"{label} cases are escalated only while actively causing significant business impact",
             None,
+            "impact",
         )
     quiet, since = _quiet_period(rule, last_updated_at, calendar)
     if quiet is None:
@@ -174,7 +180,7 @@ def escalation_eligibility(
         reason = f"eligible: {label} case not updated for {quiet}{impact} (since {when})"
         return Eligibility(True, reason, since)
     reason = f"not yet: {label} cases need {quiet} without an update{impact}; eligible from {when}"
-    return Eligibility(False, reason, since)
+    return Eligibility(False, reason, since, "too_soon")
 
 
 def _quiet_period(
@@ -210,6 +216,7 @@ def _root_cause(
             f"a root-cause request needs {days} business days of analysis ({deployment}); "
             "analysis has not started",
             None,
+            "analysis_not_started",
         )
     since = calendar.add_business_days(analysis_started_at, days)
     when = format_local(since, calendar)
@@ -220,4 +227,4 @@ def _root_cause(
         f"not yet: a root-cause request needs {days} business days of analysis "
         f"({deployment}); eligible from {when}"
     )
-    return Eligibility(False, reason, since)
+    return Eligibility(False, reason, since, "analysis_too_short")

@@ -31,3 +31,53 @@ class BacklogSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.count} open"
+
+
+class DailyCount(models.Model):
+    """One day's count (and summed measure) of one report metric for one combination of the
+    case dimensions (ADR 0008): follow-up outcomes, escalations and survey figures read
+    these instead of the event log. Written by the worker for whole UTC days that are over
+    (``RollupDay`` marks them); the day in progress is computed on request.
+
+    The dimensions carry the ``Case`` field names so a viewer's scope (``report_scope``)
+    filters them unchanged."""
+
+    day = models.DateField()
+    metric = models.CharField(max_length=40)
+    region = models.CharField(max_length=10)
+    priority = models.CharField(max_length=20)  # production_down | critical | … | low
+    product_group = models.ForeignKey(
+        "catalog.ProductGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    count = models.PositiveIntegerField()
+    total = models.FloatField(default=0, help_text="Sum of the metric's measure (hours, score)")
+
+    class Meta:
+        ordering = ["day", "id"]
+        indexes = [models.Index(fields=["day", "metric"], name="daily_count_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric}: {self.count}"
+
+
+class RollupDay(models.Model):
+    """A UTC day whose ``DailyCount`` rows are complete; days without one are computed live."""
+
+    day = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} rolled up at {self.computed_at:%Y-%m-%d %H:%M}"

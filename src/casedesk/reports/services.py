@@ -1,5 +1,6 @@
-"""Backlog snapshot maintenance (I1): one deadline a day writes the day's rows and
-schedules the next, so the history survives however the cases change later."""
+"""Report maintenance (I1): one deadline a day writes the backlog snapshot, another the
+day's rollups (ADR 0008); each schedules the next, so history survives however the cases
+change later."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from casedesk.scheduling.registry import handles
 from casedesk.scheduling.services import deadline_ensure
 
 from .backlog import age_band, status_group
-from .models import BacklogSnapshot
+from .models import BacklogSnapshot, RollupDay
+from .rollups import rollup_day
 
 SNAPSHOT_KIND = "reports.backlog"
 SNAPSHOT_AT = dt.time(0, 5)  # five minutes past midnight UTC: the day before is over
@@ -80,3 +82,42 @@ def run_backlog_snapshot(deadline: object, now: dt.datetime) -> str:
     total = backlog_snapshot_take(day=day, at=now)
     backlog_snapshot_ensure(now=now)
     return f"backlog snapshot for {day}: {total} open cases"
+
+
+ROLLUP_KIND = "reports.rollup"
+ROLLUP_AT = dt.time(0, 10)
+ROLLUP_CATCH_UP_DAYS = 31  # one run's most; a longer gap is closed over the next nights
+
+
+def rollup_ensure(*, now: dt.datetime) -> None:
+    """Schedule the rollup of the current UTC day for just after it ends (idempotent)."""
+    day = now.astimezone(dt.UTC).date()
+    deadline_ensure(
+        kind=ROLLUP_KIND,
+        key=f"{ROLLUP_KIND}:{day.isoformat()}",
+        due_at=dt.datetime.combine(day + dt.timedelta(days=1), ROLLUP_AT, tzinfo=dt.UTC),
+        now=now,
+        payload={"day": day.isoformat()},
+    )
+
+
+def rollup_catch_up(*, now: dt.datetime, limit: int = ROLLUP_CATCH_UP_DAYS) -> list[dt.date]:
+    """Store the days that are over and not stored yet, newest first, from the day after the
+    last stored one (or yesterday, on a fresh install: older days are backfilled with
+    ``casedesk manage reports_rollup``)."""
+    yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    last = RollupDay.objects.filter(day__lte=yesterday).order_by("-day").first()
+    first = last.day + dt.timedelta(days=1) if last else yesterday
+    first = max(first, yesterday - dt.timedelta(days=limit - 1))
+    days = [first + dt.timedelta(days=i) for i in range((yesterday - first).days + 1)]
+    for day in reversed(days):
+        rollup_day(day=day, now=now)
+    return days
+
+
+@handles(ROLLUP_KIND)
+def run_rollup(deadline: object, now: dt.datetime) -> str:
+    """Store the day(s) that ended, then schedule tonight's run (ADR 0008)."""
+    days = rollup_catch_up(now=now)
+    rollup_ensure(now=now)
+    return f"rolled up {len(days)} day(s)"

@@ -167,7 +167,7 @@ def milestones_on_close(*, case: Case, now: dt.datetime) -> dict[str, str]:
 
 
 def milestones_on_reopen(*, case: Case, now: dt.datetime) -> list[str]:
-    """ADR 0007: the milestones the closure settled run again with their own start and
+    """ADR 0008: the milestones the closure settled run again with their own start and
     target (C4 counts from all information, and the time closed is not paused); a met one
     stays met. A target passed meanwhile breaches at the next worker tick."""
     resumed = Milestone.objects.filter(case=case, met_at__isnull=True, settled_at__isnull=False)

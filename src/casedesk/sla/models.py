@@ -42,7 +42,7 @@ class Milestone(models.Model):
     warned_at = models.DateTimeField(null=True, blank=True)
     met_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
-    # C9: closing the case settles a running milestone; re-opening resumes it (ADR 0007).
+    # C9: closing the case settles a running milestone; re-opening resumes it (ADR 0008).
     settled_at = models.DateTimeField(null=True, blank=True)
     settlement = models.CharField(
         max_length=20, choices=[(s.value, s.label) for s in Settlement], blank=True

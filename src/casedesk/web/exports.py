@@ -20,11 +20,20 @@ class _Line:
         return value
 
 
+BATCH = 500  # rows per chunk sent: fewer, larger writes; memory stays one batch
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
     writer = csv.writer(_Line())
     yield (BOM + writer.writerow(header)).encode()
+    batch: list[str] = []
     for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row]).encode()
+        batch.append(writer.writerow(["" if v is None else v for v in row]))
+        if len(batch) >= BATCH:
+            yield "".join(batch).encode()
+            batch.clear()
+    if batch:
+        yield "".join(batch).encode()
 
 
 def csv_response(

@@ -23,6 +23,7 @@ from casedesk.escalations.models import Escalation
 from casedesk.escalations.selectors import case_escalations, escalation_options
 from casedesk.escalations.services import (
     EscalationRequest,
+    Refused,
     case_product_version,
     escalation_request,
 )
@@ -98,12 +99,18 @@ def escalation_create(
     case is not eligible (yet)."""
     user = caller(request)
     case = find_case(user, number)
+    refused: Refused | None = None
     with unchanged_since(case, payload.version):
-        escalation = escalation_request(
-            case=case,
-            actor=user,
-            request=EscalationRequest(**payload.model_dump(exclude={"version"})),
-            now=clock.now(),
-        )
+        try:
+            escalation = escalation_request(
+                case=case,
+                actor=user,
+                request=EscalationRequest(**payload.model_dump(exclude={"version"})),
+                now=clock.now(),
+            )
+        except Refused as exc:  # keep the recorded refusal (I1): leave the block, then 422
+            refused = exc
+    if refused is not None:
+        raise refused
     escalation.case = case
     return Status(201, _escalation(escalation))

@@ -45,7 +45,13 @@ class FiguresOut(Schema):
     outage_avg_hours: float | None
     outage_target_hours: float | None
     hold_target_minutes: int | None
-    hold: str
+    hold: str = Field(..., description='"no calls recorded", or the average in words')
+    hold_calls: int = Field(0, description="Calls queued in the range (phone app, H1)")
+    hold_avg_minutes: float | None = Field(None, description="Queued → answered, answered calls")
+    hold_met: int = 0
+    hold_missed: int = 0
+    hold_no_target: int = Field(0, description="Not Production Down, queued outside hours")
+    hold_unanswered: int = 0
     milestones_met: int
     milestones_missed: int
     milestones_running: int
@@ -96,3 +102,104 @@ class BacklogOut(Schema):
     total: int
     by_dimension: dict[str, list[CountOut]]
     trend: list[DayOut]
+
+
+class ColumnOut(Schema):
+    key: str
+    label: str
+
+
+class FollowupRowOut(Schema):
+    key: str
+    label: str
+    reminder1: int
+    reminder2: int
+    response0: int = Field(..., description="Responses before any reminder")
+    response1: int
+    response2: int
+    closed: int = Field(..., description="Cases closed by the follow-up ladder")
+    reopened: int = Field(..., description="Re-opened after an automatic close")
+
+
+class FollowupOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str
+    columns: list[ColumnOut]
+    trend: list[FollowupRowOut]
+    by_priority: list[FollowupRowOut]
+    total: FollowupRowOut
+
+
+class EscalationRowOut(Schema):
+    key: str
+    label: str
+    requested: int
+    eligible: int
+    refused: int
+    in_progress: int = Field(..., description="Taken up by a manager")
+    resolved: int
+    declined: int
+
+
+class ReasonOut(Schema):
+    code: str
+    label: str
+    count: int
+
+
+class OutcomeTimeOut(Schema):
+    outcome: str
+    count: int
+    average_hours: float | None
+
+
+class EscalationReportOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str
+    columns: list[ColumnOut]
+    trend: list[EscalationRowOut]
+    by_priority: list[EscalationRowOut]
+    total: EscalationRowOut
+    refused_by_reason: list[ReasonOut]
+    by_kind: list[ReasonOut]
+    time_to_outcome: list[OutcomeTimeOut]
+    open_now: int
+
+
+class ScoreRowOut(Schema):
+    key: str
+    label: str
+    invitations: int = Field(..., description="Closures: the closed mail carries the survey")
+    responses: int
+    average_score: float | None
+    response_rate: float | None
+    solved: int
+
+
+class CommentOut(Schema):
+    number: str
+    score: int
+    solved: bool
+    comment: str
+    created_at: dt.datetime
+
+
+class ScoreCountOut(Schema):
+    score: int
+    responses: int
+
+
+class SatisfactionOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str
+    total: ScoreRowOut
+    trend: list[ScoreRowOut]
+    by_priority: list[ScoreRowOut]
+    by_region: list[ScoreRowOut]
+    by_product: list[ScoreRowOut]
+    by_engineer: list[ScoreRowOut]
+    distribution: list[ScoreCountOut]
+    comments: list[CommentOut]

@@ -16,6 +16,7 @@ from django.shortcuts import render
 
 from casedesk.core import clock
 from casedesk.reports.backlog import DIMENSIONS, backlog_report
+from casedesk.reports.holdtimes import call_scope
 from casedesk.reports.periods import PERIODS
 from casedesk.reports.selectors import ServiceLevelReport, report_scope, service_levels
 from casedesk.web.access import support_view
@@ -70,6 +71,10 @@ SLA_HEADER = [
     "outage_avg_hours",
     "outage_target_hours",
     "hold_time",
+    "hold_avg_minutes",
+    "hold_calls",
+    "hold_met",
+    "hold_missed",
     "milestones_met",
     "milestones_missed",
     "milestones_running",
@@ -96,6 +101,10 @@ def sla_csv_rows(report: ServiceLevelReport) -> Iterator[list[Any]]:
                 d["outage_avg_hours"],
                 d["outage_target_hours"],
                 d["hold"],
+                d["hold_avg_minutes"],
+                d["hold_calls"],
+                d["hold_met"],
+                d["hold_missed"],
                 d["milestones_met"],
                 d["milestones_missed"],
                 d["milestones_running"],
@@ -113,7 +122,12 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
         return render(request, "console/manage/reports_sla.html", context, status=400)
     data = form.cleaned_data
     report = service_levels(
-        scope=scope, start=data["start"], end=data["end"], period=data["period"], now=clock.now()
+        scope=scope,
+        start=data["start"],
+        end=data["end"],
+        period=data["period"],
+        now=clock.now(),
+        calls=call_scope(request.user),
     )
     if request.GET.get("format") == "csv":
         name = f"service-levels-{data['start']}-{data['end']}.csv"

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casedesk.core import clock
+from casedesk.reports.holdtimes import call_scope
 from casedesk.reports.selectors import report_scope, service_levels
 from casedesk.web.access import contact_view
 from casedesk.web.charts import line_chart
@@ -24,7 +25,14 @@ def service_dashboard(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     end = now.date()
     start = (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    report = service_levels(scope=scope, start=start, end=end, period="month", now=now)
+    report = service_levels(
+        scope=scope,
+        start=start,
+        end=end,
+        period="month",
+        now=now,
+        calls=call_scope(request.user),
+    )
     chart = line_chart(
         "Cases opened per month",
         f"Cases your organisation opened each month from {start:%B %Y} to {end:%B %Y}.",

@@ -1,0 +1,1 @@
+"""``casedesk manage reports_rollup``."""

@@ -1,0 +1,33 @@
+"""``casedesk manage reports_rollup --start 2024-01-01 [--end 2026-12-04]``: store the daily
+rollups of past days (ADR 0008), e.g. after an upgrade or an import; days already stored
+are computed again. The worker keeps them from then on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from casedesk.core import clock
+from casedesk.reports.rollups import rollup_day
+
+
+class Command(BaseCommand):
+    help = "Store the report rollups of past UTC days (the worker keeps them nightly)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--start", type=dt.date.fromisoformat, required=True)
+        parser.add_argument("--end", type=dt.date.fromisoformat, help="default: yesterday")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = clock.now()
+        yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+        start, end = options["start"], options["end"] or yesterday
+        if end > yesterday or start > end:
+            raise CommandError(f"choose days from --start up to {yesterday} at the latest")
+        day, rows = start, 0
+        while day <= end:
+            rows += rollup_day(day=day, now=now)
+            day += dt.timedelta(days=1)
+        self.stdout.write(f"rolled up {(end - start).days + 1} day(s), {rows} rows")
