@@ -301,6 +301,9 @@ def main() -> None:
             results["serve"] = drive(port, world, args.requests, serve.pid, True)
         finally:
             stop(serve)
+        if not args.demo_requests:
+            print(json.dumps(results))
+            return
         port = free_port()
         demo = subprocess.Popen(  # noqa: S603  our own CLI, fixed arguments
             [

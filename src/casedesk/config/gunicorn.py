@@ -1,0 +1,39 @@
+"""gunicorn settings for ``casedesk serve`` (read with ``-c python:casedesk.config.gunicorn``).
+
+Memory (issue 17 item 5, measured by bench/bench_memory.py, figures in docs/benchmarks.md).
+The master only supervises: it never starts Django unless the app is preloaded, so it
+stays at the size of Python plus gunicorn instead of a third copy of Django.
+
+``CASEDESK_WEB_PRELOAD`` (default on) loads the application in the master before forking
+and warms what every worker needs anyway (the URLconf, with every view, router and schema
+module it imports), then ``gc.freeze()`` moves those objects out of the collector's reach
+so that collections in the workers do not write to them: the pages stay shared
+copy-on-write between master and workers. No database connection is open at fork time.
+``CASEDESK_WEB_PRELOAD=0`` lets each worker import the application itself (a code
+reload then only needs a worker restart, not a master restart).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+
+preload_app = os.environ.get("CASEDESK_WEB_PRELOAD", "1").strip().lower() not in {
+    "0",
+    "false",
+    "no",
+    "off",
+}
+
+
+def when_ready(server: object) -> None:
+    """In the master, after a preloaded app is loaded and before the first fork."""
+    if not preload_app:
+        return
+    from django.db import connections
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  imports every view module once, here
+    connections.close_all()
+    gc.collect()
+    gc.freeze()
