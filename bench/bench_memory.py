@@ -57,7 +57,10 @@ contract = next(
 )
 product = contract.products.first()
 version = MajorVersion.objects.filter(product=product).first()
-articles = list(Article.objects.values_list("pk", flat=True)[:20])
+articles = list(
+    Article.objects.filter(state="published", visibility__in=["public", "customers"])
+    .values_list("pk", flat=True)[:20]
+)
 print(json.dumps({"password": DEMO_PASSWORD, "cases": cases, "articles": articles,
   "open": {"contract_id": contract.pk, "product_id": product.pk,
            "major_version_id": version.pk if version else None}}))
