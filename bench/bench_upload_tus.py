@@ -8,13 +8,24 @@ in the same run: the disk's write speed (writing the source file, fsync included
 hashlib's SHA-256. While uploading it samples VmRSS/VmHWM of every server process from
 /proc. Everything it creates is deleted at the end.
 
+``--parts 1 4`` sends the file whole (``casedesk upload``'s client, as before) and then as
+four parallel parts (tus concatenation, as tus-js-client's ``parallelUploads`` does: four
+threads, each creating an ``Upload-Concat: partial`` upload and PATCHing its slice with
+per-chunk SHA-256 checksums, then one ``Upload-Concat: final`` request, in which the
+server joins the parts, hashes the file once and attaches it). For parts it also reports
+how long the final request (the join) took.
+
     .venv/bin/python bench/bench_upload_tus.py --size-mb 2048 --workers 1 3
+    .venv/bin/python bench/bench_upload_tus.py --size-mb 2048 --workers 4 --chunk-mb 16 \
+        --parts 1 4
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import http.client
 import json
 import os
 import secrets
@@ -27,7 +38,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -165,11 +178,136 @@ def run_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen
     raise SystemExit("casedesk serve did not start")
 
 
+def _tus(port: int, method: str, path: str, headers: dict[str, str], body: bytes = b""):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
+    try:
+        conn.request(method, path, body=body, headers={"Tus-Resumable": "1.0.0", **headers})
+        response = conn.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+def parallel_upload(
+    port: int, token: str, case: str, source: Path, parts: int, chunk: int
+) -> tuple[str, float]:
+    """Upload ``source`` as ``parts`` partial uploads at once, then join them with a final
+    upload; (the server's SHA-256, seconds the final request took)."""
+    size = source.stat().st_size
+    auth = {"Authorization": f"Bearer {token}"}
+    case_meta = f"case {base64.b64encode(case.encode()).decode()}"
+    step = -(-size // parts)
+    bounds = [(start, min(start + step, size)) for start in range(0, size, step)]
+
+    def send(bound: tuple[int, int]) -> str:
+        start, end = bound
+        status, headers = _tus(
+            port,
+            "POST",
+            "/uploads/",
+            {**auth, "Upload-Length": str(end - start), "Upload-Concat": "partial"}
+            | {"Upload-Metadata": case_meta},
+        )
+        assert status == 201, status
+        url = urlsplit(headers["Location"]).path
+        with open(source, "rb") as handle:
+            offset = 0
+            while offset < end - start:
+                data = os.pread(handle.fileno(), min(chunk, end - start - offset), start + offset)
+                digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+                status, _ = _tus(
+                    port,
+                    "PATCH",
+                    url,
+                    {
+                        **auth,
+                        "Upload-Offset": str(offset),
+                        "Upload-Checksum": f"sha256 {digest}",
+                        "Content-Type": "application/offset+octet-stream",
+                    },
+                    data,
+                )
+                assert status == 204, status
+                offset += len(data)
+        return url
+
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        urls = list(pool.map(send, bounds))
+    name = base64.b64encode(source.name.encode()).decode()
+    started = time.perf_counter()
+    status, headers = _tus(
+        port,
+        "POST",
+        "/uploads/",
+        {**auth, "Upload-Concat": "final;" + " ".join(urls)}
+        | {"Upload-Metadata": f"{case_meta},filename {name}"},
+    )
+    assert status == 201, status
+    return headers["Upload-Sha256"], time.perf_counter() - started
+
+
+def one_run(
+    env: dict[str, str],
+    world: dict[str, str],
+    scratch: Path,
+    source: Path,
+    size: int,
+    workers: int,
+    chunk: int,
+    parts: int,
+) -> dict[str, object]:
+    """One upload of ``source`` to a fresh server: whole (parts=1) or in parallel parts."""
+    port = free_port()
+    server = run_server(env, port, workers)
+    sampler = RssSampler(server.pid)
+    sampler.start()
+    progress = ProgressLog()
+    join_s = None
+    started = time.perf_counter()
+    try:
+        if parts == 1:
+            client = TusClient(
+                f"http://127.0.0.1:{port}",
+                world["token"],
+                chunk_size=chunk * MB,
+                state_file=scratch / "state.json",
+                out=progress,  # type: ignore[arg-type]
+            )
+            sha256 = client.upload(world["case"], source, verify=False).sha256
+        else:
+            sha256, join_s = parallel_upload(
+                port, world["token"], world["case"], source, parts, chunk * MB
+            )
+        elapsed = time.perf_counter() - started
+    finally:
+        sampler.stop.set()
+        sampler.join()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(scratch / "data" / "files", ignore_errors=True)
+        (scratch / "state.json").unlink(missing_ok=True)
+    return {
+        "workers": workers,
+        "chunk_mb": chunk,
+        "parts": parts,
+        "seconds": round(elapsed, 2),
+        "mb_s": round(size / MB / elapsed),
+        "peak_rss_mb": max(sampler.hwm.values(), default=0) // 1024,
+        "last_chunk_s": progress.last_chunk() if parts == 1 else None,
+        "join_s": round(join_s, 2) if join_s is not None else None,
+        "hwm_per_process_mb": sorted(v // 1024 for v in sampler.hwm.values()),
+        "load": os.getloadavg(),
+        "sha256": sha256,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=2048)
     parser.add_argument("--chunk-mb", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 3])
+    parser.add_argument("--parts", type=int, nargs="+", default=[1], help="parallel parts")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="casedesk-bench-tus-", dir="/tmp"))
@@ -180,7 +318,7 @@ def main() -> None:
         "CASEDESK_DATA_DIR": str(scratch / "data"),
         "CASEDESK_SECRET_KEY": secrets.token_urlsafe(48),
         "CASEDESK_LOG_LEVEL": "ERROR",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
         "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
     }
     env.pop("CASEDESK_DATABASE_URL", None)
@@ -210,52 +348,16 @@ def main() -> None:
         runs = []
         for workers in args.workers:
             for chunk in args.chunk_mb:
-                port = free_port()
-                server = run_server(env, port, workers)
-                sampler = RssSampler(server.pid)
-                sampler.start()
-                progress = ProgressLog()
-                client = TusClient(
-                    f"http://127.0.0.1:{port}",
-                    world["token"],
-                    chunk_size=chunk * MB,
-                    state_file=scratch / "state.json",
-                    out=progress,  # type: ignore[arg-type]
-                )
-                started = time.perf_counter()
-                result = client.upload(world["case"], source, verify=False)
-                elapsed = time.perf_counter() - started
-                sampler.stop.set()
-                sampler.join()
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
-                if expected is None:
-                    started_hash = time.perf_counter()
-                    expected = hashlib.sha256(source.read_bytes()).hexdigest()
-                    results["client_verify_s"] = round(time.perf_counter() - started_hash, 2)
-                assert result.sha256 == expected, "server SHA-256 differs"
-                rate = size / MB / elapsed
-                peak = max(sampler.hwm.values(), default=0) // 1024
-                per_process = sorted(v // 1024 for v in sampler.hwm.values())
-                runs.append(
-                    {
-                        "workers": workers,
-                        "chunk_mb": chunk,
-                        "seconds": round(elapsed, 2),
-                        "mb_s": round(rate),
-                        "vs_slower": round(rate / min(disk, sha), 2),
-                        "peak_rss_mb": peak,
-                        "last_chunk_s": progress.last_chunk(),
-                        "hwm_per_process_mb": per_process,
-                    }
-                )
-                print(
-                    f"workers={workers} chunk={chunk:3d} MB: {elapsed:6.2f} s  {rate:6.0f} MB/s"
-                    f"  ({rate / min(disk, sha):.0%} of the slower)  peak RSS {peak} MB"
-                    f"  (per process {per_process})  last chunk {progress.last_chunk()} s",
-                    flush=True,
-                )
-                shutil.rmtree(scratch / "data" / "files", ignore_errors=True)
+                for parts in args.parts:
+                    runs.append(one_run(env, world, scratch, source, size, workers, chunk, parts))
+                    if expected is None:
+                        started_hash = time.perf_counter()
+                        expected = hashlib.sha256(source.read_bytes()).hexdigest()
+                        results["client_verify_s"] = round(time.perf_counter() - started_hash, 2)
+                    assert runs[-1].pop("sha256") == expected, "server SHA-256 differs"
+                    rate = runs[-1]["mb_s"]
+                    runs[-1]["vs_slower"] = round(rate / min(disk, sha), 2)
+                    print(json.dumps(runs[-1]), flush=True)
         results["runs"] = runs
         results["load_after"] = os.getloadavg()
         print(json.dumps(results))

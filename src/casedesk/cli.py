@@ -277,9 +277,28 @@ def cmd_sftp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _announce_settings(data_dir: str | None, command: str) -> None:
+    """What ``_setup`` says and prepares, from the settings alone: the gunicorn master
+    never starts Django itself (it would be a third copy of it in memory; see
+    ``config/gunicorn.py`` for what a preloaded master shares with its workers)."""
+    if data_dir:
+        os.environ["CASEDESK_DATA_DIR"] = str(Path(data_dir).resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.config.settings")
+    from django.conf import settings
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    print(
+        f"casedesk {command}: data in {settings.DATA_DIR};"
+        f" database {database_label(settings.DATABASES['default'])}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """The production web server (gunicorn on POSIX, waitress elsewhere)."""
-    _setup(args.data_dir, announce="serve")
+    _announce_settings(args.data_dir, "serve")
     bind = f"{args.host}:{args.port}"
     workers = (
         args.workers
@@ -297,6 +316,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     sys.argv = [
         "gunicorn",
+        "--config",
+        "python:casedesk.config.gunicorn",
         "--bind",
         bind,
         "--workers",

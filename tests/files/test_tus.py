@@ -84,6 +84,7 @@ def test_options_advertises_version_extensions_and_checksums(client):
         "termination",
         "checksum",
         "expiration",
+        "concatenation",
     }
     assert set(response["Tus-Checksum-Algorithm"].split(",")) == {"sha1", "sha256"}
     assert "Tus-Max-Size" not in response

@@ -50,6 +50,14 @@ class UploadState(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+class Concat(models.TextChoices):
+    """tus concatenation: a part of a file uploaded in parallel, or the file they make."""
+
+    NONE = "", "Whole file"
+    PARTIAL = "partial", "Part of a file (never attached on its own)"
+    FINAL = "final", "File joined from its parts"
+
+
 class Upload(models.Model):
     """A resumable (tus) upload on its way to becoming an attachment (D1, security rule 9).
 
@@ -81,6 +89,13 @@ class Upload(models.Model):
     attachment = models.OneToOneField(
         Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload"
     )
+    # tus concatenation (parallel uploads): a partial is bound to the final that claimed it
+    # (set once, with a conditional UPDATE); a final keeps its parts' ids in order.
+    concat = models.CharField(max_length=7, choices=Concat.choices, blank=True, default="")
+    final = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="parts"
+    )
+    part_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["created_at"]

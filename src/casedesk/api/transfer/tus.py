@@ -5,8 +5,19 @@ exists (the few on PyPI are unmaintained, keep chunks in memory or cache, and ha
 locking or per-user binding); the protocol core is small. Supported: core, creation,
 creation-with-upload, termination, checksum (sha1, sha256; a mismatch answers 460 and
 the chunk is discarded) and expiration (``Upload-Expires``; an expired upload answers
-410 and the ``files.upload_expire`` deadline removes its bytes). ``Upload-Defer-Length``
-and concatenation are not offered.
+410 and the ``files.upload_expire`` deadline removes its bytes) and concatenation
+(parallel uploads, below). ``Upload-Defer-Length`` and ``concatenation-unfinished`` are
+not offered.
+
+Concatenation (tus-js-client's and Uppy's ``parallelUploads``): each part is created with
+``Upload-Concat: partial`` and must name its case in ``Upload-Metadata`` (tus-js-client:
+``metadataForPartialUploads: {case: ...}``); a part is bound to its creator and case and
+is never attached on its own. ``Upload-Concat: final;<part URL> <part URL> …`` (no
+``Upload-Length``, no body) joins finished parts of the same user and case, in order, into
+one attachment, hashed once, in the creation request itself: the 201 comes with the
+attachment. A part that is unknown, another user's, of another case, or unfinished gets
+400 with the reason; an expired one 410; one already joined 409. A PATCH to a final
+upload is 403. Orphaned parts expire like unfinished uploads (``files.uploads.concat``).
 
 No size limit (D1), but an upload must fit: creation answers 413 with the reason when the
 ``Upload-Length`` exceeds the operator's maximum (then advertised as ``Tus-Max-Size``), the
@@ -32,6 +43,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -44,23 +57,26 @@ from casedesk.api.security import BearerAuth, SessionAuth
 from casedesk.cases.selectors import access_case
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound, NotPermitted, PolicyViolation
-from casedesk.files.models import Source, Upload, UploadState
+from casedesk.files.models import Concat, Source, Upload, UploadState
 from casedesk.files.selectors import access_upload
 from casedesk.files.uploads import (
+    MAX_PARTS,
     Checksum,
     OffsetMoved,
+    upload_concat_final,
     upload_create,
     upload_terminate,
     upload_write,
 )
 
 TUS_VERSION = "1.0.0"
-EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration,concatenation"
 ALGORITHMS = ("sha1", "sha256")
 OFFSET_TYPE = "application/offset+octet-stream"
 MAX_METADATA = 4096
 REASONS = {423: "Locked", 460: "Checksum Mismatch"}
 HEX = frozenset("0123456789abcdef")
+PART_PATH = re.compile(r"(?:^|/)uploads/([A-Za-z0-9_-]{1,48})/?$")
 
 
 class Refused(Exception):
@@ -206,7 +222,9 @@ def _body_size(request: HttpRequest) -> int:
 
 
 def _upload_headers(upload: Upload) -> dict[str, str]:
-    headers = {"Upload-Offset": str(upload.offset)}
+    # A final upload has no offset of its own until its parts are joined (tus).
+    joined = upload.concat != Concat.FINAL or upload.state == UploadState.COMPLETED
+    headers = {"Upload-Offset": str(upload.offset)} if joined else {}
     if upload.state == UploadState.ACTIVE:
         headers["Upload-Expires"] = http_date(upload.expires_at.timestamp())
     if upload.attachment_id:
@@ -233,6 +251,26 @@ def _announced_sha256(meta: dict[str, str]) -> str:
     if value and (len(value) != 64 or not set(value) <= HEX):
         raise Refused(400, "Upload-Metadata 'sha256' must be the file's SHA-256 in hex.")
     return value
+
+
+def _concat(request: HttpRequest) -> tuple[str, list[str]]:
+    """``Upload-Concat``: ('', []), ('partial', []) or ('final', [part ids in order])."""
+    raw = request.headers.get("Upload-Concat")
+    if raw is None:
+        return Concat.NONE, []
+    raw = raw.strip()
+    if raw == "partial":
+        return Concat.PARTIAL, []
+    kind, _, urls = raw.partition(";")
+    if kind.strip() != "final":
+        raise Refused(400, "Upload-Concat must be 'partial' or 'final;<URL> <URL> …'.")
+    ids = []
+    for url in urls.split()[: MAX_PARTS + 1]:
+        match = PART_PATH.search(urlsplit(url).path)
+        if match is None:
+            raise Refused(400, f"Upload-Concat names {url[:100]!r}, which is not an upload URL.")
+        ids.append(match.group(1))
+    return Concat.FINAL, ids
 
 
 def _guard(view):  # type: ignore[no-untyped-def]
@@ -272,17 +310,22 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
     user, source = _caller(request)
     if request.headers.get("Upload-Defer-Length") is not None:
         raise Refused(400, "Upload-Defer-Length is not supported; send Upload-Length.")
-    length = _int_header(request, "Upload-Length") or 0
+    concat, part_ids = _concat(request)
     meta = parse_metadata(request.headers.get("Upload-Metadata", ""))
     number = meta.get("case", "").strip()
     filename = meta.get("filename") or meta.get("name") or ""
+    if concat == Concat.PARTIAL:
+        filename = filename or "part"
     if not number:
         raise Refused(400, "Name the case in Upload-Metadata: 'case <base64 case number>'.")
     if not filename.strip():
         raise Refused(400, "Name the file in Upload-Metadata: 'filename <base64 name>'.")
-    checksum = _checksum(request) if size else None
     sha256 = _announced_sha256(meta)
     now = clock.now()
+    if concat == Concat.FINAL:
+        return _create_final(request, user, source, number, filename, meta, part_ids, size)
+    length = _int_header(request, "Upload-Length") or 0
+    checksum = _checksum(request) if size else None
     case = access_case(user, number)
     upload = upload_create(
         user=user,
@@ -292,7 +335,8 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
         length=length,
         source=source,
         now=now,
-        sha256=sha256,
+        sha256="" if concat == Concat.PARTIAL else sha256,
+        concat=concat,
     )
     try:
         if size or length == 0:
@@ -306,6 +350,46 @@ def uploads_root(request: HttpRequest) -> HttpResponse:
     headers = _upload_headers(upload)
     headers["Location"] = request.build_absolute_uri(f"/uploads/{upload.pk}")
     return _response(201, "", headers)
+
+
+def _create_final(
+    request: HttpRequest,
+    user: User,
+    source: str,
+    number: str,
+    filename: str,
+    meta: dict[str, str],
+    part_ids: list[str],
+    size: int,
+) -> HttpResponse:
+    """``Upload-Concat: final``: join the parts into the attachment, in this request."""
+    if request.headers.get("Upload-Length") is not None:
+        raise Refused(400, "A final upload takes no Upload-Length: it is the parts' sum.")
+    if size:
+        raise Refused(400, "A final upload takes no body; its bytes are its parts'.")
+    upload = upload_concat_final(
+        user=user,
+        case=access_case(user, number),
+        part_ids=part_ids,
+        filename=filename,
+        content_type=meta.get("filetype") or meta.get("type") or "",
+        source=source,
+        now=clock.now(),
+        sha256=_announced_sha256(meta),
+    )
+    headers = _upload_headers(upload)
+    headers["Location"] = request.build_absolute_uri(f"/uploads/{upload.pk}")
+    headers["Upload-Length"] = str(upload.length)
+    return _response(201, "", headers)
+
+
+def _concat_header(request: HttpRequest, upload: Upload) -> dict[str, str]:
+    if upload.concat == Concat.PARTIAL:
+        return {"Upload-Concat": "partial"}
+    if upload.concat == Concat.FINAL:
+        urls = " ".join(request.build_absolute_uri(f"/uploads/{pk}") for pk in upload.part_ids)
+        return {"Upload-Concat": f"final;{urls}"}
+    return {}
 
 
 @_guard
@@ -337,6 +421,7 @@ def upload_resource(request: HttpRequest, upload_id: str) -> HttpResponse:
         headers = _upload_headers(upload)
         headers["Upload-Length"] = str(upload.length)
         headers["Upload-Metadata"] = _encode_metadata(upload)
+        headers.update(_concat_header(request, upload))
         return _response(200, "", headers)
     if method == "DELETE":
         upload_terminate(upload=upload, now=now)
@@ -345,6 +430,8 @@ def upload_resource(request: HttpRequest, upload_id: str) -> HttpResponse:
     offset = _int_header(request, "Upload-Offset")
     checksum = _checksum(request)
     size = _body_size(request)
+    if upload.concat == Concat.FINAL:
+        raise Refused(403, "A final upload is joined from its parts; it takes no PATCH.")
     if upload.state == UploadState.COMPLETED:
         raise Refused(409, "This upload is already complete.", _upload_headers(upload))
     upload = upload_write(

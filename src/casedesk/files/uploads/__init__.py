@@ -24,8 +24,10 @@ Modules, in the order an upload lives through them: ``creation`` (a new upload a
 expiry deadline), ``claims`` (the write lock: claim, renew, release), ``writing`` (one
 PATCH: offset checks, streaming a chunk, checksums), ``finishing`` (the last byte: hash,
 move, attach; recovery of a finisher that died), ``ending`` (termination and expiry).
-``running`` is this process's running whole-file hashes, ``errors`` the refusals with
-their tus status codes, ``_common`` the settings-driven limits and the expiry deadline.
+``concat`` is tus concatenation: parts of one file sent at once, never attached on their
+own, joined, hashed once and attached by a final upload. ``running`` is this process's
+running whole-file hashes, ``errors`` the refusals with their tus status codes,
+``_common`` the settings-driven limits and the expiry deadline.
 Submodules import each other, ``files.services``/``storage``/``models`` and other apps'
 models and services; never this package's ``__init__`` and never an interface (tus).
 Callers import from here.
@@ -40,13 +42,16 @@ from ._common import (
     upload_lifetime,
 )
 from .claims import upload_claim, upload_release
+from .concat import MAX_PARTS, upload_concat_final
 from .creation import upload_check_room, upload_create
 from .ending import upload_expire, upload_terminate
 from .errors import (
     ChecksumMismatch,
     ChunkTooLarge,
+    ConcatRefused,
     FileMismatch,
     OffsetMoved,
+    PartTaken,
     StorageFull,
     UploadBusy,
     UploadCompleted,
@@ -60,12 +65,15 @@ __all__ = [
     "BLOCK",
     "DEFAULT_EXPIRE_HOURS",
     "DEFAULT_LOCK_SECONDS",
+    "MAX_PARTS",
     "UPLOAD_EXPIRE",
     "Checksum",
     "ChecksumMismatch",
     "ChunkTooLarge",
+    "ConcatRefused",
     "FileMismatch",
     "OffsetMoved",
+    "PartTaken",
     "Readable",
     "StorageFull",
     "UploadBusy",
@@ -77,6 +85,7 @@ __all__ = [
     "upload_check_room",
     "upload_check_usable",
     "upload_claim",
+    "upload_concat_final",
     "upload_create",
     "upload_expire",
     "upload_lifetime",

@@ -23,7 +23,7 @@ from casedesk.cases.models import Case
 from casedesk.cases.permissions import is_participant
 from casedesk.core.errors import NotFound
 
-from ..models import Attachment, Upload, UploadState
+from ..models import Attachment, Concat, Upload, UploadState
 from ..services import clean_filename, require_open_for_files
 from ..storage import get_storage
 from ._common import _schedule_expiry, upload_lifetime
@@ -42,24 +42,19 @@ def _outstanding(**scope: object) -> int:
     return int(unfinished.aggregate(n=Sum(F("length") - F("offset")))["n"] or 0)
 
 
-def upload_check_room(*, case: Case, length: int) -> None:
-    """UploadTooLarge unless ``length`` bytes fit every bound (see the module's docstring)."""
+def check_most(length: int) -> None:
+    """UploadTooLarge if ``length`` exceeds the operator's maximum (``UPLOAD_MAX_BYTES``)."""
     most = int(getattr(settings, "UPLOAD_MAX_BYTES", 0) or 0)
     if most and length > most:
         raise UploadTooLarge(
             f"This file ({length} bytes) is larger than this server accepts ({most} bytes, "
             f"{_mib(most)}). Split it, or ask support for another way to send it."
         )
-    quota = int(getattr(settings, "CASE_QUOTA_BYTES", 0) or 0)
-    if quota:
-        kept = Attachment.objects.filter(case=case, purged_at__isnull=True)
-        used = int(kept.aggregate(n=Sum("size"))["n"] or 0)
-        used += _outstanding(case=case)
-        if used + length > quota:
-            raise UploadTooLarge(
-                f"This file does not fit in the case's quota of {_mib(quota)}: "
-                f"{_mib(used)} are used, {_mib(max(quota - used, 0))} remain."
-            )
+
+
+def check_disk(length: int) -> None:
+    """UploadTooLarge unless ``length`` more bytes fit on the files volume (less the
+    reserve and what unfinished uploads still have to write)."""
     reserve = int(getattr(settings, "FILES_RESERVE_BYTES", DEFAULT_RESERVE_BYTES))
     room = get_storage().free_bytes() - reserve - _outstanding()
     if length > room:
@@ -67,6 +62,27 @@ def upload_check_room(*, case: Case, length: int) -> None:
             f"The server has no room for this file ({length} bytes) right now: "
             f"{_mib(max(room, 0))} can be taken. Try again later or ask support."
         )
+
+
+def upload_check_room(*, case: Case, length: int) -> None:
+    """UploadTooLarge unless ``length`` bytes fit every bound (see the module's docstring).
+
+    Finished parts of a parallel upload (tus concatenation) count against the case's
+    quota until their file is joined and attached: their bytes are on the volume."""
+    check_most(length)
+    quota = int(getattr(settings, "CASE_QUOTA_BYTES", 0) or 0)
+    if quota:
+        kept = Attachment.objects.filter(case=case, purged_at__isnull=True)
+        used = int(kept.aggregate(n=Sum("size"))["n"] or 0)
+        used += _outstanding(case=case)
+        parts = Upload.objects.filter(case=case, concat=Concat.PARTIAL, state=UploadState.COMPLETED)
+        used += int(parts.aggregate(n=Sum("length"))["n"] or 0)
+        if used + length > quota:
+            raise UploadTooLarge(
+                f"This file does not fit in the case's quota of {_mib(quota)}: "
+                f"{_mib(used)} are used, {_mib(max(quota - used, 0))} remain."
+            )
+    check_disk(length)
 
 
 def upload_create(
@@ -79,9 +95,12 @@ def upload_create(
     source: str,
     now: dt.datetime,
     sha256: str = "",
+    concat: str = Concat.NONE,
 ) -> Upload:
     """A new upload of ``length`` bytes for ``case``; the case must take files (D1) and
-    have room for it. ``sha256``: the whole file's digest the client announced (hex)."""
+    have room for it. ``sha256``: the whole file's digest the client announced (hex).
+    ``concat=Concat.PARTIAL``: one part of a parallel upload, never attached on its own
+    (``uploads.concat``)."""
     if not is_participant(user, case):
         raise NotFound("No such case.")
     require_open_for_files(case)
@@ -98,6 +117,7 @@ def upload_create(
             created_at=now,
             expires_at=now + upload_lifetime(),
             sha256=sha256.lower(),
+            concat=concat,
         )
         _schedule_expiry(upload, now)
     get_storage().open_append(upload.partial_key).close()

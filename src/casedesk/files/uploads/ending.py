@@ -7,10 +7,11 @@ import datetime as dt
 
 from django.db.models import Q
 
-from ..models import Upload, UploadState
+from ..models import Concat, Upload, UploadState
 from ..storage import get_storage
 from ._common import _schedule_expiry
 from .claims import upload_claim
+from .concat import _complete_final, _expire_part, upload_terminate_part
 from .errors import UploadCompleted
 from .finishing import _recover_finishing
 from .running import _RUNNING
@@ -18,6 +19,10 @@ from .running import _RUNNING
 
 def upload_terminate(*, upload: Upload, now: dt.datetime) -> None:
     """tus termination: the client gives up; bytes and record go (an attachment stays)."""
+    if upload.concat == Concat.PARTIAL and upload.state == UploadState.COMPLETED:
+        if upload_terminate_part(part=upload):
+            return
+        raise UploadCompleted("This part is being joined into its file, or already was.")
     if upload.state == UploadState.COMPLETED:
         raise UploadCompleted(
             "This upload is complete and attached to the case; attachments are kept."
@@ -34,7 +39,10 @@ def upload_expire(*, upload_id: str, now: dt.datetime) -> str:
     if upload is None:
         return "skipped: upload gone"
     if upload.state == UploadState.FINISHING:
-        return _recover_finishing(upload, now)
+        complete = _complete_final if upload.concat == Concat.FINAL else None
+        return _recover_finishing(upload, now, complete)
+    if upload.concat == Concat.PARTIAL and upload.state == UploadState.COMPLETED:
+        return _expire_part(upload, now)
     if upload.state != UploadState.ACTIVE:
         if upload.state == UploadState.EXPIRED:
             get_storage().delete(upload.partial_key)

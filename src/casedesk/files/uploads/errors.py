@@ -66,3 +66,16 @@ class FileMismatch(DomainError):
     the upload discarded (422: retrying the same bytes cannot help)."""
 
     status_code = 422
+
+
+class ConcatRefused(DomainError):
+    """A final upload (tus concatenation) names a part that cannot be joined: unknown, not
+    the caller's, of another case, not a partial upload, or not finished (400)."""
+
+    status_code = 400
+
+
+class PartTaken(DomainError):
+    """The part already belongs to another final upload (409)."""
+
+    status_code = 409

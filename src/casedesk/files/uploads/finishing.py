@@ -60,15 +60,23 @@ def _rehash(key: str, upload: Upload, token: str) -> str:
     return digest.hexdigest()
 
 
-def _complete(upload: Upload, token: str, running: Any | None, now: dt.datetime) -> Upload:
+def _complete(
+    upload: Upload,
+    token: str,
+    running: Any | None,
+    now: dt.datetime,
+    source: str | None = None,
+) -> Upload:
     """Hash, move and attach a ``finishing`` upload whose claim ``token`` holds.
 
-    Works from the partial file or, after a crash between move and attach, from the
-    moved one. Nothing moves or is recorded once the claim is lost (UploadBusy).
+    Works from ``source`` (a joined parallel upload's file), the partial file or, after a
+    crash between move and attach, from the moved one. Nothing moves or is recorded once
+    the claim is lost (UploadBusy).
     """
     storage = get_storage()
     key = upload.storage_key
-    source = upload.partial_key if storage.exists(upload.partial_key) else key
+    if source is None or not storage.exists(source):
+        source = upload.partial_key if storage.exists(upload.partial_key) else key
     if not storage.exists(source):
         Upload.objects.filter(pk=upload.pk, lock_token=token).update(
             state=UploadState.EXPIRED, lock_token="", locked_until=None
@@ -92,7 +100,12 @@ def _complete(upload: Upload, token: str, running: Any | None, now: dt.datetime)
         with transaction.atomic():
             done = Upload.objects.filter(
                 pk=upload.pk, lock_token=token, state=UploadState.FINISHING
-            ).update(state=UploadState.COMPLETED, locked_until=None, lock_token="")
+            ).update(
+                state=UploadState.COMPLETED,
+                offset=upload.length,  # a joined file's offset is only known now
+                locked_until=None,
+                lock_token="",
+            )
             if not done:
                 raise UploadBusy("This upload was taken over while it was being attached.")
             attachment = attachment_add(
@@ -119,8 +132,9 @@ def _complete(upload: Upload, token: str, running: Any | None, now: dt.datetime)
     return upload
 
 
-def _recover_finishing(upload: Upload, now: dt.datetime) -> str:
-    """Finish an upload whose finisher died (its claim lapsed); idempotent."""
+def _recover_finishing(upload: Upload, now: dt.datetime, complete: Any = None) -> str:
+    """Finish an upload whose finisher died (its claim lapsed); idempotent. ``complete``:
+    how to finish it under the new claim (``concat._complete_final`` for a joined file)."""
     if upload.locked_until and upload.locked_until > now:
         _schedule_expiry(upload, now, due=upload.locked_until + dt.timedelta(seconds=1))
         return f"rescheduled: still finishing until {upload.locked_until.isoformat()}"
@@ -133,7 +147,10 @@ def _recover_finishing(upload: Upload, now: dt.datetime) -> str:
     if not claimed:
         return "skipped: upload changed meanwhile"
     try:
-        _complete(upload, token, None, now)
+        if complete is None:
+            _complete(upload, token, None, now)
+        else:
+            complete(upload, token, now)
     except DomainError as exc:
         return f"not finished: {exc.reason}"
     return f"finished: {upload.filename} attached"

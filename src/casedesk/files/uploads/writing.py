@@ -12,11 +12,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..models import Upload, UploadState
+from ..models import Concat, Upload, UploadState
 from ..services import require_open_for_files
 from ..storage import get_storage
 from ._common import BLOCK, lock_lease
 from .claims import _renew, upload_claim, upload_release
+from .concat import _finish_partial
 from .errors import (
     ChecksumMismatch,
     ChunkTooLarge,
@@ -105,7 +106,9 @@ def upload_write(
             )
         if on_disk > start:
             storage.truncate(key, start)
-        running = _running_take(upload.pk, start)
+        # A part of a parallel upload is hashed as a whole only once the parts are joined.
+        partial = upload.concat == Concat.PARTIAL
+        running = None if partial else _running_take(upload.pk, start)
         try:
             received, cut_short, chunk_digest = _stream_chunk(
                 upload, token, stream, size, checksum, running
@@ -130,6 +133,8 @@ def upload_write(
             )
         offset = start + received
         if offset == upload.length and not cut_short:
+            if partial:
+                return _finish_partial(upload, token, now)
             return _finish(upload, token, running, now)
         upload_release(upload=upload, token=token, now=now, offset=offset)
         if running is not None:
