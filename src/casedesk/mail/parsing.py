@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from email import policy
@@ -126,7 +127,15 @@ class ParsedMail:
     broken: list[str] = field(default_factory=list)  # those that keep it off a case
 
 
-_CONTENT_TYPE_LINE = re.compile(rb"(?im)^content-type[ \t]*:")
+# "Content-Type:" at a line start, counted in the lower-cased bytes: a case-insensitive
+# multi-line pattern cost 11 ms over a 1.4 MB message, a literal search ~1 ms.
+_CONTENT_TYPE_LINE = re.compile(rb"\ncontent-type[ \t]*:")
+_CONTENT_TYPE_FIRST = re.compile(rb"content-type[ \t]*:")
+
+
+def _content_type_lines(raw: bytes) -> int:
+    low = raw.lower()
+    return len(_CONTENT_TYPE_LINE.findall(low)) + (1 if _CONTENT_TYPE_FIRST.match(low) else 0)
 
 
 def _prescan(raw: bytes, limits: MailLimits) -> None:
@@ -148,7 +157,7 @@ def _prescan(raw: bytes, limits: MailLimits) -> None:
         raise MailRejected(
             "header_line_too_long", f"A header line is longer than {limits.max_header_line} bytes."
         )
-    if len(_CONTENT_TYPE_LINE.findall(raw)) > limits.max_parts + 1:
+    if _content_type_lines(raw) > limits.max_parts + 1:
         raise MailRejected("too_many_parts", f"More than {limits.max_parts} MIME parts.")
 
 
@@ -381,13 +390,71 @@ class _Walk:
         )
 
 
+# Long runs of base64 lines (an attachment's body) are set aside before the stdlib parser
+# runs and put back into the parsed parts (issue 17, item 2): the feed parser spends ~2 µs
+# of Python on every line (40 ms for a 1.4 MB attachment), putting back is one
+# str.replace. A line of the base64 alphabet is never a boundary ("--"), a header field
+# (no ":"), a continuation (no leading blank) or a "From " line, and neither is the marker
+# standing in for the run, so the parser sees the same structure; the part's payload is
+# then the same text, byte for byte. One pass, linear: a run is matched from a line start
+# only, and a failed attempt stops within its first line.
+_B64_RUN = re.compile(rb"(?m)^(?:[A-Za-z0-9+/=]{40,998}\r?\n)+")
+SET_ASIDE_MIN = 16 * 1024
+
+
+def _set_aside(raw: bytes) -> tuple[bytes, dict[str, str]]:
+    """``raw`` with each long base64 run replaced by a marker line; marker → the run."""
+    if len(raw) < SET_ASIDE_MIN:
+        return raw, {}
+    salt = secrets.token_hex(12)  # unguessable: a sender cannot plant a marker
+    runs: dict[str, str] = {}
+    pieces: list[bytes] = []
+    at = 0
+    for match in _B64_RUN.finditer(raw):
+        start, end = match.span()
+        if end - start < SET_ASIDE_MIN:
+            continue
+        run = match.group()
+        eol = b"\r\n" if run.endswith(b"\r\n") else b"\n"
+        marker = f"CD{salt}{len(runs):08d}"
+        runs[marker] = run[: -len(eol)].decode("ascii")
+        pieces += [raw[at:start], marker.encode(), eol]
+        at = end
+    if not runs:
+        return raw, {}
+    pieces.append(raw[at:])
+    return b"".join(pieces), runs
+
+
+def _put_back(msg: Message, runs: dict[str, str]) -> None:
+    """Every marker in every part (and pre-/epilogue) replaced by the run it stands for."""
+
+    def restore(text: str) -> str:
+        for marker, run in runs.items():
+            if marker in text:
+                text = text.replace(marker, run)
+        return text
+
+    for part in msg.walk():
+        payload = part.get_payload()
+        if isinstance(payload, str) and "CD" in payload:
+            part.set_payload(restore(payload))
+        for name in ("preamble", "epilogue"):
+            value = getattr(part, name, None)
+            if isinstance(value, str) and "CD" in value:
+                setattr(part, name, restore(value))
+
+
 def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     """The parsed message, control headers already stripped; ``MailRejected`` otherwise."""
     limits = limits or mail_limits()
     started = time.monotonic()
     _prescan(raw, limits)
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        source, runs = _set_aside(raw)
+        msg = BytesParser(policy=policy.default).parsebytes(source)
+        if runs:
+            _put_back(msg, runs)
     except Exception as exc:  # pragma: no cover - the stdlib parser itself is lenient
         raise MailRejected("unparseable", f"The parser failed: {type(exc).__name__}.") from None
     if not isinstance(msg, EmailMessage):  # pragma: no cover - policy.default guarantees it
