@@ -15,8 +15,8 @@ Modules, in the order a message meets them: ``storing`` (raw bytes, then the row
 pipeline: claim, route, quarantine), ``appending`` (a message as a case update with its
 files), ``care`` (the care queue: link, open a case, dismiss), ``batching`` (the
 receiver's group commit: many messages stored in one transaction, then routed in one).
-``_common`` holds the text limits they share. Submodules import each other, the mail parsers and other apps'
-services and models; never this package's ``__init__`` and never an interface.
+``_common`` holds the text limits they share. Submodules import each other, the mail
+parsers and other apps' services and models; never this package's ``__init__`` and never an interface.
 Callers import from here.
 """
 
