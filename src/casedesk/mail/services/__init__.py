@@ -16,8 +16,8 @@ pipeline: claim, route, quarantine), ``appending`` (a message as a case update w
 files), ``care`` (the care queue: link, open a case, dismiss), ``batching`` (the
 receiver's group commit: many messages stored in one transaction, then routed in one).
 ``_common`` holds the text limits they share. Submodules import each other, the mail
-parsers and other apps' services and models; never this package's ``__init__`` and never an interface.
-Callers import from here.
+parsers and other apps' services and models; never this package's ``__init__`` and
+never an interface. Callers import from here.
 """
 
 from .batching import Incoming, mail_process_batch, mail_store_batch
