@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
+from email.headerregistry import UnstructuredHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
@@ -197,11 +198,15 @@ def _unparseable(name: str, exc: Exception) -> str:
     return f"{name} header unparseable: {type(exc).__name__}: {safe_text(str(exc))}"[:300]
 
 
-def _header(msg: Message, name: str, defects: _Defects) -> str:
+def _header(
+    msg: Message, name: str, defects: _Defects, parsed: dict[str, list] | None = None
+) -> str:
     """A header's value; when the stdlib header parser raises (an encoded CR/LF in an
-    address, a parser bug), the raw value, and the error listed as a defect."""
+    address, a parser bug), the raw value, and the error listed as a defect. ``parsed``:
+    the values ``_header_defects`` already parsed (the stdlib parses again on every get)."""
     try:
-        value = msg.get(name)
+        values = (parsed or {}).get(name.lower())
+        value = values[0] if values else msg.get(name)
         return "" if value is None else safe_text(str(value))
     except Exception as exc:
         defects.add(_unparseable(name, exc))
@@ -209,15 +214,39 @@ def _header(msg: Message, name: str, defects: _Defects) -> str:
         return safe_text(str(raw))
 
 
-def _header_defects(msg: Message, defects: _Defects) -> None:
-    """Parse every top-level header once, so each one's defects or errors are listed."""
+# An unstructured header (Received, Authentication-Results, Subject, X-…) whose raw value
+# is printable ASCII without an encoded word parses without a defect: not parsed here
+# (issue 17: Received lines were most of the header cost), parsed on demand if read.
+_PLAIN_UNSTRUCTURED = re.compile(r"[\t\r\n\x20-\x7e]*")
+
+
+def _plain_unstructured(msg: Message, name: str) -> bool:
+    registry = getattr(msg.policy, "header_factory", None)
+    kind = getattr(registry, "registry", {}).get(name, UnstructuredHeader)
+    if not issubclass(kind, UnstructuredHeader):
+        return False
+    values = [v for n, v in msg.raw_items() if n.lower() == name]
+    return all(
+        isinstance(v, str) and "=?" not in v and _PLAIN_UNSTRUCTURED.fullmatch(v) for v in values
+    )
+
+
+def _header_defects(msg: Message, defects: _Defects) -> dict[str, list]:
+    """Parse every top-level header once, so each one's defects or errors are listed;
+    returns the parsed values by lower-case name (those that parsed)."""
+    parsed: dict[str, list] = {}
     for name in {k.lower() for k in msg.keys()}:  # noqa: SIM118
+        if _plain_unstructured(msg, name):
+            continue
         try:
-            for value in msg.get_all(name) or []:
+            values = list(msg.get_all(name) or [])
+            for value in values:
                 for defect in getattr(value, "defects", ()):
                     defects.add(_defect_text(defect, f"{name} header"))
+            parsed[name] = values
         except Exception as exc:
             defects.add(_unparseable(name, exc))
+    return parsed
 
 
 def _strip_control_headers(part: Message, stripped: list[str]) -> None:
@@ -250,7 +279,7 @@ _TOLERATED_DEFECTS = {"ObsoleteHeaderDefect"}
 _RAW_8BIT = {"UndecodableBytesDefect"}
 
 
-def _addresses(msg: EmailMessage) -> list[tuple[str, str]]:
+def _addresses(msg: EmailMessage, parsed: dict[str, list] | None = None) -> list[tuple[str, str]]:
     """Each From mailbox; ``("", "")`` for one the parser had to guess (security fix
     "forged From via parser defects": ``victim@x (c) <attacker@y>``, ``<victim@x>attacker@y``,
     an encoded word that decodes to an address) or could not parse at all (an encoded CR/LF).
@@ -259,7 +288,8 @@ def _addresses(msg: EmailMessage) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     raw_values = [v for n, v in msg.raw_items() if n.lower() == "from"]
     try:
-        headers = list(msg.get_all("From") or [])
+        cached = (parsed or {}).get("from")
+        headers = cached if cached is not None else list(msg.get_all("From") or [])
     except Exception:  # listed by _header_defects; the sender is unclear
         return [("", "")]
     for index, header in enumerate(headers):
@@ -464,8 +494,8 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     headers = [(name, decode_header_value(str(value))) for name, value in msg.raw_items()]
     if not headers:
         raise MailRejected("unparseable", "The message has no headers.")
-    _header_defects(msg, defects)
-    get = lambda name: _header(msg, name, defects)  # noqa: E731
+    parsed = _header_defects(msg, defects)
+    get = lambda name: _header(msg, name, defects, parsed)  # noqa: E731
     try:
         content_type = msg.get_content_type()
     except Exception:  # listed by _header_defects
@@ -478,7 +508,7 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
         message_id=_angle(get("Message-ID")),
         in_reply_to=_angle(get("In-Reply-To")),
         references=message_ids(" ".join((get("In-Reply-To"), get("References")))),
-        from_addresses=_addresses(msg),
+        from_addresses=_addresses(msg, parsed),
         auto_submitted=get("Auto-Submitted").strip().lower(),
         precedence=get("Precedence").strip().lower(),
         return_path=_angle(get("Return-Path")) if "Return-Path" in msg else None,

@@ -9,7 +9,10 @@ batches (``mail_process_batch``) after the ``250``: a message stored but not yet
 processed when the receiver is killed is processed by the ``mail.process`` deadline
 stored with it, or at the receiver's next start. The queue between the two is bounded:
 when processing falls behind, the ``250`` waits for room (back-pressure on the MTA).
-Should processing fail outright, the messages are handed to ``casedesk worker`` at once
+One processing thread by default: the work is Python under one GIL, and two threads
+routing batches that touch the same cases in another order deadlock on the case rows
+(PostgreSQL detects it; the batch is then processed one message at a time). Should
+processing fail outright, the messages are handed to ``casedesk worker`` at once
 (``mail.tasks``). ``wait_processed()`` returns once everything acknowledged is processed.
 
 The size limit is advertised (``SIZE``) and enforced (``552``) by aiosmtpd before
@@ -80,7 +83,7 @@ class InboundHandler:
         self,
         *,
         source: str = "smtp",
-        threads: int = 2,
+        threads: int = 1,
         batch: int = 64,
         batch_bytes: int = 32 * 1024 * 1024,
         backlog: int = 512,
