@@ -44,6 +44,7 @@ from casedesk.core import clock
 
 from .parsing import mail_limits
 from .services.batching import Incoming, mail_process_batch, mail_store_batch
+from .smtp_data import FastData
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,11 @@ LINE_LIMIT = 1024 * 1024  # bytes per line, CRLF included (RFC 5321 says 1,000)
 QUIT_WAIT = 60.0  # seconds QUIT waits for the session's messages to be processed
 
 
-class _SMTP(SMTP):
+class _SMTP(FastData, SMTP):
     line_length_limit = LINE_LIMIT
 
 
-class _LMTP(LMTP):
+class _LMTP(FastData, LMTP):
     line_length_limit = LINE_LIMIT
 
 
