@@ -55,15 +55,15 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of ``pid``, its reaped children and its live descendants."""
-    total = 0.0
+def tree_cpu(pid: int, skip: int = 0) -> float:
+    """CPU seconds of ``pid`` (all its threads) and its live descendants but ``skip``
+    (the load generator: it reports its own)."""
+    total = proc_cpu(pid)
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        total += sum(int(f) for f in fields[11:15]) / TICK  # utime stime cutime cstime
         for task in Path(f"/proc/{pid}/task").iterdir():
             for child in (task / "children").read_text().split():
-                total += tree_cpu(int(child))
+                if int(child) != skip:
+                    total += tree_cpu(int(child), skip)
     except OSError:
         pass
     return total
@@ -190,7 +190,7 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
     assert proc.stdout is not None and proc.stdin is not None
     assert proc.stdout.readline().strip() == "ready"
     pg0 = pg_backends()
-    me0 = tree_cpu(os.getpid())
+    me0 = tree_cpu(os.getpid(), skip=proc.pid)
     load0 = os.getloadavg()[0]
     started = time.perf_counter()
     proc.stdin.write("go\n")
@@ -202,7 +202,7 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
     while pending.exists():  # processed after the 250: wait for the last one
         time.sleep(0.01)
     elapsed = time.perf_counter() - started
-    me = tree_cpu(os.getpid()) - me0
+    me = tree_cpu(os.getpid(), skip=proc.pid) - me0
     pg1 = pg_backends()
     pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
     n = len(report["results"])
