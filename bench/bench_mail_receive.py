@@ -1,24 +1,38 @@
-"""Inbound mail end to end: SMTP over loopback into cases (E2, E3; rule 6).
+"""Inbound mail end to end: SMTP over loopback into cases (E2, E3; rule 6; issue 17).
 
-Builds a small desk in a fresh data directory (SQLite) or in the database named by
-``CASEDESK_DATABASE_URL`` (its mail and case tables get the bench rows), opens
-``--cases`` cases waiting on their contacts, starts the aiosmtpd receiver in-process on
-a free loopback port, and sends ``--messages`` messages from ``--connections`` client
-threads (smtplib, one SMTP session per thread, a new session every 500 messages).
-``--care-share`` of them carry no reference ID and land in the care queue; the rest are
-replies with a valid reference ID from the case's contact and are appended to the case
-(the first reply moves it Awaiting Info → Open). The receiver answers 250 only after
-the raw message is stored and processed, so the time to the last 250 is the end-to-end
-time. Prints messages/s, per-message p50/p95 and the outcome counts.
+Builds a desk in a fresh data directory (SQLite) or in the EMPTY database named by
+``CASEDESK_DATABASE_URL``: ``--contacts`` contacts in two organisations and ``--cases``
+cases waiting on their contacts. Starts the aiosmtpd receiver in-process on a free
+loopback port (as ``casedesk mail-receiver`` does), and a separate load-generator
+process sends the plan over ``--connections`` SMTP sessions (smtplib, one thread each,
+a new session every 500 messages).
+
+The default plan is the realistic mix of ``mailmix.py``: 31% multipart/alternative HTML,
+10% with an attachment of 10 KB–5 MB, 21% replies with a reference ID, 38% plain new
+mail; HTML bodies and quoted history; new mail 75% from known contacts, 25% from
+strangers; every message with the MTA's ``Authentication-Results`` (the bench trusts
+``mx.casedesk.invalid``). ``--mix tiny`` is the earlier plan (90% tiny plain replies).
+
+End to end means: sent, stored durably, parsed, routed, appended or queued, committed.
+The clock runs from the first send to the moment the last message of the run has left
+``received`` (polled; the receiver may answer ``250`` once the message is stored, before
+it is processed). Reported per run: messages/s, send → 250 p50/p95, CPU ms per message of
+the receiver process (and its children), of the PostgreSQL backends serving it (read
+from /proc: server on this machine), and of the load generator, the outcomes and the
+load average. After the mixed run, ``--per-kind`` messages of each kind alone give the
+figures per kind.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
+import pickle
+import shutil
 import smtplib
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -26,118 +40,278 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a live process; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+
+
+def tree_cpu(pid: int, skip: int = 0) -> float:
+    """CPU seconds of ``pid`` (all its threads) and its live descendants but ``skip``
+    (the load generator: it reports its own)."""
+    total = proc_cpu(pid)
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                if int(child) != skip:
+                    total += tree_cpu(int(child), skip)
+    except OSError:
+        pass
+    return total
+
+
+# ---------------------------------------------------------------- load generator process
+
+
+def client_main(spec_path: str) -> int:
+    spec = pickle.loads(Path(spec_path).read_bytes())  # noqa: S301 - written by the parent
+    port, blob, plan, connections = spec["port"], spec["blob"], spec["plan"], spec["connections"]
+    results: list[tuple[str, float]] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def client(chunk: list) -> None:
+        mine = []
+        smtp = smtplib.SMTP("127.0.0.1", port)
+        try:
+            for n, item in enumerate(chunk, 1):
+                raw = item.head + blob[: item.attach] + item.tail if item.attach else item.head
+                began = time.perf_counter()
+                smtp.sendmail(item.sender, ["support@casedesk.invalid"], raw)
+                mine.append((item.kind, time.perf_counter() - began))
+                if n % 500 == 0:
+                    smtp.quit()
+                    smtp = smtplib.SMTP("127.0.0.1", port)
+            smtp.quit()
+        except Exception as exc:  # reported to the parent
+            errors.append(f"{type(exc).__name__}: {exc}")
+        with lock:
+            results.extend(mine)
+
+    chunks = [plan[i::connections] for i in range(connections)]
+    threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu0 = time.process_time()
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out = {
+        "elapsed": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu0,
+        "results": results,
+        "errors": errors[:5],
+    }
+    print(json.dumps(out), flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------- the receiving side
+
+
+def setup_desk(args: argparse.Namespace):  # bench helper
+    from django.contrib.auth.hashers import make_password
+    from tests.factories import build_world
+
+    from casedesk.accounts.models import Role, User
+    from casedesk.cases.models import Case
+    from casedesk.cases.services import case_transition
+    from casedesk.core import clock
+    from casedesk.mail.reference import reference_token
+
+    now = clock.now()
+    if Case.objects.exists():
+        return None
+    world = build_world(now=now)
+    unusable = make_password(None)
+    orgs = [world.acme, world.globex]
+    users = [
+        User(
+            email=f"contact{i}@{'acme' if i % 2 == 0 else 'globex'}.example",
+            full_name=f"Contact {i}",
+            role=Role.CONTACT,
+            organisation=orgs[i % 2],
+            password=unusable,
+        )
+        for i in range(args.contacts)
+    ]
+    contacts = User.objects.bulk_create(users)
+    cases = []
+    for i in range(args.cases):
+        contact = contacts[i % len(contacts)]
+        case = world.open_case(contact, subject=f"bench case {i}: dialer drops calls")
+        case_transition(
+            case=case, actor=world.engineer, action="request_info", to="info_required",
+            reason="Please send logs.", now=now,
+        )  # fmt: skip
+        token = str(reference_token(case.pk, case.organisation_id))
+        cases.append((token, contact.email, case.number))
+    return cases, [u.email for u in contacts]
+
+
+def pg_backends() -> dict[int, float]:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend'"
+        )
+        return {pid: proc_cpu(pid) for (pid,) in cursor.fetchall()}
+
+
+def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Namespace) -> dict:
+    from django.db import connection
+
+    from casedesk.mail.models import InboundMessage, State
+
+    last = InboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    spec = Path(tempfile.mkstemp(prefix="mailbench-plan-")[1])
+    spec.write_bytes(
+        pickle.dumps({"port": port, "blob": blob, "plan": plan, "connections": args.connections})
+    )
+    proc = subprocess.Popen(  # noqa: S603 - this script, in client mode
+        [sys.executable, __file__, "--client", str(spec)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stdin is not None
+    assert proc.stdout.readline().strip() == "ready"
+    pg0 = pg_backends()
+    me0 = tree_cpu(os.getpid(), skip=proc.pid)
+    load0 = os.getloadavg()[0]
+    started = time.perf_counter()
+    proc.stdin.write("go\n")
+    proc.stdin.flush()
+    report = json.loads(proc.stdout.readline())
+    proc.wait()
+    spec.unlink()
+    pending = InboundMessage.objects.filter(pk__gt=last, state=State.RECEIVED)
+    while pending.exists():  # processed after the 250: wait for the last one
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    me = tree_cpu(os.getpid(), skip=proc.pid) - me0
+    pg1 = pg_backends()
+    pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
+    n = len(report["results"])
+    states: dict[str, int] = {}
+    for state in InboundMessage.objects.filter(pk__gt=last).values_list("state", flat=True):
+        states[state] = states.get(state, 0) + 1
+    lat = sorted(t for _, t in report["results"])
+    row = {
+        "run": name,
+        "database": connection.vendor,
+        "messages": n,
+        "stored": sum(states.values()),
+        "elapsed_s": round(elapsed, 2),
+        "msg_per_s": round(n / elapsed, 1),
+        "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
+        "p95_ms": round(lat[int(len(lat) * 0.95)] * 1000, 1) if lat else None,
+        "receiver_cpu_ms": round(me * 1000 / max(n, 1), 2),
+        "postgres_cpu_ms": round(pg * 1000 / max(n, 1), 2),
+        "client_cpu_ms": round(report["cpu"] * 1000 / max(n, 1), 2),
+        "load_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        "outcomes": states,
+        "errors": report["errors"],
+    }
+    total = row["receiver_cpu_ms"] + row["postgres_cpu_ms"] + row["client_cpu_ms"]
+    row["idle_2core_msg_per_s"] = round(2000 / total) if total else None
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def tiny_plan(cases: list, n: int, tag: str) -> list:
+    import random
+
+    from mailmix import Planned
+
+    rng = random.Random(7)
+    plan = []
+    for i in range(n):
+        token, sender, _ = rng.choice(cases)
+        subject = f"New problem {i}" if rng.random() < 0.1 else f"Re: [{token}] {tag}"
+        raw = (
+            f"From: {sender}\r\nTo: support@casedesk.invalid\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{tag}-{i}@acme.example>\r\nMIME-Version: 1.0\r\n"
+            "Authentication-Results: mx.casedesk.invalid; dmarc=pass "
+            f"header.from={sender.rpartition('@')[2]}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"Update {i}: the dialer log shows a timeout at 09:{i % 60:02d}.\r\n\r\n"
+            "On Tue, Support wrote:\r\n> Please send logs.\r\n"
+        ).encode()
+        plan.append(Planned("tiny", sender, raw))
+    return plan
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--cases", type=int, default=200)
-    parser.add_argument("--care-share", type=float, default=0.1)
+    parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--contacts", type=int, default=1000)
+    parser.add_argument("--per-kind", type=int, default=400, help="0: no runs per kind")
+    parser.add_argument("--mix", choices=("realistic", "tiny"), default="realistic")
     parser.add_argument("--receiver-threads", type=int, default=4)
+    parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.client:
+        return client_main(args.client)
 
     data_dir = tempfile.mkdtemp(prefix="casedesk-mailbench-")
     os.environ.setdefault("CASEDESK_DATA_DIR", data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.config.settings")
-    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("CASEDESK_MAIL_TRUSTED_AUTHSERV_ID", "mx.casedesk.invalid")
+    os.environ.setdefault("CASEDESK_DB_CONN_MAX_AGE", "3600")  # backends live through a run
+    # 1,000 contacts sending 10,000 mails within a minute would trip the per-minute flood
+    # limits (10 per sender): raised, still counted per message.
+    os.environ.setdefault("CASEDESK_MAIL_FLOOD_PER_SENDER", "1000")
+    os.environ.setdefault("CASEDESK_MAIL_FLOOD_PER_CASE", "1000")
     import django
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     call_command("migrate", interactive=False, verbosity=0)
     Path(os.environ["CASEDESK_DATA_DIR"], "files").mkdir(parents=True, exist_ok=True)
 
-    from tests.factories import build_world
+    from mailmix import MIX, MixBuilder, shared_blob
 
-    from casedesk.cases.models import Case
-    from casedesk.cases.services import case_transition
-    from casedesk.core import clock
-    from casedesk.mail.models import InboundMessage
-    from casedesk.mail.reference import reference_token
-    from casedesk.mail.smtp import InboundHandler, ReceiverController
+    from casedesk.mail.smtp import start_receiver
 
-    if connection.vendor == "postgresql":
-        InboundMessage.objects.all().delete()
-    now = clock.now()
-    tag = f"mb{int(time.time())}"
-    world = build_world(now=now) if not Case.objects.exists() else None
-    if world is None:
+    desk = setup_desk(args)
+    if desk is None:
         print("database already has cases: use an empty database", file=sys.stderr)
         return 2
-    cases = []
-    for i in range(args.cases):
-        contact = world.alice if i % 2 else world.bob
-        case = world.open_case(contact, subject=f"{tag} case {i}")
-        case_transition(
-            case=case, actor=world.engineer, action="request_info", to="info_required",
-            reason="Please send logs.", now=now,
-        )  # fmt: skip
-        cases.append((case, contact.email, str(reference_token(case.pk, case.organisation_id))))
-
-    handler = InboundHandler(source="smtp", threads=args.receiver_threads)
-    controller = ReceiverController(
-        handler, hostname="127.0.0.1", port=0, data_size_limit=25 * 1024 * 1024
-    )
-    controller.start()
-    port = controller.port
-    rng = random.Random(7)
-    plan = []
-    for i in range(args.messages):
-        case, sender, token = rng.choice(cases)
-        if rng.random() < args.care_share:
-            subject, sender = f"New problem {i}", sender
+    cases, contacts = desk
+    tag = f"mb{int(time.time())}"
+    blob = shared_blob()
+    controller = start_receiver(host="127.0.0.1", port=0)
+    try:
+        if args.mix == "tiny":
+            run_once("tiny", tiny_plan(cases, args.messages, tag), blob, controller.port, args)
         else:
-            subject = f"Re: [{token}] {tag}"
-        body = (
-            f"From: {sender}\r\nTo: support@casedesk.invalid\r\nSubject: {subject}\r\n"
-            f"Message-ID: <{tag}-{i}@acme.example>\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-            f"Update {i}: the dialer log shows a timeout at 09:{i % 60:02d}.\r\n\r\n"
-            "On Tue, Support wrote:\r\n> Please send logs.\r\n"
-        ).encode()
-        plan.append((sender, body))
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def client(chunk: list[tuple[str, bytes]]) -> None:
-        mine = []
-        smtp = smtplib.SMTP("127.0.0.1", port)
-        for n, (sender, raw) in enumerate(chunk, 1):
-            began = time.perf_counter()
-            smtp.sendmail(sender, ["support@casedesk.invalid"], raw)
-            mine.append(time.perf_counter() - began)
-            if n % 500 == 0:
-                smtp.quit()
-                smtp = smtplib.SMTP("127.0.0.1", port)
-        smtp.quit()
-        with lock:
-            latencies.extend(mine)
-
-    chunks = [plan[i :: args.connections] for i in range(args.connections)]
-    threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    controller.stop()
-
-    states: dict[str, int] = {}
-    for state in InboundMessage.objects.values_list("state", flat=True):
-        states[state] = states.get(state, 0) + 1
-    opened = Case.objects.filter(subject__startswith=tag, status="open").count()
-    latencies.sort()
-    print(f"database: {connection.vendor}; messages: {len(latencies):,} over "
-          f"{args.connections} SMTP connections, "
-          f"receiver threads {args.receiver_threads}")  # fmt: skip
-    print(f"elapsed {elapsed:.1f} s → {len(latencies) / elapsed:.0f} messages/s end to end")
-    print(f"per message (send → 250): p50 {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f} ms")  # fmt: skip
-    print(f"outcomes: {states}; cases moved Awaiting Info → Open: {opened}/{len(cases)}")
+            builder = MixBuilder(tag=tag, cases=cases, contacts=contacts)
+            plan = [builder.build(k) for k in builder.kinds(args.messages)]
+            run_once("realistic mix", plan, blob, controller.port, args)
+            for kind in MIX if args.per_kind else ():
+                count = args.per_kind // 2 if kind == "attachment" else args.per_kind
+                run_once(kind, [builder.build(kind) for _ in range(count)], blob,
+                         controller.port, args)  # fmt: skip
+    finally:
+        controller.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

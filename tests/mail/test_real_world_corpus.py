@@ -49,6 +49,7 @@ def test_every_corpus_message_is_stored_answered_processed_and_shown(
             raw = _raw(path, world, token)
             before = InboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first()
             refused = smtp.sendmail("sender@mail.example", ["support@casedesk.invalid"], raw)
+            receiver.wait_processed()  # the 250 comes at the commit; routing follows it
             message = InboundMessage.objects.order_by("-pk").first()
             msgid = normalised_message_id(raw)
             if refused or message is None:

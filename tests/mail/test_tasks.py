@@ -54,7 +54,7 @@ def test_the_receiver_hands_a_message_it_could_not_process_to_the_worker(
     def database_gone(**kwargs):  # stands for the database failing mid-processing
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(smtp_receiver, "mail_process", database_gone)
+    monkeypatch.setattr(smtp_receiver, "mail_process_batch", database_gone)
     controller = smtp_receiver.start_receiver(host="127.0.0.1", port=0)
     try:
         raw = reply_bytes(sender="alice@acme.example", subject=f"Re: [{token}]")

@@ -13,12 +13,14 @@ stays small for the queues, and the bytes are fsynced before the row commits.
 Modules, in the order a message meets them: ``storing`` (raw bytes, then the row),
 ``reading`` (parse, split quotes, sanitise: outside any transaction), ``receiving`` (the
 pipeline: claim, route, quarantine), ``appending`` (a message as a case update with its
-files), ``care`` (the care queue: link, open a case, dismiss). ``_common`` holds the text
-limits they share. Submodules import each other, the mail parsers and other apps'
-services and models; never this package's ``__init__`` and never an interface.
-Callers import from here.
+files), ``care`` (the care queue: link, open a case, dismiss), ``batching`` (the
+receiver's group commit: many messages stored in one transaction, then routed in one).
+``_common`` holds the text limits they share. Submodules import each other, the mail
+parsers and other apps' services and models; never this package's ``__init__`` and
+never an interface. Callers import from here.
 """
 
+from .batching import Incoming, mail_process_batch, mail_store_batch
 from .care import (
     CARE_ROLES,
     mail_dismiss,
@@ -31,14 +33,17 @@ from .storing import mail_raw, mail_store
 
 __all__ = [
     "CARE_ROLES",
+    "Incoming",
     "mail_dismiss",
     "mail_link_to_case",
     "mail_open_case",
     "mail_process",
+    "mail_process_batch",
     "mail_process_pending",
     "mail_raw",
     "mail_receive",
     "mail_receive_oversize",
     "mail_sender_contact",
     "mail_store",
+    "mail_store_batch",
 ]

@@ -102,10 +102,11 @@ class _Prepared:
     rejected: MailRejected | None = None
 
 
-def _prepare(message: InboundMessage) -> _Prepared:
-    """Parse, split and sanitise outside any transaction; fills ``message`` (unsaved)."""
+def _prepare(message: InboundMessage, raw: bytes | None = None) -> _Prepared:
+    """Parse, split and sanitise outside any transaction; fills ``message`` (unsaved).
+    ``raw``: the stored bytes when the caller still holds them (the receiver)."""
     try:
-        parsed = parse_message(mail_raw(message), mail_limits())
+        parsed = parse_message(mail_raw(message) if raw is None else raw, mail_limits())
     except MailRejected as rejected:
         _fill_headers_only(message)
         return _Prepared(rejected=rejected)

@@ -17,6 +17,7 @@ import os
 import uuid
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -91,14 +92,7 @@ def mail_store(
         return existing
     storage = get_storage()
     key = _raw_key(now)
-    try:
-        with storage.open_append(key) as out:
-            out.write(raw)
-            out.flush()
-            os.fsync(out.fileno())
-    except OSError:
-        storage.delete(key)  # a full disk leaves no partial file; the sender retries (451)
-        raise
+    _write_synced(storage, key, raw)
     recipients = envelope_to if isinstance(envelope_to, str) else ", ".join(envelope_to)
     recipients = _CONTROL.sub("", safe_text(recipients))
     if envelope_from is not None:
@@ -131,6 +125,19 @@ def mail_store(
         if existing is None:
             raise
         return existing
+
+
+def _write_synced(storage: Any, key: str, raw: bytes) -> None:
+    """The raw bytes on disk (fsynced) under ``key``; a full disk leaves no partial file
+    and raises, so the sender retries (451)."""
+    try:
+        with storage.open_append(key) as out:
+            out.write(raw)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError:
+        storage.delete(key)
+        raise
 
 
 def _mailbox(source: str) -> str:

@@ -1,0 +1,141 @@
+"""Issue 17, item 2 (E2, rules 6 and 7): the receiver's group commit never loses a message.
+
+`casedesk mail-receiver` runs as its own process; four SMTP sessions deliver at once, so
+the storing thread commits several messages per transaction and routes them in batches
+after the 250s. The process is killed with SIGKILL mid-stream. Every message answered
+250 must be stored (its bytes intact) — and processed by the next start — and the MTA's
+retries of everything (answered or not) store and route each message exactly once. (A
+kill between a file's fsync and its batch's commit may leave that file unreferenced; never
+a row without its bytes.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import signal
+import smtplib
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from casedesk.mail.services.storing import message_key
+
+CASEDESK = str(Path(sys.executable).with_name("casedesk"))
+CONNECTIONS = 4
+PER_CONNECTION = 150
+KILL_AFTER = 40  # 250s seen before the kill
+
+
+def _message(n: int) -> bytes:
+    return (
+        f"From: sender{n % 7}@mail.example\r\nTo: support@casedesk.invalid\r\n"
+        f"Subject: problem {n}\r\nMessage-ID: <kill-{n}@mail.example>\r\n\r\n"
+        f"Body of message {n}.\r\n"
+    ).encode()
+
+
+def _start(env: dict[str, str]) -> tuple[subprocess.Popen, int, str]:
+    proc = subprocess.Popen(  # noqa: S603
+        [CASEDESK, "mail-receiver", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # printed once listening (after processing what was pending)
+    assert "SMTP on 127.0.0.1:" in line, line
+    port = int(line.split("127.0.0.1:")[1].split()[0])
+    return proc, port, line
+
+
+def _rows(db: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT message_key, state, raw_key, sha256 FROM mail_inboundmessage"
+        ).fetchall()
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("CASEDESK_DATABASE_URL")), reason="runs the commands on their own SQLite"
+)
+def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
+    env |= {
+        "CASEDESK_DATA_DIR": str(tmp_path / "data"),
+        "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),
+        "CASEDESK_MAIL_TRUST_UNAUTHENTICATED": "true",
+        "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
+    }
+    subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
+    db = tmp_path / "data" / "casedesk.sqlite3"
+    proc, port, _ = _start(env)
+
+    acked: set[int] = set()
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def deliver(first: int) -> None:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+                for n in range(first, first + PER_CONNECTION):
+                    smtp.sendmail(f"sender{n % 7}@mail.example", ["support@x"], _message(n))
+                    with lock:
+                        acked.add(n)
+                        if len(acked) >= KILL_AFTER:
+                            enough.set()
+        except (OSError, smtplib.SMTPException):  # the receiver was killed
+            pass
+        finally:
+            enough.set()
+
+    clients = [
+        threading.Thread(target=deliver, args=(c * PER_CONNECTION,)) for c in range(CONNECTIONS)
+    ]
+    for client in clients:
+        client.start()
+    assert enough.wait(120)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(60)
+    for client in clients:
+        client.join(120)
+    with lock:
+        answered = set(acked)
+    assert len(answered) >= KILL_AFTER
+
+    # Every 250 is a stored row whose bytes are the message's.
+    stored = {key: (state, raw_key, digest) for key, state, raw_key, digest in _rows(db)}
+    for n in answered:
+        raw = _message(n)
+        _, raw_key, digest = stored[message_key(raw, "mta")]
+        assert digest == hashlib.sha256(raw).hexdigest()
+        assert (tmp_path / "data" / "files" / raw_key).read_bytes() == raw
+
+    # The next start processes what the kill left stored but unrouted.
+    proc, port, line = _start(env)
+    try:
+        assert all(state != "received" for _, state, _, _ in _rows(db)), line
+        # The MTA retries every message (the unanswered, and answered ones whose 250 it
+        # may have lost): each is stored and routed exactly once.
+        total = CONNECTIONS * PER_CONNECTION
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+            for n in range(total):
+                assert smtp.sendmail("x@mail.example", ["support@x"], _message(n)) == {}
+        rows = _rows(db)  # QUIT was answered once the session's messages were processed
+        assert len(rows) == total
+        assert {key for key, _, _, _ in rows} == {
+            message_key(_message(n), "mta") for n in range(total)
+        }
+        assert {state for _, state, _, _ in rows} == {"needs_care"}
+        for _, _, raw_key, digest in rows:
+            data = (tmp_path / "data" / "files" / raw_key).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == digest
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
