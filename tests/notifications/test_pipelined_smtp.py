@@ -67,9 +67,7 @@ def arrived(sink) -> Counter[str]:
 
 def sent_ids() -> set[str]:
     return set(
-        OutboundMessage.objects.filter(state=MessageState.SENT).values_list(
-            "message_id", flat=True
-        )
+        OutboundMessage.objects.filter(state=MessageState.SENT).values_list("message_id", flat=True)
     )
 
 
@@ -131,9 +129,7 @@ def test_the_session_stays_open_across_pumps_and_is_replaced_when_dead(sink):
     assert sum(arrived(sink).values()) == len(arrived(sink)) == 7
 
 
-def test_a_claim_lost_at_the_point_of_no_return_sends_nothing_of_that_message(
-    sink, monkeypatch
-):
+def test_a_claim_lost_at_the_point_of_no_return_sends_nothing_of_that_message(sink, monkeypatch):
     # R: rule 7 — the claim is checked after the server's 354 and before the content.
     # Refused for message 2: its DATA is abandoned by closing the connection (the server
     # stores nothing), the message after it goes back to the queue unspent, and the next
