@@ -75,3 +75,38 @@ def test_templates_of_another_shape_are_left_to_django():
     assert _flatten("no extends here", load) is None
     assert _flatten('{% extends "x" %}{% block a %}{{ block.super }}{% endblock %}', load) is None
     assert _flatten('{% extends "x" %}{% load humanize %}', load) is None
+
+
+def test_one_events_mail_to_many_people_is_rendered_once(world, smtp, monkeypatch):
+    # A new case goes to every engineer of the centre on shift: one rendering for all of
+    # them, and each still gets the whole mail. (Here: the same event's mail, copied to
+    # three more people, as the planner writes one row per recipient.)
+    from casedesk.notifications import sending
+    from casedesk.notifications.models import OutboundMessage
+
+    case = world.open_case(world.alice)
+    rows = OutboundMessage.objects.filter(case=case)
+    staff_rows = [m for m in rows if m.kind == "opened"]
+    for n in range(3):  # two more engineers of the same centre hear of it
+        OutboundMessage.objects.create(
+            **{
+                f.attname: getattr(staff_rows[0], f.attname)
+                for f in OutboundMessage._meta.concrete_fields
+                if f.attname not in ("id", "to", "message_id", "idempotency_key")
+            },
+            to=[f"extra{n}@support.example"],
+            message_id=f"<extra-{n}@casedesk.test>",
+            idempotency_key=f"extra-{n}",
+        )
+    pending = OutboundMessage.objects.filter(state="pending", text_body="")
+    distinct = {(m.event_id, m.kind) for m in pending}
+    assert pending.count() > len(distinct)
+    calls = []
+    real = sending.render_mail
+    monkeypatch.setattr(sending, "render_mail", lambda *a, **k: calls.append(a) or real(*a, **k))
+    sending.outbox_pump(worker="w", now=world.now, limit=500)
+    assert len(calls) == len(distinct)  # one per event and kind, not one per recipient
+    staff = OutboundMessage.objects.filter(case=case, kind=staff_rows[0].kind)
+    assert staff.count() == len(staff_rows) + 3
+    assert len({(m.subject, m.text_body, m.html_body) for m in staff}) == 1
+    assert all(m.state == "sent" and m.text_body for m in staff)

@@ -32,6 +32,7 @@ sends the same text.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import smtplib
 import time
@@ -51,7 +52,7 @@ from casedesk.scheduling.services import claim_tag, lease_end
 
 from .mime import Sender, address, message_bytes
 from .models import MessageState, OutboundMessage
-from .rendering import as_of_event, render_mail
+from .rendering import Rendered, as_of_event, render_mail
 from .smtp_pipe import ClaimLostError, Outgoing, session_for, session_release, smtp_configured
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,9 @@ def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
 
     From the event (immutable), the case's own fields as recorded at the event, and the
     case's contact, assignee and organisation as they are now; batch lookups, no per-row
-    query.
+    query. The mail of one event to many people (a new case to the centre on shift) is
+    rendered once: its rows share event, kind and context, and the templates never show
+    the recipient.
     """
     from casedesk.cases.models import Case, CaseEvent
 
@@ -145,22 +148,29 @@ def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
         {m.case_id for m in todo}
     )
     failures: dict[int, Exception] = {}
+    done: dict[tuple[Any, ...], Rendered | Exception] = {}
     for message in todo:
         event, case = events.get(message.event_id), cases.get(message.case_id)
         context = message.context or {}
         if event is None or case is None or "case" not in context:
             failures[message.pk] = RenderError("its event or case no longer exists")
             continue
-        try:
-            rendered = render_mail(
-                message.kind,
-                case=as_of_event(case, context["case"]),
-                staff=bool(context.get("staff")),
-                extra={"event": event, "actor": event.actor, **context.get("extra", {})},
-            )
-        except Exception as exc:  # a broken template must not stop the rest of the batch
-            log.exception("outbox %s: rendering failed", message.pk)
-            failures[message.pk] = RenderError(f"rendering failed: {exc}")
+        key = (message.event_id, message.case_id, message.kind, json.dumps(context, sort_keys=True))
+        rendered = done.get(key)
+        if rendered is None:
+            try:
+                rendered = render_mail(
+                    message.kind,
+                    case=as_of_event(case, context["case"]),
+                    staff=bool(context.get("staff")),
+                    extra={"event": event, "actor": event.actor, **context.get("extra", {})},
+                )
+            except Exception as exc:  # a broken template must not stop the rest of the batch
+                log.exception("outbox %s: rendering failed", message.pk)
+                rendered = RenderError(f"rendering failed: {exc}")
+            done[key] = rendered
+        if isinstance(rendered, Exception):
+            failures[message.pk] = rendered
             continue
         message.subject, message.text_body, message.html_body = (
             rendered.subject,
