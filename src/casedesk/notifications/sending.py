@@ -1,4 +1,4 @@
-"""Sending the outbox: claim, send over one SMTP connection per batch, mark (convention 6).
+"""Sending the outbox: claim, render, send over a kept-open SMTP session, mark (convention 6).
 
 Claims work like deadlines (convention 4): a conditional ``UPDATE … SET state='sending'``
 on rows that are due and still pending (or whose lease lapsed), with ``SKIP LOCKED`` on
@@ -10,11 +10,22 @@ back-off; a permanent refusal (5xx) or ``OUTBOX_MAX_ATTEMPTS`` failures make it
 Leases are set and judged by the database's clock (``NOW()`` in the claim statements),
 so a worker whose clock runs ahead never takes a live claim. Every pump claims under its
 own tag (``worker#random``, ``scheduling.services.claim_tag``): the fencing token. Just
-before each message goes to the SMTP server the claim is re-checked and renewed in one
-statement (``… SET claimed_until = NOW() + lease WHERE id = … AND claimed_by = tag AND
-claimed_until > NOW()``); a worker that stalled past its lease (SIGSTOP, a long GC or
-I/O pause) finds zero rows and sends nothing more. The ``sent`` mark compares the same
-tag, so a stale worker's mark is refused (issue 15 item 15).
+before each message's content goes to the SMTP server (after the server's 354) the
+claim is checked (``_Claim``): for the first half of the lease, counted on this process's
+monotonic clock from just before the claim statement, it is certainly still ours; after
+that one statement re-checks and renews the batch's claim (``… SET claimed_until = NOW()
++ lease WHERE id IN … AND claimed_by = tag AND claimed_until > NOW()``); a worker that
+stalled past its lease (SIGSTOP, a long GC or I/O pause) finds its rows gone and sends
+nothing more. The ``sent`` mark compares the same tag, so a stale worker's mark is
+refused (issue 15 item 15).
+
+Sending (issue 17): over SMTP the batch goes through this thread's session
+(``smtp_pipe``), kept open across ticks and pipelined when the server offers PIPELINING
+(one round trip per message); the bytes are built by ``mime`` (no ``email.generator``);
+each message is marked ``sent`` by one plain UPDATE as soon as the server's 250 for it is
+read, so the window below stays one message. A connection that breaks mid-batch leaves
+the message in flight and the rest to back off; nothing is marked that the server did
+not accept. Other backends (the demo's files, the tests' memory) go through Django's.
 
 The window left, honestly: a stall of more than a whole lease between that re-check and
 the SMTP server's answer to DATA (or the process dying after the answer and before the
