@@ -185,3 +185,29 @@ def test_no_server_backs_off_every_message(settings, dead_port):
     rows = OutboundMessage.objects.filter(message_id__in=ids)
     assert all(m.state == MessageState.PENDING and m.attempts == 1 for m in rows)
     assert all("Connection refused" in m.last_error for m in rows)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql", reason="needs PostgreSQL"
+)
+@pytest.mark.parametrize("durable", [False, True])
+def test_quick_commits_last_for_the_send_loop_only(sink, settings, monkeypatch, durable):
+    # The marks skip the WAL flush wait (notifications.commits) unless told otherwise; the
+    # worker's other steps, after the pump, commit durably again.
+    from django.db import connection
+
+    settings.OUTBOX_DURABLE_MARKS = durable
+    seen = []
+
+    def show():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    real = sending._mark_sent
+    monkeypatch.setattr(sending, "_mark_sent", lambda *a: seen.append(show()) or real(*a))
+    queue(2)
+    assert outbox_pump(worker="w", now=T0 + dt.timedelta(minutes=1)) == 2
+    assert seen == (["on", "on"] if durable else ["off", "off"])
+    assert show() == "on"

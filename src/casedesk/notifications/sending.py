@@ -61,6 +61,7 @@ from django.db.models.functions import Now
 
 from casedesk.scheduling.services import claim_tag, lease_end
 
+from .commits import quick_commits
 from .mime import Sender, address, message_bytes
 from .models import MessageState, OutboundMessage
 from .rendering import Rendered, as_of_event, render_mail
@@ -352,7 +353,8 @@ def outbox_send(
     if ready:
         claim = _Claim(worker, [m.pk for m in ready], claimed_at)
         send = _send_pipelined if smtp_configured() else _send_all
-        send(ready, claim=claim, now=now, report=report)
+        with quick_commits():
+            send(ready, claim=claim, now=now, report=report)
     return report
 
 
