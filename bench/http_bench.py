@@ -645,12 +645,19 @@ def report(
     return "\n".join(lines)
 
 
+def _rate(count: int, seconds: float | None) -> str:
+    if not seconds:
+        return "—"
+    rate = count / seconds
+    return f"{rate:.1f}" if rate < 10 else f"{rate:.0f}"
+
+
 def mail_line(
     n: int, opened: Result, d: Delivery, cpu: CpuSplit, workers_s: float, sink_s: float
 ) -> str:
     cases = len(opened.latencies_ms)
-    every = f"{cases / d.all_s:.0f}" if d.all_s else "not all delivered"
-    first = f"{cases / d.opened_s:.0f}" if d.opened_s else "—"
+    every = _rate(cases, d.all_s) if d.all_s else "not all delivered"
+    first = _rate(cases, d.opened_s)
     per = 1000 / max(cases, 1)
     return (
         f"round {n} with mail: {cases:,} cases, {d.mails:,} mails ({d.mails / max(cases, 1):.1f} "
@@ -679,8 +686,7 @@ def mail_table(
         total = cpu.server_ms + workers_s * per + sink_s * per + cpu.postgres_ms + cpu.client_ms
         lines.append(
             f"| {i} | {cases:,} | {d.mails / max(cases, 1):.1f} | {opened.throughput:.0f} | "
-            f"{cases / d.all_s if d.all_s else float('nan'):.0f} | "
-            f"{cases / d.opened_s if d.opened_s else float('nan'):.0f} | {cpu.server_ms:.2f} | "
+            f"{_rate(cases, d.all_s)} | {_rate(cases, d.opened_s)} | {cpu.server_ms:.2f} | "
             f"{workers_s * per:.2f} | {sink_s * per:.2f} | {cpu.postgres_ms:.2f} | "
             f"{cpu.client_ms:.2f} | {total:.2f} |"
         )

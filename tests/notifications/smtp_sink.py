@@ -39,6 +39,14 @@ class SinkHandler:
     # Drop the connection (no answer) at the DATA after this many accepted messages.
     drop_after: int | None = None
     connections: int = 0
+    refuse_sender: bool = False
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.refuse_sender:
+            return "550 5.7.1 Sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname

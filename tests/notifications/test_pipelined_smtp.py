@@ -114,6 +114,16 @@ def test_a_refused_recipient_fails_alone_and_the_session_goes_on(sink):
     assert sink.connections == 1
 
 
+def test_a_refused_sender_fails_each_message_and_sends_nothing(sink):
+    queue(3)
+    sink.refuse_sender = True
+    assert outbox_pump(worker="w", now=T0 + dt.timedelta(minutes=1)) == 0
+    assert not arrived(sink)
+    rows = OutboundMessage.objects.all()
+    assert all(m.state == MessageState.FAILED and "550" in m.last_error for m in rows)
+    assert sink.connections == 1  # the session survived every refusal
+
+
 def test_the_session_stays_open_across_pumps_and_is_replaced_when_dead(sink):
     queue(3, prefix="a")
     at = T0 + dt.timedelta(minutes=1)

@@ -124,6 +124,9 @@ class SmtpSession:
         answers = []
         for command in commands:
             if not written:
+                if answers and answers[0][0] != 250:  # one by one: stop at a refused MAIL
+                    answers.append((503, b"not sent: MAIL was refused"))
+                    continue
                 self._write(command + b"\r\n")
             answers.append(self._reply())
         mail, rcpts, data = answers[0], answers[1:-1], answers[-1]
