@@ -15,9 +15,16 @@ POST /api/v1/auth/token for the API), then:
 * opens ``--open-requests`` cases through ``POST /api/v1/cases`` from ``--open-threads``
   threads, ``--open-rounds`` times, and reports cases/s over the wall time of each round
   (and their median), with the CPU time each open cost the server (gunicorn master and
-  workers), PostgreSQL (every ``postgres`` process) and this client, read from /proc;
+  workers), PostgreSQL (the ``postgres`` backends of our database) and this client, read from /proc;
   those cases are deleted afterwards and the tables vacuumed (``--keep-opened`` keeps
-  them).
+  them). The openings come from ``--openers`` contacts of different organisations, on
+  their own contracts and products, with varied priorities, subjects and descriptions;
+* with ``--outbox-workers N`` (default 2), N ``casedesk worker`` processes run beside the
+  server and send the outbox to an aiosmtpd sink (its own process, loopback) while the
+  cases are opened; each round then also reports *cases opened with their mail delivered
+  to the SMTP sink per second* (the round's cases over the time until the last of their
+  mails was accepted by the sink), the same for the customer's "case opened" mail alone,
+  mails per case, and the CPU of the workers and the sink.
 
 Everything is bounded: a fixed number of requests, a 30 s timeout per request, and the
 server is stopped at the end (or on Ctrl+C). Nothing leaves the loopback interface.
@@ -28,6 +35,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import re
 import secrets
@@ -44,6 +52,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_cases import (  # the loader is a sibling script, not a package
@@ -52,6 +61,7 @@ from load_cases import (  # the loader is a sibling script, not a package
     ENGINEER_EMAIL,
     OWN_CONTACT_EMAIL,
 )
+from procstat import cpu_seconds, tree_cpu_seconds
 
 HOST = "127.0.0.1"
 OPEN_MARK = "[http-bench]"
@@ -240,10 +250,31 @@ class CpuSplit:
         return self.server_ms + self.postgres_ms + self.client_ms
 
 
-def cpu_snapshot(server_pgid: int) -> tuple[float, float, float]:
+_OUR_BACKENDS: set[int] = set()
+
+
+def our_backends(dsn: str) -> None:
+    """Remember the PostgreSQL backends serving our database (the machine is shared: other
+    databases' backends are not ours to count); backends seen once stay counted."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    _OUR_BACKENDS.update(pid for (pid,) in rows)
+
+
+def cpu_snapshot(server_pgid: int, dsn: str | None = None) -> tuple[float, float, float]:
+    if dsn:
+        our_backends(dsn)
+        postgres = sum(cpu_seconds(pid) for pid in _OUR_BACKENDS)
+    else:
+        postgres = _cpu_seconds(lambda pid, comm, pgid: comm == "postgres")
     return (
         _cpu_seconds(lambda pid, comm, pgid: pgid == server_pgid),
-        _cpu_seconds(lambda pid, comm, pgid: comm == "postgres"),
+        postgres,
         time.process_time(),
     )
 
@@ -271,6 +302,118 @@ def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603
         cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
     )
+
+
+def _sink(port_queue, stop) -> None:  # type: ignore[no-untyped-def]
+    """An aiosmtpd sink (tests.notifications.smtp_sink) in its own process."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.notifications.smtp_sink import start_sink
+
+    controller, _handler = start_sink()
+    port_queue.put(controller.port)
+    stop.wait()
+    controller.stop()
+
+
+@dataclass
+class Outbox:
+    """The sink process and the ``casedesk worker`` processes sending to it."""
+
+    sink: Any
+    stop: Any
+    workers: list[subprocess.Popen[bytes]]
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds so far of the workers and of the sink."""
+        return (
+            sum(tree_cpu_seconds(w.pid) for w in self.workers),
+            cpu_seconds(self.sink.pid),
+        )
+
+
+def start_outbox(count: int, log: Path) -> Outbox:
+    ctx = multiprocessing.get_context("spawn")
+    port_queue, stop = ctx.Queue(), ctx.Event()
+    sink = ctx.Process(target=_sink, args=(port_queue, stop), daemon=True)
+    sink.start()
+    port = port_queue.get(timeout=60)
+    env = dict(os.environ)
+    env.pop("CASEDESK_DEBUG", None)
+    env.update(
+        CASEDESK_SECRET_KEY=secrets.token_urlsafe(48),
+        CASEDESK_DATA_DIR=str(log.parent),
+        CASEDESK_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        CASEDESK_SMTP_HOST=HOST,
+        CASEDESK_SMTP_PORT=str(port),
+        CASEDESK_LOG_LEVEL=env.get("CASEDESK_LOG_LEVEL", "WARNING"),
+    )
+    cmd = [sys.executable, "-m", "casedesk.cli", "worker", "--idle", "0.2"]
+    workers = [
+        subprocess.Popen(  # noqa: S603 — our own CLI, fixed arguments
+            cmd,
+            env=env,
+            stdout=log.with_name(f"worker{i}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for i in range(count)
+    ]
+    return Outbox(sink, stop, workers)
+
+
+def stop_outbox(outbox: Outbox) -> None:
+    for worker in outbox.workers:
+        stop_server(worker)
+    outbox.stop.set()
+    outbox.sink.join(timeout=30)
+
+
+@dataclass
+class Delivery:
+    """When a round's mail reached the sink (seconds after the round began)."""
+
+    mails: int
+    opened_mails: int
+    failed: int
+    all_s: float | None
+    opened_s: float | None
+
+
+def wait_delivered(dsn: str, after_case: int, began: float, patience: float) -> Delivery:
+    """Poll until no mail of the cases above ``after_case`` is pending or sending."""
+    import psycopg
+
+    opened_s = all_s = None
+    sql = (
+        "SELECT count(*), count(*) FILTER (WHERE kind = 'opened'), "
+        "count(*) FILTER (WHERE state IN ('pending', 'sending')), "
+        "count(*) FILTER (WHERE kind = 'opened' AND state IN ('pending', 'sending')), "
+        "count(*) FILTER (WHERE state = 'failed') "
+        "FROM notifications_outboundmessage WHERE case_id > %s"
+    )
+    deadline = time.monotonic() + patience
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while True:
+            mails, opened, waiting, opened_waiting, failed = conn.execute(
+                sql, [after_case]
+            ).fetchone()
+            now = time.perf_counter() - began
+            if opened_s is None and not opened_waiting:
+                opened_s = now
+            if not waiting:
+                all_s = now
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+    return Delivery(mails, opened, failed, all_s, opened_s)
+
+
+def last_case_id(dsn: str) -> int:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM cases_case").fetchone()[0]
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -319,9 +462,40 @@ class Fixture:
     open_body: dict[str, object]
     total_cases: int
     org_cases: int
+    openers: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
 
-def fixture(dsn: str, sample: int) -> Fixture:
+OPENERS_SQL = """
+SELECT DISTINCT ON (u.organisation_id) u.email, c.id, cp.product_id, v.id, p.id
+FROM accounts_user u
+JOIN accounts_contract c ON c.organisation_id = u.organisation_id
+JOIN accounts_contract_products cp ON cp.contract_id = c.id
+JOIN catalog_majorversion v ON v.product_id = cp.product_id
+JOIN catalog_patch p ON p.major_version_id = v.id
+WHERE u.role = 'contact' AND u.is_active AND c.paid_through >= current_date
+  AND u.organisation_id %% 7 = 3
+ORDER BY u.organisation_id, u.id, c.id, cp.product_id, v.id, p.id
+LIMIT %s
+"""
+SUBJECTS = (
+    "Calls drop after transfer to the overflow queue",
+    "Dialler stops after ten calls",
+    "Voicemail greeting garbled after upgrade",
+    "IVR menu skips option 3 — Überlauf-Warteschlange",
+    "Reporting export times out for > 100,000 rows",
+    "Agents cannot log in after password change",
+)
+DESCRIPTIONS = (
+    "Since this morning transferred calls drop after 30 seconds. Recent changes: none.",
+    "Steps: 1. start the outbound campaign; 2. wait ten calls; 3. the dialler stops.\n"
+    "Logs attached to the next update. Happens on both nodes.\n" * 3,
+    "Après la mise à jour 4.2, le message d'accueil est déformé. Grüße, Zoë.",
+    "Short: broken.",
+)
+PRIORITIES = ("low", "medium", "high", "medium", "low")
+
+
+def fixture(dsn: str, sample: int, openers_wanted: int = 24) -> Fixture:
     import psycopg
 
     with psycopg.connect(dsn) as conn:
@@ -352,6 +526,20 @@ def fixture(dsn: str, sample: int) -> Fixture:
         org_cases = conn.execute(
             "SELECT count(*) FROM cases_case WHERE organisation_id = %s", [org_id]
         ).fetchone()[0]
+        openers = [
+            (
+                email,
+                {
+                    "contract_id": contract,
+                    "product_id": product,
+                    "major_version_id": version,
+                    "patch_id": patch,
+                },
+            )
+            for email, contract, product, version, patch in conn.execute(
+                OPENERS_SQL, [openers_wanted]
+            )
+        ]
     body = {
         "contract_id": contract,
         "product_id": product,
@@ -363,7 +551,32 @@ def fixture(dsn: str, sample: int) -> Fixture:
         "Recent changes: none. Load: 40 agents.",
         "business_impact": "About 40 agents affected.",
     }
-    return Fixture([f"CS-{i:06d}" for i in ids], body, total, org_cases)
+    return Fixture([f"CS-{i:06d}" for i in ids], body, total, org_cases, openers)
+
+
+def opening_requests(
+    tokens: list[tuple[dict[str, str], dict[str, object]]], n: int, round_no: int
+) -> list[Request]:
+    """``n`` openings spread over the openers, each with its own subject and text."""
+    reqs = []
+    for i in range(n):
+        headers, where = tokens[i % len(tokens)]
+        body = {
+            **where,
+            "priority": PRIORITIES[i % len(PRIORITIES)],
+            "subject": f"{OPEN_MARK} r{round_no} {SUBJECTS[i % len(SUBJECTS)]} ({i})",
+            "description": DESCRIPTIONS[i % len(DESCRIPTIONS)],
+            "business_impact": f"{1 + i % 40} agents affected.",
+        }
+        reqs.append(
+            Request(
+                "POST",
+                "/api/v1/cases",
+                {**headers, "Content-Type": "application/json"},
+                json.dumps(body).encode(),
+            )
+        )
+    return reqs
 
 
 def delete_opened(dsn: str) -> int:
@@ -432,6 +645,54 @@ def report(
     return "\n".join(lines)
 
 
+def _rate(count: int, seconds: float | None) -> str:
+    if not seconds:
+        return "—"
+    rate = count / seconds
+    return f"{rate:.1f}" if rate < 10 else f"{rate:.0f}"
+
+
+def mail_line(
+    n: int, opened: Result, d: Delivery, cpu: CpuSplit, workers_s: float, sink_s: float
+) -> str:
+    cases = len(opened.latencies_ms)
+    every = _rate(cases, d.all_s) if d.all_s else "not all delivered"
+    first = _rate(cases, d.opened_s)
+    per = 1000 / max(cases, 1)
+    return (
+        f"round {n} with mail: {cases:,} cases, {d.mails:,} mails ({d.mails / max(cases, 1):.1f} "
+        f"per case, {d.failed} failed): cases opened with all their mail delivered "
+        f"{every}/s; with the customer's 'case opened' mail delivered {first}/s; CPU ms per "
+        f"case: server {cpu.server_ms:.2f}, workers {workers_s * per:.2f}, sink "
+        f"{sink_s * per:.2f}, PostgreSQL {cpu.postgres_ms:.2f}, client {cpu.client_ms:.2f}"
+    )
+
+
+def mail_table(
+    rounds: list[tuple[Result, Delivery, CpuSplit, float, float]], args: argparse.Namespace
+) -> list[str]:
+    lines = [
+        f"Opening with the outbox running ({args.outbox_workers} `casedesk worker` processes "
+        "sending to an aiosmtpd sink on loopback):",
+        "",
+        "| Round | cases | mails per case | opened/s | with all mail delivered /s | with the "
+        "'case opened' mail delivered /s | CPU ms per case: server | workers | sink | "
+        "PostgreSQL | client | total |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for i, (opened, d, cpu, workers_s, sink_s) in enumerate(rounds, 1):
+        cases = len(opened.latencies_ms)
+        per = 1000 / max(cases, 1)
+        total = cpu.server_ms + workers_s * per + sink_s * per + cpu.postgres_ms + cpu.client_ms
+        lines.append(
+            f"| {i} | {cases:,} | {d.mails / max(cases, 1):.1f} | {opened.throughput:.0f} | "
+            f"{_rate(cases, d.all_s)} | {_rate(cases, d.opened_s)} | {cpu.server_ms:.2f} | "
+            f"{workers_s * per:.2f} | {sink_s * per:.2f} | {cpu.postgres_ms:.2f} | "
+            f"{cpu.client_ms:.2f} | {total:.2f} |"
+        )
+    return lines
+
+
 def median_round(rounds: list[tuple[Result, CpuSplit]]) -> Result | None:
     if not rounds:
         return None
@@ -449,6 +710,13 @@ def main() -> None:
     parser.add_argument("--open-threads", type=int, default=8)
     parser.add_argument("--open-rounds", type=int, default=3)
     parser.add_argument("--skip-open", action="store_true")
+    parser.add_argument(
+        "--outbox-workers",
+        type=int,
+        default=2,
+        help="casedesk worker processes sending the outbox to a sink during the openings",
+    )
+    parser.add_argument("--openers", type=int, default=24, help="contacts opening cases")
     parser.add_argument("--keep-opened", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     parser.add_argument(
@@ -464,12 +732,14 @@ def main() -> None:
     dsn = os.environ.get("CASEDESK_DATABASE_URL", "")
     if not dsn.startswith(("postgres://", "postgresql://")):
         raise SystemExit("Set CASEDESK_DATABASE_URL to the PostgreSQL benchmark database.")
-    fx = fixture(dsn, args.requests)
+    fx = fixture(dsn, args.requests, args.openers)
     load_before = wait_quiet(args.quiet_load, args.quiet_wait)
     client = Client(args.port)
     tmp = Path(tempfile.mkdtemp(prefix="casedesk-http-bench-"))
     log = tmp / "serve.log"
     proc = start_server(args.port, args.workers, log)
+    outbox: Outbox | None = None
+    mail_rounds: list[tuple[Result, Delivery, CpuSplit, float, float]] = []
     try:
         wait_ready(client, proc, log)
         eng_cookie = session_login(client, ENGINEER_EMAIL)
@@ -525,16 +795,24 @@ def main() -> None:
             )
         rounds: list[tuple[Result, CpuSplit]] = []
         if not args.skip_open:
-            body = json.dumps(fx.open_body).encode()
-            headers = {**contact_api, "Content-Type": "application/json"}
-            reqs = [Request("POST", "/api/v1/cases", headers, body)] * args.open_requests
-            run(client, "warm-up", reqs[:50], args.open_threads, 201)
+            tokens = [(bearer(client, email), where) for email, where in fx.openers]
+            if not tokens:
+                raise SystemExit("No contacts with an active contract found for opening.")
+            run(client, "warm-up", opening_requests(tokens, 50, 0), args.open_threads, 201)
+            if args.outbox_workers:
+                outbox = start_outbox(args.outbox_workers, log)
             for i in range(args.open_rounds):
-                before = cpu_snapshot(proc.pid)
+                reqs = opening_requests(tokens, args.open_requests, i + 1)
+                if outbox is not None:
+                    wait_delivered(dsn, 0, time.perf_counter(), 600)  # earlier mail first
+                after_case = last_case_id(dsn)
+                before = cpu_snapshot(proc.pid, dsn)
+                mail_before = outbox.cpu() if outbox else (0.0, 0.0)
+                began = time.perf_counter()
                 opened = run(
                     client, "Open a case — POST /api/v1/cases", reqs, args.open_threads, 201
                 )
-                cpu = cpu_split(before, cpu_snapshot(proc.pid), len(reqs))
+                cpu = cpu_split(before, cpu_snapshot(proc.pid, dsn), len(reqs))
                 rounds.append((opened, cpu))
                 print(
                     f"opening round {i + 1}: {opened.throughput:.0f} cases/s, errors "
@@ -542,10 +820,22 @@ def main() -> None:
                     f"PostgreSQL {cpu.postgres_ms:.2f}, client {cpu.client_ms:.2f}",
                     flush=True,
                 )
+                if outbox is not None:
+                    delivery = wait_delivered(dsn, after_case, began, 900)
+                    full = cpu_split(before, cpu_snapshot(proc.pid, dsn), len(opened.latencies_ms))
+                    workers_s, sink_s = (
+                        a - b for a, b in zip(outbox.cpu(), mail_before, strict=True)
+                    )
+                    mail_rounds.append((opened, delivery, full, workers_s, sink_s))
+                    print(mail_line(i + 1, opened, delivery, full, workers_s, sink_s), flush=True)
         opening = median_round(rounds)
     finally:
         stop_server(proc)
+        if outbox is not None:
+            stop_outbox(outbox)
     text = report(results, rounds, fx, args)
+    if mail_rounds:
+        text += "\n\n" + "\n".join(mail_table(mail_rounds, args))
     load = os.getloadavg()
     text += (
         f"\n\nLoad average before the run {load_before:.2f}; after it "

@@ -33,6 +33,27 @@ class SinkHandler:
     holding: threading.Event = field(default_factory=threading.Event)
     _gate: threading.Event | None = None  # armed by hold(), taken by the next DATA
     _gates: list[threading.Event] = field(default_factory=list)
+    # aiosmtpd reads commands strictly in order, so it takes pipelined commands (RFC 2920)
+    # though it does not say so; the sink says so unless ``pipelining`` is off.
+    pipelining: bool = True
+    # Drop the connection (no answer) at the DATA after this many accepted messages.
+    drop_after: int | None = None
+    connections: int = 0
+    refuse_sender: bool = False
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.refuse_sender:
+            return "550 5.7.1 Sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        self.connections += 1
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     def hold(self) -> None:
         self._gate = threading.Event()
@@ -49,6 +70,10 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            self.drop_after = None
+            server.transport.close()  # mid-DATA: the message is neither accepted nor refused
+            return "421 4.3.0 closing"
         gate, self._gate = self._gate, None
         if gate is not None:
             self.holding.set()

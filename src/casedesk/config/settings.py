@@ -244,6 +244,8 @@ MAIL_DOMAIN = _env("MAIL_DOMAIN")
 MANAGEMENT_EMAIL = _env("MANAGEMENT_EMAIL", "support-management@casedesk.invalid")
 OUTBOX_MAX_ATTEMPTS = int(_env("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_LEASE_SECONDS = int(_env("OUTBOX_LEASE_SECONDS", "300"))
+# Wait for the disk on every "sent" mark (notifications.commits); off by default.
+OUTBOX_DURABLE_MARKS = _env_bool("OUTBOX_DURABLE_MARKS", False)
 
 
 def _reference_keys() -> dict[int, bytes]:

@@ -1,4 +1,4 @@
-"""Sending the outbox: claim, send over one SMTP connection per batch, mark (convention 6).
+"""Sending the outbox: claim, render, send over a kept-open SMTP session, mark (convention 6).
 
 Claims work like deadlines (convention 4): a conditional ``UPDATE … SET state='sending'``
 on rows that are due and still pending (or whose lease lapsed), with ``SKIP LOCKED`` on
@@ -10,11 +10,22 @@ back-off; a permanent refusal (5xx) or ``OUTBOX_MAX_ATTEMPTS`` failures make it
 Leases are set and judged by the database's clock (``NOW()`` in the claim statements),
 so a worker whose clock runs ahead never takes a live claim. Every pump claims under its
 own tag (``worker#random``, ``scheduling.services.claim_tag``): the fencing token. Just
-before each message goes to the SMTP server the claim is re-checked and renewed in one
-statement (``… SET claimed_until = NOW() + lease WHERE id = … AND claimed_by = tag AND
-claimed_until > NOW()``); a worker that stalled past its lease (SIGSTOP, a long GC or
-I/O pause) finds zero rows and sends nothing more. The ``sent`` mark compares the same
-tag, so a stale worker's mark is refused (issue 15 item 15).
+before each message's content goes to the SMTP server (after the server's 354) the
+claim is checked (``_Claim``): for the first half of the lease, counted on this process's
+monotonic clock from just before the claim statement, it is certainly still ours; after
+that one statement re-checks and renews the batch's claim (``… SET claimed_until = NOW()
++ lease WHERE id IN … AND claimed_by = tag AND claimed_until > NOW()``); a worker that
+stalled past its lease (SIGSTOP, a long GC or I/O pause) finds its rows gone and sends
+nothing more. The ``sent`` mark compares the same tag, so a stale worker's mark is
+refused (issue 15 item 15).
+
+Sending (issue 17): over SMTP the batch goes through this thread's session
+(``smtp_pipe``), kept open across ticks and pipelined when the server offers PIPELINING
+(one round trip per message); the bytes are built by ``mime`` (no ``email.generator``);
+each message is marked ``sent`` by one plain UPDATE as soon as the server's 250 for it is
+read, so the window below stays one message. A connection that breaks mid-batch leaves
+the message in flight and the rest to back off; nothing is marked that the server did
+not accept. Other backends (the demo's files, the tests' memory) go through Django's.
 
 The window left, honestly: a stall of more than a whole lease between that re-check and
 the SMTP server's answer to DATA (or the process dying after the answer and before the
@@ -32,9 +43,13 @@ sends the same text.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import smtplib
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 
 from django.conf import settings
@@ -46,10 +61,14 @@ from django.db.models.functions import Now
 
 from casedesk.scheduling.services import claim_tag, lease_end
 
+from .commits import quick_commits
+from .mime import Sender, address, message_bytes
 from .models import MessageState, OutboundMessage
-from .rendering import as_of_event, render_mail
+from .rendering import Rendered, as_of_event, render_mail
+from .smtp_pipe import ClaimLostError, Outgoing, session_for, session_release, smtp_configured
 
 log = logging.getLogger(__name__)
+_TABLE = OutboundMessage._meta.db_table
 
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 6 * 3600
@@ -127,7 +146,9 @@ def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
 
     From the event (immutable), the case's own fields as recorded at the event, and the
     case's contact, assignee and organisation as they are now; batch lookups, no per-row
-    query.
+    query. The mail of one event to many people (a new case to the centre on shift) is
+    rendered once: its rows share event, kind and context, and the templates never show
+    the recipient.
     """
     from casedesk.cases.models import Case, CaseEvent
 
@@ -139,22 +160,29 @@ def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
         {m.case_id for m in todo}
     )
     failures: dict[int, Exception] = {}
+    done: dict[tuple[Any, ...], Rendered | Exception] = {}
     for message in todo:
         event, case = events.get(message.event_id), cases.get(message.case_id)
         context = message.context or {}
         if event is None or case is None or "case" not in context:
             failures[message.pk] = RenderError("its event or case no longer exists")
             continue
-        try:
-            rendered = render_mail(
-                message.kind,
-                case=as_of_event(case, context["case"]),
-                staff=bool(context.get("staff")),
-                extra={"event": event, "actor": event.actor, **context.get("extra", {})},
-            )
-        except Exception as exc:  # a broken template must not stop the rest of the batch
-            log.exception("outbox %s: rendering failed", message.pk)
-            failures[message.pk] = RenderError(f"rendering failed: {exc}")
+        key = (message.event_id, message.case_id, message.kind, json.dumps(context, sort_keys=True))
+        rendered = done.get(key)
+        if rendered is None:
+            try:
+                rendered = render_mail(
+                    message.kind,
+                    case=as_of_event(case, context["case"]),
+                    staff=bool(context.get("staff")),
+                    extra={"event": event, "actor": event.actor, **context.get("extra", {})},
+                )
+            except Exception as exc:  # a broken template must not stop the rest of the batch
+                log.exception("outbox %s: rendering failed", message.pk)
+                rendered = RenderError(f"rendering failed: {exc}")
+            done[key] = rendered
+        if isinstance(rendered, Exception):
+            failures[message.pk] = rendered
             continue
         message.subject, message.text_body, message.html_body = (
             rendered.subject,
@@ -176,7 +204,7 @@ def _rendered_fields(message: OutboundMessage) -> dict[str, str]:
     }
 
 
-def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternatives:
+def _headers(message: OutboundMessage) -> dict[str, str]:
     headers = {
         "Message-ID": message.message_id,
         "Auto-Submitted": "auto-generated",
@@ -189,12 +217,17 @@ def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternativ
     if message.case_id:
         # Informational only: inbound mail strips every X-Casedesk-* header (rule 2).
         headers["X-Casedesk-Case"] = f"CS-{message.case_id:06d}"
+    return headers
+
+
+def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternatives:
+    """The message for a non-SMTP backend (the demo's files, the tests' memory)."""
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=list(message.to),
-        headers=headers,
+        headers=_headers(message),
         connection=connection,
     )
     if message.html_body:
@@ -219,29 +252,22 @@ def _connection_lost(exc: Exception) -> bool:
     return isinstance(exc, OSError) and not isinstance(exc, per_message)
 
 
-def _still_ours(message: OutboundMessage, worker: str) -> bool:
-    """Re-check and renew the claim, by the database's clock, right before sending."""
-    return bool(
-        OutboundMessage.objects.filter(
-            pk=message.pk,
-            state=MessageState.SENDING,
-            claimed_by=worker,
-            claimed_until__gt=Now(),
-        ).update(claimed_until=lease_end(_lease()))
-    )
-
-
 def _mark_sent(message: OutboundMessage, worker: str, now: dt.datetime) -> bool:
+    """``sent``, only while the claim is still ``worker``'s; one plain statement (this runs
+    once per message, so the ORM's per-call compiling is left out)."""
     pk = message.pk
-    marked = OutboundMessage.objects.filter(
-        pk=pk, state=MessageState.SENDING, claimed_by=worker
-    ).update(
-        state=MessageState.SENT,
-        sent_at=now,
-        claimed_until=None,
-        last_error="",
-        **_rendered_fields(message),
-    )
+    rendered = _rendered_fields(message)
+    sets = "state = %s, sent_at = %s, claimed_until = NULL, last_error = ''"
+    params: list[Any] = [MessageState.SENT, now]
+    for name, value in rendered.items():
+        sets += f", {name} = %s"
+        params.append(value)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET {sets} WHERE id = %s AND state = %s AND claimed_by = %s",  # noqa: S608 — fixed names
+            [*params, pk, MessageState.SENDING, worker],
+        )
+        marked = cursor.rowcount
     if not marked:
         log.warning("outbox %s: sent, but our claim had lapsed (possible duplicate)", pk)
     return bool(marked)
@@ -267,8 +293,52 @@ def _record_failure(message: OutboundMessage, worker: str, now: dt.datetime, exc
     return state
 
 
-def outbox_send(*, ids: list[int], worker: str, now: dt.datetime) -> PumpReport:
-    """Send claimed messages over one connection; each outcome is recorded as it happens."""
+class _Claim:
+    """Is the batch's claim still ours, right before a message's bytes go out?
+
+    The claim statement set ``claimed_until = NOW() + lease`` on the database's clock at
+    some moment after ``claimed_at`` (this process's monotonic clock, read just before the
+    claim was sent). Until ``claimed_at + lease / 2`` the claim is certainly live, so no
+    statement is needed; after that, or without ``claimed_at``, one UPDATE re-checks and
+    renews the claim of every message not yet done, by the database's clock and the claim
+    tag (the fencing token). A worker that stalled past its lease finds them gone.
+    """
+
+    def __init__(self, worker: str, ids: list[int], claimed_at: float | None) -> None:
+        self.worker = worker
+        self.open = set(ids)
+        self.half = _lease().total_seconds() / 2
+        self.valid_until = claimed_at + self.half if claimed_at is not None else 0.0
+
+    def done(self, pk: int) -> None:
+        self.open.discard(pk)
+
+    def holds(self, pk: int) -> bool:
+        if pk not in self.open:
+            return False
+        if time.monotonic() < self.valid_until:
+            return True
+        began = time.monotonic()
+        mine = OutboundMessage.objects.filter(
+            pk__in=self.open, state=MessageState.SENDING, claimed_by=self.worker
+        )
+        renewed = mine.filter(claimed_until__gt=Now()).update(claimed_until=lease_end(_lease()))
+        if renewed != len(self.open):
+            self.open &= set(mine.filter(claimed_until__gt=Now()).values_list("id", flat=True))
+        self.valid_until = began + self.half
+        if pk not in self.open:
+            log.warning("outbox %s: our claim lapsed before sending; not sent", pk)
+            return False
+        return True
+
+
+def outbox_send(
+    *, ids: list[int], worker: str, now: dt.datetime, claimed_at: float | None = None
+) -> PumpReport:
+    """Send claimed messages over one connection; each outcome is recorded as it happens.
+
+    ``claimed_at``: ``time.monotonic()`` read just before the claim statement (see
+    ``_Claim``); without it the claim is re-checked once before the first message."""
     report = PumpReport(claimed=len(ids))
     messages = list(
         OutboundMessage.objects.filter(
@@ -281,14 +351,86 @@ def outbox_send(*, ids: list[int], worker: str, now: dt.datetime) -> PumpReport:
             report.count_failure(_record_failure(message, worker, now, failures[message.pk]))
     ready = [m for m in messages if m.pk not in failures]
     if ready:
-        _send_all(ready, worker=worker, now=now, report=report)
+        claim = _Claim(worker, [m.pk for m in ready], claimed_at)
+        send = _send_pipelined if smtp_configured() else _send_all
+        with quick_commits():
+            send(ready, claim=claim, now=now, report=report)
     return report
 
 
-def _send_all(
-    messages: list[OutboundMessage], *, worker: str, now: dt.datetime, report: PumpReport
+def _send_pipelined(
+    messages: list[OutboundMessage], *, claim: _Claim, now: dt.datetime, report: PumpReport
 ) -> None:
-    """One connection for the batch; once the connection itself fails, so does the rest."""
+    """Over this thread's SMTP session (``smtp_pipe``): one round trip per message with
+    PIPELINING; each message marked ``sent`` as soon as the server's 250 is read."""
+    worker = claim.worker
+    try:
+        session = session_for()
+    except Exception as exc:
+        _fail_all(messages, exc, worker=worker, now=now, report=report)
+        return
+    sender, date = Sender.from_settings(), formatdate()
+    by_pk = {m.pk: m for m in messages}
+
+    def wire() -> Iterator[Outgoing]:
+        for message in messages:
+            try:
+                to = [address(a) for a in message.to]
+                data = message_bytes(
+                    sender=sender,
+                    to=to,
+                    subject=message.subject,
+                    text=message.text_body,
+                    html=message.html_body,
+                    headers=_headers(message),
+                    date=date,
+                )
+            except Exception as exc:  # a bad address or header: this message only
+                claim.done(message.pk)
+                report.count_failure(_record_failure(message, worker, now, exc))
+                continue
+            yield Outgoing(message.pk, sender.address, to, data)
+
+    current: OutboundMessage | None = None
+    try:
+        for item, error in session.deliver(wire(), lambda item: claim.holds(item.key)):
+            current = by_pk[item.key]
+            claim.done(current.pk)
+            if error is None:
+                report.sent += _mark_sent(current, worker, now)
+            elif not isinstance(error, ClaimLostError):
+                report.count_failure(_record_failure(current, worker, now, error))
+            current = None
+    except Exception as exc:
+        # The connection broke: the message in flight (its answer never read) and the
+        # rest of the batch were not delivered as far as we know; they back off.
+        session.close()
+        rest = [m for m in messages if m.pk in claim.open]
+        _fail_all(rest, exc, worker=worker, now=now, report=report)
+    finally:
+        session_release()
+    _release(claim)
+
+
+def _release(claim: _Claim) -> None:
+    """Messages of a batch cut short by a lost claim go back to the queue untouched."""
+    if claim.open:
+        OutboundMessage.objects.filter(
+            pk__in=claim.open, state=MessageState.SENDING, claimed_by=claim.worker
+        ).update(
+            state=MessageState.PENDING,
+            claimed_by="",
+            claimed_until=None,
+            attempts=F("attempts") - 1,
+        )
+
+
+def _send_all(
+    messages: list[OutboundMessage], *, claim: _Claim, now: dt.datetime, report: PumpReport
+) -> None:
+    """Through Django's configured backend (the demo's files, the tests' memory): one
+    connection for the batch; once the connection itself fails, so does the rest."""
+    worker = claim.worker
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -297,9 +439,9 @@ def _send_all(
         return
     try:
         for index, message in enumerate(messages):
-            if not _still_ours(message, worker):
-                log.warning("outbox %s: our claim lapsed before sending; not sent", message.pk)
+            if not claim.holds(message.pk):
                 continue
+            claim.done(message.pk)
             exc = _send_one(connection, message)
             if exc is None:
                 report.sent += _mark_sent(message, worker, now)
@@ -338,9 +480,11 @@ def _fail_all(
 
 def outbox_pump(*, worker: str, now: dt.datetime, limit: int = 100) -> int:
     """One worker tick for the outbox: claim what is due under a fresh claim tag and send
-    it; returns mails sent."""
+    it; returns mails sent. An idle tick closes an SMTP session unused for a while."""
     tag = claim_tag(worker)
+    claimed_at = time.monotonic()
     ids = outbox_claim(worker=tag, now=now, limit=limit)
     if not ids:
+        session_release(idle=True)
         return 0
-    return outbox_send(ids=ids, worker=tag, now=now).sent
+    return outbox_send(ids=ids, worker=tag, now=now, claimed_at=claimed_at).sent
