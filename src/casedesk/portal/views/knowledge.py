@@ -165,7 +165,12 @@ def selfhelp(request: HttpRequest, product_id: int | None = None) -> HttpRespons
 @reader_view("console-search")
 def search_page(request: HttpRequest) -> HttpResponse:
     context = search_context(request.user, request.GET)
-    context.update(nav="search", article_url="portal-kb-article", case_url="portal-case-detail")
+    context.update(
+        nav="search",
+        article_url="portal-kb-article",
+        case_url="portal-case-detail",
+        resource_url="portal-resource-product",
+    )
     return render(request, "portal/search.html", context)
 
 
