@@ -36,6 +36,7 @@ class RawHit:
     title: str = ""  # with \x02 … \x03 around matches
     snippet: str = ""
     source: str = ""  # resource-centre hits: release, document or download
+    in_timeline: bool = False  # a case matched in its timeline, not subject/description
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ class PostgresBackend:
             hit.title = title if "\x02" in title else ""
             if not in_head and hit.id in events:
                 hit.event_id, hit.snippet = events[hit.id]
+                hit.in_timeline = True
             else:
                 hit.snippet = description
 

@@ -155,7 +155,7 @@ def search(
                 query, _article_scope(user, kind, product_id), page_size, offset
             )
             hits += _article_hits(kind, raw)
-    return Results(query=text, hits=hits, counts=counts)
+    return Results(query=text, hits=hits, counts=counts, cap=COUNT_CAP)
 
 
 def _resource_products(user: Any, reader: Reader, product_id: int | None) -> list[int] | None:
@@ -257,7 +257,7 @@ def _case_hits(raw: list[RawHit]) -> list[Hit]:
                 meta={
                     "status": c.get_status_display(),
                     "updated_at": c.updated_at,
-                    "in_timeline": r.event_id is not None,
+                    "in_timeline": r.in_timeline,
                 },
             )
         )

@@ -1,8 +1,9 @@
 """FTS5 search on SQLite (the embedded default): bm25 ranking, snippet() and highlight().
 
-The three FTS5 tables are filled by triggers (migration 0001). Ranks are ``-bm25`` so that,
+The FTS5 tables are filled by triggers (migrations 0001-0003). Ranks are ``-bm25`` so that,
 as on PostgreSQL, higher is better; a title (subject) match weighs more than a body match.
-As on PostgreSQL, each kind ranks the newest ``CANDIDATES`` matches in scope (FTS5 walks
+A case is one document (subject, description, public timeline, internal notes; migration
+0002), as on PostgreSQL. Each kind ranks the newest ``CANDIDATES`` matches in scope (FTS5 walks
 its rowids newest-first), and only the page gets snippets.
 """
 
@@ -67,59 +68,46 @@ class SqliteBackend:
         match = query.fts5()
         if not match:
             return [], 0
-        public = "AND e.public" if public_only else ""
-        # Subject and description; the timeline (the opened event repeats the description).
-        own = fetch(
-            f"SELECT f.rowid, -bm25(search_case_fts, 4.0, 1.0) FROM search_case_fts f "
+        # One document per case (migration 0002); a contact's query leaves out the notes.
+        if public_only:
+            match = "{subject description timeline} : (" + match + ")"
+        found = fetch(
+            f"SELECT f.rowid, -bm25(search_case_fts, 4.0, 1.0, 0.5, 0.25) FROM search_case_fts f "
             f"JOIN {_C} ON {_C}.id = f.rowid WHERE search_case_fts MATCH %s AND {scope.sql} "
             "ORDER BY f.rowid DESC LIMIT %s",
             [match, *scope.params, CANDIDATES],
         )
-        timeline = fetch(
-            "SELECT e.case_id, -bm25(search_event_fts) * 0.8, e.id FROM search_event_fts f "
-            f"JOIN cases_caseevent e ON e.id = f.rowid JOIN {_C} ON {_C}.id = e.case_id "
-            f"WHERE search_event_fts MATCH %s AND e.kind <> 'opened' {public} AND {scope.sql} "
-            "ORDER BY f.rowid DESC LIMIT %s",
-            [match, *scope.params, CANDIDATES],
-        )
-        best: dict[int, tuple[float, int | None]] = {i: (s, None) for i, s in own}
-        for case_id, score, event_id in timeline:
-            if case_id not in best or score > best[case_id][0]:
-                best[case_id] = (score, event_id)
-        newest = sorted(best, reverse=True)[:CANDIDATES]
-        page, count = page_of([(i, best[i][0]) for i in newest], limit, offset)
-        found = [RawHit(i, s, best[i][1]) for i, s in page]
-        self._case_snippets(match, found)
-        return found, count
+        page, count = page_of(found, limit, offset)
+        hits = [RawHit(i, s) for i, s in page]
+        self._case_snippets(match, hits, public_only)
+        return hits, count
 
-    def _case_snippets(self, match: str, hits: list[RawHit]) -> None:
+    def _case_snippets(self, match: str, hits: list[RawHit], public_only: bool) -> None:
+        """Subject highlighted; the description's snippet where it matches, else the
+        timeline's (public entries only for a contact)."""
         ids = [h.id for h in hits]
         if not ids:
             return
-        subjects = {
-            r[0]: (r[1], r[2])
+        columns = (1, 2) if public_only else (1, 2, 3)
+        snippets = ", ".join(f"snippet(search_case_fts, {c}, {S}, {E}, '…', 24)" for c in columns)
+        rows = {
+            r[0]: r[1:]
             for r in fetch(
-                f"SELECT rowid, highlight(search_case_fts, 0, {S}, {E}), "
-                f"snippet(search_case_fts, 1, {S}, {E}, '…', 24) FROM search_case_fts "
-                f"WHERE search_case_fts MATCH %s AND rowid IN ({_marks(len(ids))})",
+                f"SELECT rowid, highlight(search_case_fts, 0, {S}, {E}), {snippets} "
+                f"FROM search_case_fts WHERE search_case_fts MATCH %s "
+                f"AND rowid IN ({_marks(len(ids))})",
                 [match, *ids],
             )
         }
-        event_ids = [h.event_id for h in hits if h.event_id]
-        events: dict[int, str] = {}
-        if event_ids:
-            events = dict(
-                fetch(
-                    f"SELECT rowid, snippet(search_event_fts, 0, {S}, {E}, '…', 24) "
-                    f"FROM search_event_fts WHERE search_event_fts MATCH %s "
-                    f"AND rowid IN ({_marks(len(event_ids))})",
-                    [match, *event_ids],
-                )
-            )
         for hit in hits:
-            title, snippet = subjects.get(hit.id, ("", ""))
+            title, description, *timeline = rows.get(hit.id, ("", "", ""))
             hit.title = title
-            hit.snippet = events.get(hit.event_id, "") if hit.event_id else snippet
+            hit.snippet = description
+            if "\x02" not in description and "\x02" not in title:
+                for text in timeline:
+                    if "\x02" in text:
+                        hit.snippet, hit.in_timeline = text, True
+                        break
 
     def suggest(self, words: list[str], scope: Scope, limit: int) -> list[RawHit]:
         if not words:

@@ -1,7 +1,9 @@
 """One search document per case, a language marker in every vector, a titles index for
 suggestions (F6, T12; issue 12 item 11: search at a million cases).
 
-PostgreSQL only (SQLite's FTS5 tables stay as 0001 made them).
+SQLite gets the same one-document-per-case shape: ``search_case_fts`` with the columns
+subject, description, timeline (public entries) and internal (notes), rebuilt for a case
+by triggers whenever its text or its timeline's text changes; the per-event FTS table goes.
 
 * **A case is one document**: subject (weight A), description (B), public timeline text
   (C) and internal notes (D) in ``cases_case.search_vector``, so one GIN index and the case
@@ -20,6 +22,8 @@ PostgreSQL only (SQLite's FTS5 tables stay as 0001 made them).
 * Articles get the marker too, and ``suggest_vector`` (title A, tags B) with a partial GIN
   index over published articles: the open-case suggestions search titles, not bodies.
 """
+
+# ruff: noqa: S608 — DDL assembled from fixed table and column names; no input.
 
 from django.db import migrations
 
@@ -223,11 +227,90 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(statements: list[str]):  # type: ignore[no-untyped-def]
+_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
+
+
+def _timeline(case: str, public: str) -> str:
+    return (
+        "coalesce((SELECT group_concat(body, char(10)) FROM (SELECT e.body FROM cases_caseevent e "
+        f"WHERE e.case_id = {case} AND e.public = {public} AND e.kind <> 'opened' "
+        "AND e.body <> '' ORDER BY e.id)), '')"
+    )
+
+
+def _sqlite_rebuild(case: str) -> str:
+    """Statements (for a trigger body) that rewrite one case's document."""
+    return (
+        f"DELETE FROM search_case_fts WHERE rowid = {case}; "
+        "INSERT INTO search_case_fts(rowid, subject, description, timeline, internal) "
+        f"SELECT c.id, c.subject, c.description, {_timeline('c.id', '1')}, "
+        f"{_timeline('c.id', '0')} FROM cases_case c WHERE c.id = {case};"
+    )
+
+
+SQLITE = [
+    *(f"DROP TRIGGER search_{t}_{op}" for t in ("case", "event") for op in ("ai", "au", "ad")),
+    "DROP TABLE search_case_fts",
+    "DROP TABLE search_event_fts",
+    "CREATE VIRTUAL TABLE search_case_fts USING fts5(subject, description, timeline, internal, "
+    f"{_TOKENIZE})",
+    """CREATE TRIGGER search_case_ai AFTER INSERT ON cases_case BEGIN
+        INSERT INTO search_case_fts(rowid, subject, description, timeline, internal)
+        VALUES (new.id, new.subject, new.description, '', ''); END""",
+    f"""CREATE TRIGGER search_case_au AFTER UPDATE OF subject, description ON cases_case
+        WHEN old.subject IS NOT new.subject OR old.description IS NOT new.description BEGIN
+        {_sqlite_rebuild("new.id")} END""",
+    """CREATE TRIGGER search_case_ad AFTER DELETE ON cases_case BEGIN
+        DELETE FROM search_case_fts WHERE rowid = old.id; END""",
+    f"""CREATE TRIGGER search_event_ai AFTER INSERT ON cases_caseevent
+        WHEN new.body <> '' AND new.kind <> 'opened' BEGIN {_sqlite_rebuild("new.case_id")} END""",
+    f"""CREATE TRIGGER search_event_au AFTER UPDATE OF body, public, kind, case_id
+        ON cases_caseevent WHEN old.body IS NOT new.body OR old.public IS NOT new.public
+        OR old.kind IS NOT new.kind OR old.case_id IS NOT new.case_id BEGIN
+        {_sqlite_rebuild("old.case_id")} {_sqlite_rebuild("new.case_id")} END""",
+    f"""CREATE TRIGGER search_event_ad AFTER DELETE ON cases_caseevent
+        WHEN old.body <> '' AND old.kind <> 'opened' BEGIN {_sqlite_rebuild("old.case_id")} END""",
+    "INSERT INTO search_case_fts(rowid, subject, description, timeline, internal) "
+    f"SELECT c.id, c.subject, c.description, {_timeline('c.id', '1')}, {_timeline('c.id', '0')} "
+    "FROM cases_case c",
+]
+
+SQLITE_REVERSE = [
+    *(f"DROP TRIGGER search_{t}_{op}" for t in ("case", "event") for op in ("ai", "au", "ad")),
+    "DROP TABLE search_case_fts",
+    # 0001's shape again, refilled.
+    f"CREATE VIRTUAL TABLE search_case_fts USING fts5(subject, description, {_TOKENIZE})",
+    """CREATE TRIGGER search_case_ai AFTER INSERT ON cases_case BEGIN
+        INSERT INTO search_case_fts(rowid, subject, description)
+        VALUES (new.id, new.subject, new.description); END""",
+    """CREATE TRIGGER search_case_au AFTER UPDATE OF subject, description ON cases_case
+        WHEN old.subject IS NOT new.subject OR old.description IS NOT new.description BEGIN
+        DELETE FROM search_case_fts WHERE rowid = old.id;
+        INSERT INTO search_case_fts(rowid, subject, description)
+        VALUES (new.id, new.subject, new.description); END""",
+    """CREATE TRIGGER search_case_ad AFTER DELETE ON cases_case BEGIN
+        DELETE FROM search_case_fts WHERE rowid = old.id; END""",
+    f"CREATE VIRTUAL TABLE search_event_fts USING fts5(body, {_TOKENIZE})",
+    """CREATE TRIGGER search_event_ai AFTER INSERT ON cases_caseevent WHEN new.body != '' BEGIN
+        INSERT INTO search_event_fts(rowid, body) VALUES (new.id, new.body); END""",
+    """CREATE TRIGGER search_event_au AFTER UPDATE OF body ON cases_caseevent
+        WHEN old.body IS NOT new.body BEGIN
+        DELETE FROM search_event_fts WHERE rowid = old.id;
+        INSERT INTO search_event_fts(rowid, body) SELECT new.id, new.body WHERE new.body != '';
+        END""",
+    """CREATE TRIGGER search_event_ad AFTER DELETE ON cases_caseevent BEGIN
+        DELETE FROM search_event_fts WHERE rowid = old.id; END""",
+    """INSERT INTO search_case_fts(rowid, subject, description)
+        SELECT id, subject, description FROM cases_case""",
+    """INSERT INTO search_event_fts(rowid, body)
+        SELECT id, body FROM cases_caseevent WHERE body != ''""",
+]
+
+
+def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     def run(apps, schema_editor):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql, params=None)
+        for sql in statements.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(sql, params=None)
 
     return run
 
@@ -235,4 +318,9 @@ def _run(statements: list[str]):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
     dependencies = [("search", "0001_full_text")]
 
-    operations = [migrations.RunPython(_run(POSTGRES), _run(POSTGRES_REVERSE))]
+    operations = [
+        migrations.RunPython(
+            _run({"postgresql": POSTGRES, "sqlite": SQLITE}),
+            _run({"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE}),
+        )
+    ]
