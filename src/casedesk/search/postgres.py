@@ -134,13 +134,14 @@ class PostgresBackend:
         # Every word first; any word only when that finds nothing.
         terms = [*(f"'{w}'" for w in words[:-1]), f"'{words[-1]}':*"]
         a = "knowledge_article"
+        q = "to_tsquery('simple', %s)"
         for joiner in (" & ", " | ") if len(terms) > 1 else (" & ",):
             text = joiner.join(terms)
             rows = fetch(
-                f"SELECT id, ts_rank(suggest_vector, {_ROWQ.format(t=a)}) AS score, "
-                f"ts_headline({_CFG.format(t=a)}, title, {_ROWQ.format(t=a)}, {_TITLE}) "
-                f"FROM (SELECT id, language, title, suggest_vector FROM {a} "
-                f"WHERE {a}.state = 'published' AND {a}.suggest_vector @@ casedesk_query(%s) "
+                f"SELECT id, ts_rank(suggest_vector, {q}) AS score, "
+                f"ts_headline('simple', title, {q}, {_TITLE}) "
+                f"FROM (SELECT id, title, suggest_vector FROM {a} "
+                f"WHERE {a}.state = 'published' AND {a}.suggest_vector @@ {q} "
                 f"AND {scope.sql} ORDER BY {a}.id DESC LIMIT %s) AS {a} "
                 "ORDER BY score DESC, id DESC LIMIT %s",
                 [text, text, text, *scope.params, SUGGEST_CANDIDATES, limit],

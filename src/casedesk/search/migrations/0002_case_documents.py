@@ -19,8 +19,8 @@ by triggers whenever its text or its timeline's text changes; the per-event FTS 
   each ANDed with its marker, so a row is tested against its own language only (an
   exclusion in one stemmer cannot let a row through another) in ONE tsquery that the GIN
   index and the planner's lexeme statistics both understand.
-* Articles get the marker too, and ``suggest_vector`` (title A, tags B) with a partial GIN
-  index over published articles: the open-case suggestions search titles, not bodies.
+* Articles get the marker too, and ``suggest_vector`` (title A, tags B, unstemmed) with a
+  partial GIN index over published articles: the open-case suggestions search titles.
 """
 
 # ruff: noqa: S608 — DDL assembled from fixed table and column names; no input.
@@ -141,6 +141,14 @@ BACKFILL = """WITH timeline AS (
     UPDATE cases_case c SET search_vector = docs.v FROM docs WHERE docs.id = c.id"""
 
 
+# Suggestions match titles and tags as typed: words and prefixes, unstemmed (one 'simple'
+# parse, one prefix scan of the index; a stemmer would turn "renewal" into "renew" and a
+# prefix per language would scan the index four times), so no language marker either.
+SUGGEST_VECTOR = """ALTER TABLE knowledge_article ADD COLUMN suggest_vector tsvector
+    GENERATED ALWAYS AS (setweight(to_tsvector('simple'::regconfig, coalesce(title, '')), 'A')
+        || setweight(to_tsvector('simple'::regconfig, coalesce(tags_text, '')), 'B')) STORED"""
+
+
 def _article_vector(columns: list[tuple[str, str]]) -> str:
     parts = [
         f"setweight(to_tsvector(casedesk_ts_config(language), coalesce({c}, '')), '{w}')"
@@ -166,8 +174,7 @@ POSTGRES = [
     f"""ALTER TABLE knowledge_article ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         {_article_vector([("title", "A"), ("tags_text", "B"), ("body_text", "C")])}) STORED""",
     "CREATE INDEX search_article_gin ON knowledge_article USING gin (search_vector)",
-    f"""ALTER TABLE knowledge_article ADD COLUMN suggest_vector tsvector GENERATED ALWAYS AS (
-        {_article_vector([("title", "A"), ("tags_text", "B")])}) STORED""",
+    SUGGEST_VECTOR,
     """CREATE INDEX search_article_suggest_gin ON knowledge_article USING gin (suggest_vector)
         WHERE state = 'published'""",
     "ANALYZE cases_case",
