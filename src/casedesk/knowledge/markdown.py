@@ -63,10 +63,13 @@ _OWN_FILE = re.compile(r"/knowledge/files/[0-9]+/[^/?#\\\s]*")
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if tag == "img" and attr == "src":
-        # Remote images are trackers; only the knowledge base's own stored files are shown.
-        if not _OWN_FILE.fullmatch(value) or ".." in value or "%2e%2e" in value.lower():
-            return None
+    # Remote images are trackers; only the knowledge base's own stored files are shown.
+    if (
+        tag == "img"
+        and attr == "src"
+        and (not _OWN_FILE.fullmatch(value) or ".." in value or "%2e%2e" in value.lower())
+    ):
+        return None
     return value
 
 

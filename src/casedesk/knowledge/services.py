@@ -30,8 +30,8 @@ from .markdown import render_html, render_text
 from .models import (
     Article,
     ArticleComment,
-    ArticleFile,
     ArticleEvent,
+    ArticleFile,
     ArticleKind,
     ArticleRevision,
     ArticleVote,
@@ -52,8 +52,13 @@ TAGS_MAX = 12
 FILE_MAX_BYTES = 20 * 1024 * 1024
 # Shown inline in article bodies; anything else (SVG included: it can carry script) is an
 # attachment, always served as a download.
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".webp": "image/webp"}
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 
 
 @dataclass

@@ -6,28 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('knowledge', '0001_initial'),
+        ("knowledge", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ArticleFile',
+            name="ArticleFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('storage_key', models.CharField(editable=False, max_length=255)),
-                ('size', models.BigIntegerField(editable=False)),
-                ('sha256', models.CharField(editable=False, max_length=64)),
-                ('content_type', models.CharField(default='application/octet-stream', max_length=40)),
-                ('uploaded_at', models.DateTimeField()),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='knowledge.article')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("storage_key", models.CharField(editable=False, max_length=255)),
+                ("size", models.BigIntegerField(editable=False)),
+                ("sha256", models.CharField(editable=False, max_length=64)),
+                (
+                    "content_type",
+                    models.CharField(default="application/octet-stream", max_length=40),
+                ),
+                ("uploaded_at", models.DateTimeField()),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="knowledge.article",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article_id', 'id'],
+                "ordering": ["article_id", "id"],
             },
         ),
     ]
