@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_bench import (  # sibling scripts, not a package
     Client,
     Request,
+    _cpu_seconds,
     run,
     session_login,
     start_server,
@@ -129,6 +130,54 @@ def _plant_rare(conn) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def _pg_pids(dsn: str) -> set[int]:
+    """The backends of this database (the server's connections; PostgreSQL is shared)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _backend_cpu(pids: set[int]) -> dict[int, float]:
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _measure(client, reqs, dsn: str, server_pgid: int):  # type: ignore[no-untyped-def]
+    """Latencies, and the CPU milliseconds per request of the server and its backends
+    (backends alive through the whole phase; one that closes midway is left out, so the
+    PostgreSQL figure is a lower bound)."""
+    run(client, "warm-up", reqs[:5], 1)
+    pids = _pg_pids(dsn)
+    server0 = _cpu_seconds(lambda pid, comm, pgid: pgid == server_pgid)
+    pg0 = _backend_cpu(pids)
+    result = run(client, "timed", reqs, 1)
+    server = (_cpu_seconds(lambda pid, comm, pgid: pgid == server_pgid) - server0) * 1000
+    pg1 = _backend_cpu(pids)
+    pg = sum(pg1[p] - pg0[p] for p in pg0.keys() & pg1.keys()) * 1000
+    n = max(len(reqs), 1)
+    return result, server / n, pg / n
+
+
+def _row(who: str, what: str, measured) -> str:  # type: ignore[no-untyped-def]
+    result, server, pg = measured
+    return (
+        f"| {who} | {what} | {result.pct(0.5):.1f} | {result.pct(0.95):.1f} | "
+        f"{server:.1f} | {pg:.1f} | {result.errors or ''} |"
+    )
+
+
 def _csrf(cookie: str) -> str:
     match = re.search(r"csrftoken=([^;]+)", cookie)
     return match.group(1) if match else ""
@@ -176,12 +225,7 @@ def main() -> None:
             for label, q in QUERIES.items():
                 url = f"{path}?{urllib.parse.urlencode({'q': q})}"
                 reqs = [Request("GET", url, {"Cookie": cookies[email]})] * n
-                run(client, label, reqs[:5], 1)  # warm-up
-                result = run(client, label, reqs, 1)
-                line = (
-                    f"| {who} | {label}: `{q}` | {result.pct(0.5):.1f} | "
-                    f"{result.pct(0.95):.1f} | {result.errors or ''} |"
-                )
+                line = _row(who, f"{label}: `{q}`", _measure(client, reqs, dsn, proc.pid))
                 lines.append(line)
                 print(line, flush=True)
         cookie = cookies[CONTACT_EMAIL]
@@ -194,11 +238,8 @@ def main() -> None:
         for text in SUBJECTS:
             body = urllib.parse.urlencode({"subject": text, "token": "benchsuggest"}).encode()
             reqs = [Request("POST", "/kb/suggest/", headers, body)] * n
-            run(client, text, reqs[:5], 1)
-            result = run(client, text, reqs, 1)
-            line = (
-                f"| contact, suggestions | subject `{text}` | {result.pct(0.5):.1f} | "
-                f"{result.pct(0.95):.1f} | {result.errors or ''} |"
+            line = _row(
+                "contact, suggestions", f"subject `{text}`", _measure(client, reqs, dsn, proc.pid)
             )
             lines.append(line)
             print(line, flush=True)
@@ -206,7 +247,10 @@ def main() -> None:
         stop_server(proc)
     load = os.getloadavg()
     print()
-    print("| who | query | p50 ms | p95 ms | errors |\n|---|---|---:|---:|---|")
+    print(
+        "| who | query | p50 ms | p95 ms | server CPU ms/req | PostgreSQL CPU ms/req | errors |"
+        "\n|---|---|---:|---:|---:|---:|---|"
+    )
     print("\n".join(lines))
     print(
         f"\nLoad average before {load_before:.2f}; after {load[0]:.2f} / {load[1]:.2f} / "

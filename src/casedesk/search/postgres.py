@@ -42,11 +42,30 @@ _CFG = "casedesk_ts_config({t}.language)"
 _ROWQ = "casedesk_row_query({t}.language, %s)"
 
 
+WINDOW = 3000  # newest rows in scope tried first, before the planner's own choice
+
+
 def _candidates(table: str, vector: str, scope: Scope, text: str, weights: str) -> list[tuple]:  # type: ignore[type-arg]
-    """(id, score) of the newest CANDIDATES rows in scope that match, ranked."""
+    """(id, score) of the newest CANDIDATES rows in scope that match, ranked.
+
+    First among the newest WINDOW rows in scope (a walk of the key or organisation index
+    that cannot cost more than WINDOW rows): a common word fills the candidates there, and
+    they are then exactly the newest matches. Only if it does not, the whole scope, planned
+    for the words — where a rare word is read from the text index. The planner alone would
+    sometimes take the text index for words that are common together (it multiplies their
+    frequencies as if independent: "maintenance window" read 250,000 rows for 201).
+    """
+    rank = f"SELECT id, ts_rank(%s::float4[], {vector}, casedesk_row_query(language, %s)) "
+    rows = fetch(
+        f"{rank} FROM (SELECT {table}.id, {table}.language, {table}.{vector} FROM {table} "
+        f"WHERE {scope.sql} ORDER BY {table}.id DESC LIMIT %s) AS recent "
+        f"WHERE {vector} @@ casedesk_query(%s) LIMIT %s",
+        [weights, text, *scope.params, WINDOW, text, CANDIDATES],
+    )
+    if len(rows) >= CANDIDATES:
+        return rows
     return fetch(
-        f"SELECT id, ts_rank(%s::float4[], {vector}, casedesk_row_query(language, %s)) "
-        f"FROM (SELECT {table}.id, {table}.language, {table}.{vector} FROM {table} "
+        f"{rank} FROM (SELECT {table}.id, {table}.language, {table}.{vector} FROM {table} "
         f"WHERE {table}.{vector} @@ casedesk_query(%s) AND {scope.sql} "
         f"ORDER BY {table}.id DESC LIMIT %s) AS candidates",
         [weights, text, text, *scope.params, CANDIDATES],
