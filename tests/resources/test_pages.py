@@ -117,7 +117,7 @@ def test_opening_warns_past_end_of_support_and_refuses_past_end_of_life(world):
     lifecycle.save()
     with time_machine.travel(world.now, tick=False):
         refused = alice.post("/cases/new/", open_form_data(world))
-    assert refused.status_code == 400
+    assert refused.status_code == 422  # refused by the opening service (T48), on the form
     assert b"reached end of life on 31 Jul 2026" in refused.content
     assert Case.objects.count() == before
     # Admin cases (licences, access) are not about the product's behaviour: still allowed.

@@ -229,6 +229,10 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status", "updated_at"], name="case_assignee_idx"),
         ]
 
+    # Not stored: set by ``case_open`` when the version is past end of support (T48), so
+    # the page or API that opened the case can say so; the opened event keeps it.
+    lifecycle_warning = ""
+
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
 

@@ -18,6 +18,7 @@ from casedesk.core.errors import NotFound
 from casedesk.core.rows import Columns, table
 from casedesk.policy.reopen import reopen_deadline
 from casedesk.policy.transitions import ACTIVE, TERMINAL, WAITING_ON_CUSTOMER, SubStatus
+from casedesk.resources.models import VersionLifecycle
 from casedesk.sla.models import PolicyVersion
 from casedesk.sla.selectors import policy
 
@@ -294,6 +295,8 @@ class OpeningFacts:
     major_version: MajorVersion | None
     patch: Patch | None
     policy_number: int
+    end_of_support: dt.date | None = None  # of ``major_version`` (F1, T48)
+    end_of_life: dt.date | None = None
 
 
 _ID_MAX = 2**63 - 1
@@ -318,7 +321,8 @@ def _opening_sql() -> str:
         f"EXISTS (SELECT 1 FROM {coverage} cp WHERE cp.contract_id = c.id), "
         f"EXISTS (SELECT 1 FROM {coverage} cp"
         " WHERE cp.contract_id = c.id AND cp.product_id = p.id), "
-        f"(SELECT MAX(pv.number) FROM {table(PolicyVersion)} pv) "
+        f"(SELECT MAX(pv.number) FROM {table(PolicyVersion)} pv), "
+        "lc.end_of_support, lc.end_of_life "
         "FROM (SELECT 1 AS one) one "
         f"LEFT JOIN {table(Contract)} c ON c.id = %s AND c.organisation_id = %s "
         # A contact without access rows has every contract; with rows, only those (A3).
@@ -328,8 +332,16 @@ def _opening_sql() -> str:
         f"LEFT JOIN {table(Product)} p ON p.id = %s "
         f"LEFT JOIN {table(ProductGroup)} g ON g.id = p.group_id "
         f"LEFT JOIN {table(MajorVersion)} v ON v.id = %s AND v.product_id = p.id "
-        f"LEFT JOIN {table(Patch)} pa ON pa.id = %s AND pa.major_version_id = v.id"
+        f"LEFT JOIN {table(Patch)} pa ON pa.id = %s AND pa.major_version_id = v.id "
+        f"LEFT JOIN {table(VersionLifecycle)} lc ON lc.major_version_id = v.id"
     )
+
+
+def _date(value: object) -> dt.date | None:
+    """A DATE column as the driver returns it (SQLite: ISO text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
 
 
 def _id(value: int | None) -> int | None:
@@ -373,7 +385,7 @@ def opening_facts(
         version.product = product
     if patch is not None:
         patch.major_version = version
-    refused, lists, covers, policy_number = row[at:]
+    refused, lists, covers, policy_number, end_of_support, end_of_life = row[at:]
     return OpeningFacts(
         refused=bool(refused),
         contract=contract,
@@ -383,4 +395,6 @@ def opening_facts(
         major_version=version,
         patch=patch,
         policy_number=policy_number or 0,
+        end_of_support=_date(end_of_support),
+        end_of_life=_date(end_of_life),
     )

@@ -75,6 +75,7 @@ urlpatterns = [
     path("kb/<int:pk>/", knowledge.kb_article, name="console-kb-article"),
     path("kb/<int:pk>/edit/", knowledge.kb_edit, name="console-kb-edit"),
     path("kb/<int:pk>/act/", knowledge.kb_act, name="console-kb-act"),
+    path("kb/<int:pk>/files/", knowledge.kb_file_add, name="console-kb-file-add"),
     path("kb/deflection/", deflection.deflection, name="console-kb-deflection"),
     path("cases/<str:number>/article/", knowledge.case_to_article, name="console-case-article"),
     path("search/", knowledge.search_page, name="console-search"),

@@ -6,6 +6,6 @@ Here: ``models``, ``services`` (every write, one transaction each), ``selectors`
 read, scoped by ``policy.articles``), ``markdown`` (Markdown → sanitised HTML and text).
 No pages: the portal and console show these.
 
-May import: the other domain apps (``cases``, ``catalog``, ``accounts``), ``policy`` and
-``core``. Never an interface or the page kit.
+May import: the other domain apps (``cases``, ``catalog``, ``accounts``, ``files`` for the
+attachment storage), ``policy`` and ``core``. Never an interface or the page kit.
 """

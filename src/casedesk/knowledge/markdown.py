@@ -3,8 +3,9 @@
 markdown-it-py in CommonMark mode with raw HTML *disabled* (so ``<script>`` in a body is
 text, not markup), tables on; then nh3 with an allowlist like mail's, which is what makes
 the output safe — the renderer's own escaping is not trusted alone. Links keep http(s) and
-mailto only (``javascript:`` is dropped), images keep ``src`` only for our own
-``/knowledge/`` paths.
+mailto only (``javascript:`` is dropped), images keep ``src`` only for an article file's own
+path (``/knowledge/files/<id>/<name>``, ``ArticleFile``), whose reader check is the
+article's.
 """
 
 from __future__ import annotations
@@ -57,9 +58,18 @@ def _renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+# An article's own stored file: /knowledge/files/<id>/<name>, nothing that climbs or leaves.
+_OWN_FILE = re.compile(r"/knowledge/files/[0-9]+/[^/?#\\\s]*")
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if tag == "img" and attr == "src" and not value.startswith("/knowledge/"):
-        return None  # remote images are trackers; only our own files are shown
+    # Remote images are trackers; only the knowledge base's own stored files are shown.
+    if (
+        tag == "img"
+        and attr == "src"
+        and (not _OWN_FILE.fullmatch(value) or ".." in value or "%2e%2e" in value.lower())
+    ):
+        return None
     return value
 
 

@@ -228,3 +228,40 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"article {self.article_id} shown at {self.shown_at:%Y-%m-%d %H:%M}"
+
+
+class ArticleFile(models.Model):
+    """An image or attachment of an article (F4), its bytes in the attachment storage like a
+    case file's. Served to whoever may read the article it belongs to — the file's own
+    article decides, wherever a body refers to it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="files")
+    filename = models.CharField(max_length=255)
+    storage_key = models.CharField(max_length=255, editable=False)
+    size = models.BigIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    content_type = models.CharField(max_length=40, default="application/octet-stream")
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["article_id", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def path(self) -> str:
+        """Where bodies refer to it (``markdown`` accepts only these paths for images)."""
+        from urllib.parse import quote
+
+        return f"/knowledge/files/{self.pk}/{quote(self.filename)}"
+
+    @property
+    def markdown(self) -> str:
+        label = self.filename.replace("[", "(").replace("]", ")")
+        return f"![{label}]({self.path})" if self.is_image else f"[{label}]({self.path})"

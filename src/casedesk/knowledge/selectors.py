@@ -15,7 +15,15 @@ from casedesk.cases.permissions import scope_cases
 from casedesk.core.errors import NotFound
 from casedesk.policy.articles import ArticleState, Reader, readable_visibilities
 
-from .models import Article, ArticleKind, Component, Section, SolvedCase, Suggestion
+from .models import (
+    Article,
+    ArticleFile,
+    ArticleKind,
+    Component,
+    Section,
+    SolvedCase,
+    Suggestion,
+)
 
 
 def reader_of(user: Any) -> Reader:
@@ -44,6 +52,19 @@ def access_article(user: Any, pk: int) -> Article:
     if article is None:
         raise NotFound("No such article.")
     return article
+
+
+def access_article_file(user: Any, file_id: int) -> ArticleFile:
+    """An article's image or attachment, for exactly those who may read that article (F4;
+    rule 3): anything else is NotFound, like a missing file."""
+    found = (
+        ArticleFile.objects.filter(pk=file_id, article__in=readable_articles(user).values("pk"))
+        .select_related("article")
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such file.")
+    return found
 
 
 @dataclass

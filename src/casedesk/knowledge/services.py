@@ -31,6 +31,7 @@ from .models import (
     Article,
     ArticleComment,
     ArticleEvent,
+    ArticleFile,
     ArticleKind,
     ArticleRevision,
     ArticleVote,
@@ -48,6 +49,16 @@ TITLE_MAX = 200
 BODY_MAX = 100_000
 COMMENT_MAX = 4_000
 TAGS_MAX = 12
+FILE_MAX_BYTES = 20 * 1024 * 1024
+# Shown inline in article bodies; anything else (SVG included: it can carry script) is an
+# attachment, always served as a download.
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 
 
 @dataclass
@@ -349,3 +360,52 @@ def suggestions_case_opened(*, contact: User, token: str, case: Case) -> int:
     return Suggestion.objects.filter(token=token, contact=contact, case__isnull=True).update(
         case=case
     )
+
+
+def article_file_add(
+    *, actor: User, article: Article, filename: str, chunks: Iterable[bytes], now: dt.datetime
+) -> ArticleFile:
+    """An image or attachment for ``article`` (F4), stored like a case file: bytes in the
+    attachment storage under a fresh key, size and SHA-256 computed while writing. The body
+    refers to it by ``ArticleFile.markdown``; readers get it only if they may read the
+    article."""
+    import hashlib
+    import uuid
+    from pathlib import PurePosixPath
+
+    from casedesk.files.storage import get_storage
+
+    _require_staff(actor)
+    name = PurePosixPath(filename.replace("\\", "/")).name.strip()[:200]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>') or "file"
+    key = f"knowledge/{uuid.uuid4().hex}"
+    digest, size = hashlib.sha256(), 0
+    storage = get_storage()
+    with storage.open_append(key) as out:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > FILE_MAX_BYTES:
+                break
+            out.write(chunk)
+            digest.update(chunk)
+    if size > FILE_MAX_BYTES:
+        storage.delete(key)
+        raise PolicyViolation(
+            f"Files in articles are at most {FILE_MAX_BYTES // 2**20} MB.", field="file"
+        )
+    if size == 0:
+        storage.delete(key)
+        raise PolicyViolation("The file is empty.", field="file")
+    content_type = IMAGE_TYPES.get(PurePosixPath(name.lower()).suffix, "application/octet-stream")
+    with transaction.atomic():  # the bytes are written; a failed row leaves an orphan key
+        row = ArticleFile.objects.create(
+            article=article,
+            filename=name,
+            storage_key=key,
+            size=size,
+            sha256=digest.hexdigest(),
+            content_type=content_type,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+    return row

@@ -82,6 +82,8 @@ urlpatterns = [
     path("kb/<int:pk>/vote/", knowledge.kb_vote, name="portal-kb-vote"),
     path("kb/<int:pk>/comment/", knowledge.kb_comment, name="portal-kb-comment"),
     path("kb/suggest/", knowledge.suggest_json, name="portal-kb-suggest"),
+    # An article's images and attachments; the path is what bodies may refer to (F4).
+    path("knowledge/files/<int:file_id>/<str:name>", knowledge.article_file, name="kb-file"),
     path("self-help/", knowledge.selfhelp, name="portal-selfhelp"),
     path("self-help/<int:product_id>/", knowledge.selfhelp, name="portal-selfhelp-product"),
     path("search/", knowledge.search_page, name="portal-search"),

@@ -1,139 +1,211 @@
-"""PostgreSQL full-text search: tsvector columns, GIN indexes, websearch_to_tsquery, ts_headline.
+"""PostgreSQL full-text search: one tsvector per row, GIN indexes, ``to_tsquery``, ``ts_headline``.
 
-Each row is indexed with its own language's configuration (``casedesk_ts_config``), so the
-query is parsed once per configuration and each row is tested against its own — never
-across languages, where a negation in one stemmer could let a row through another. The
-four (configuration, query) pairs are a small VALUES list joined to the table; each pair
-is one GIN bitmap scan. Ranking is ``ts_rank`` (title weight A, tags B, body C);
-snippets are ``ts_headline`` over the page's rows only, since it re-parses the text.
+Each row is indexed with its own language's configuration and carries a marker lexeme
+for it (migration 0002); ``casedesk_query(text)`` is the query parsed once per
+configuration, each ANDed with its marker and all four ORed — one tsquery, so the GIN
+index answers it and the planner estimates it from the column's lexeme statistics: a
+rare word is read from the index, a common one by walking the key index newest-first
+until ``CANDIDATES`` rows matched. Only those candidates are ranked (``ts_rank``: title or
+subject A, tags or description B, public timeline C, internal notes D) and only the page
+gets ``ts_headline``, which re-parses the text.
+
+A case is one document with its timeline folded in. A contact's query is limited to
+weights A-C (``'word':ABC``), so internal notes neither match nor rank for them.
 """
 
-# ruff: noqa: S608 — SQL is assembled from fixed fragments and the scope subqueries the ORM
+# ruff: noqa: S608 — SQL is assembled from fixed fragments and the scope conditions the ORM
 # compiled; every value (query text, keys, limits) is a bound parameter.
 
 from __future__ import annotations
 
-from .backends import COUNT_CAP, RawHit, Scope, fetch
+from .backends import (
+    CANDIDATES,
+    RESOURCE_SOURCES,
+    SUGGEST_CANDIDATES,
+    RawHit,
+    Scope,
+    fetch,
+    merge_sources,
+    page_of,
+    product_scope,
+)
 from .query import ParsedQuery
 
-CONFIGS = ("english", "spanish", "portuguese", "simple")
 _HEADLINE = (
     "'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=2, "
     'FragmentDelimiter=" … "\''
 )
 _TITLE = "'StartSel=\x02, StopSel=\x03, HighlightAll=true'"
+_STAFF_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
+_CONTACT_WEIGHTS = "{0, 0.2, 0.4, 1.0}"  # internal notes count for nothing
+_CFG = "casedesk_ts_config({t}.language)"
+_ROWQ = "casedesk_row_query({t}.language, %s)"
 
 
-def _queries(function: str) -> tuple[str, int]:
-    rows = ", ".join(f"('{c}'::regconfig, {function}('{c}'::regconfig, %s))" for c in CONFIGS)
-    return f"q(cfg, q) AS (VALUES {rows})", len(CONFIGS)
+WINDOW = 3000  # newest rows in scope tried first, before the planner's own choice
+
+
+def _candidates(table: str, vector: str, scope: Scope, text: str, weights: str) -> list[tuple]:  # type: ignore[type-arg]
+    """(id, score) of the newest CANDIDATES rows in scope that match, ranked.
+
+    First among the newest WINDOW rows in scope (a walk of the key or organisation index
+    that cannot cost more than WINDOW rows): a common word fills the candidates there, and
+    they are then exactly the newest matches. Only if it does not, the whole scope, planned
+    for the words — where a rare word is read from the text index. The planner alone would
+    sometimes take the text index for words that are common together (it multiplies their
+    frequencies as if independent: "maintenance window" read 250,000 rows for 201).
+    """
+    rank = f"SELECT id, ts_rank(%s::float4[], {vector}, casedesk_row_query(language, %s)) "
+    rows = fetch(
+        f"{rank} FROM (SELECT {table}.id, {table}.language, {table}.{vector} FROM {table} "
+        f"WHERE {scope.sql} ORDER BY {table}.id DESC LIMIT %s) AS recent "
+        f"WHERE {vector} @@ casedesk_query(%s) LIMIT %s",
+        [weights, text, *scope.params, WINDOW, text, CANDIDATES],
+    )
+    if len(rows) >= CANDIDATES:
+        return rows
+    return fetch(
+        f"{rank} FROM (SELECT {table}.id, {table}.language, {table}.{vector} FROM {table} "
+        f"WHERE {table}.{vector} @@ casedesk_query(%s) AND {scope.sql} "
+        f"ORDER BY {table}.id DESC LIMIT %s) AS candidates",
+        [weights, text, text, *scope.params, CANDIDATES],
+    )
 
 
 class PostgresBackend:
     def articles(
         self, query: ParsedQuery, scope: Scope, limit: int, offset: int
     ) -> tuple[list[RawHit], int]:
-        if not query.positive:
+        text = query.tsquery()
+        if not text:
             return [], 0
-        cte, n = _queries("websearch_to_tsquery")
-        text = query.websearch()
-        base = (
-            f"FROM q JOIN knowledge_article a ON a.search_vector @@ q.q "
-            f"AND casedesk_ts_config(a.language) = q.cfg WHERE a.id IN ({scope.sql})"
-        )
-        params = [*([text] * n), *scope.params]
-        rows = fetch(
-            f"WITH {cte}, hits AS (SELECT a.id, ts_rank(a.search_vector, q.q) AS score, "
-            f"q.cfg, q.q, a.title, a.body_text {base} "
-            "ORDER BY score DESC, a.id LIMIT %s OFFSET %s) "
-            f"SELECT id, score, ts_headline(cfg, title, q, {_TITLE}), "
-            f"ts_headline(cfg, body_text, q, {_HEADLINE}) FROM hits ORDER BY score DESC, id",
-            [*params, limit, offset],
-        )
-        count = fetch(
-            f"WITH {cte} SELECT count(*) FROM (SELECT 1 {base} LIMIT %s) AS c",
-            [*params, COUNT_CAP + 1],
-        )[0][0]
-        return [RawHit(r[0], r[1], None, r[2], r[3]) for r in rows], count
+        found = _candidates("knowledge_article", "search_vector", scope, text, _STAFF_WEIGHTS)
+        page, count = page_of(found, limit, offset)
+        if not page:
+            return [], count
+        a = "knowledge_article"
+        rows = {
+            r[0]: r[1:]
+            for r in fetch(
+                f"SELECT id, ts_headline({_CFG.format(t=a)}, title, {_ROWQ.format(t=a)}, {_TITLE}),"
+                f" ts_headline({_CFG.format(t=a)}, body_text, {_ROWQ.format(t=a)}, {_HEADLINE}) "
+                f"FROM {a} WHERE id = ANY(%s)",
+                [text, text, [p[0] for p in page]],
+            )
+        }
+        return [RawHit(i, s, None, *rows.get(i, ("", ""))) for i, s in page], count
 
     def cases(
-        self, query: ParsedQuery, scope: Scope | None, public_only: bool, limit: int, offset: int
+        self, query: ParsedQuery, scope: Scope, public_only: bool, limit: int, offset: int
     ) -> tuple[list[RawHit], int]:
-        if not query.positive:
+        text = query.tsquery("ABC" if public_only else "")
+        if not text:
             return [], 0
-        cte, n = _queries("websearch_to_tsquery")
-        text = query.websearch()
-        case_scope = f"AND c.id IN ({scope.sql})" if scope else ""
-        public = "AND e.public" if public_only else ""
-        scope_params = list(scope.params) if scope else []
-        hits = (
-            "SELECT c.id AS case_id, ts_rank(c.search_vector, q.q) AS score, "
-            "NULL::bigint AS event_id FROM q JOIN cases_case c ON c.search_vector @@ q.q "
-            f"AND casedesk_ts_config(c.language) = q.cfg {case_scope} "
-            "UNION ALL SELECT e.case_id, ts_rank(e.search_vector, q.q) * 0.8, e.id "
-            "FROM q JOIN cases_caseevent e ON e.search_vector @@ q.q "
-            "JOIN cases_case c ON c.id = e.case_id AND casedesk_ts_config(c.language) = q.cfg "
-            f"{public} {case_scope}"
-        )
-        params = [*([text] * n), *scope_params, *scope_params]
-        rows = fetch(
-            f"WITH {cte}, hits AS ({hits}), best AS (SELECT DISTINCT ON (case_id) case_id, "
-            "score, event_id FROM hits ORDER BY case_id, score DESC, event_id) "
-            "SELECT case_id, score, event_id FROM best "
-            "ORDER BY score DESC, case_id DESC LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        count = fetch(
-            f"WITH {cte}, hits AS ({hits}) "
-            "SELECT count(*) FROM (SELECT DISTINCT case_id FROM hits LIMIT %s) AS c",
-            [*params, COUNT_CAP + 1],
-        )[0][0]
-        found = [RawHit(r[0], r[1], r[2]) for r in rows]
-        self._case_snippets(text, found)
-        return found, count
+        weights = _CONTACT_WEIGHTS if public_only else _STAFF_WEIGHTS
+        found = _candidates("cases_case", "search_vector", scope, text, weights)
+        page, count = page_of(found, limit, offset)
+        hits = [RawHit(i, s) for i, s in page]
+        self._case_snippets(query.tsquery(), hits, public_only)
+        return hits, count
 
-    def _case_snippets(self, text: str, hits: list[RawHit]) -> None:
+    def _case_snippets(self, text: str, hits: list[RawHit], public_only: bool) -> None:
+        """Subject and description highlighted where they match; otherwise the newest
+        timeline entry (public ones only for a contact) that matches."""
         if not hits:
             return
-        cte, n = _queries("websearch_to_tsquery")
-        ids = [h.id for h in hits]
+        c = "cases_case"
         rows = fetch(
-            f"WITH {cte} SELECT c.id, ts_headline(q.cfg, c.subject, q.q, {_TITLE}), "
-            f"ts_headline(q.cfg, c.description, q.q, {_HEADLINE}) FROM cases_case c "
-            "JOIN q ON q.cfg = casedesk_ts_config(c.language) WHERE c.id = ANY(%s)",
-            [*([text] * n), ids],
+            f"SELECT id, ts_headline({_CFG.format(t=c)}, subject, {_ROWQ.format(t=c)}, {_TITLE}), "
+            f"ts_headline({_CFG.format(t=c)}, description, {_ROWQ.format(t=c)}, {_HEADLINE}), "
+            f"casedesk_case_head(language, subject, description) @@ {_ROWQ.format(t=c)} "
+            f"FROM {c} WHERE id = ANY(%s)",
+            [text, text, text, [h.id for h in hits]],
         )
-        subjects = {r[0]: (r[1], r[2]) for r in rows}
-        event_ids = [h.event_id for h in hits if h.event_id]
-        events: dict[int, str] = {}
-        if event_ids:
-            events = dict(
-                fetch(
-                    f"WITH {cte} SELECT e.id, ts_headline(q.cfg, e.body, q.q, {_HEADLINE}) "
-                    "FROM cases_caseevent e JOIN cases_case c ON c.id = e.case_id "
-                    "JOIN q ON q.cfg = casedesk_ts_config(c.language) WHERE e.id = ANY(%s)",
-                    [*([text] * n), event_ids],
-                )
-            )
+        own = {r[0]: r[1:] for r in rows}
+        elsewhere = [i for i, r in own.items() if not r[2]]
+        events: dict[int, tuple[int, str]] = {}
+        if elsewhere:
+            public = "AND e.public" if public_only else ""
+            for case_id, event_id, snippet in fetch(
+                f"SELECT DISTINCT ON (e.case_id) e.case_id, e.id, ts_headline("
+                f"{_CFG.format(t=c)}, e.body, {_ROWQ.format(t=c)}, {_HEADLINE}) "
+                f"FROM cases_caseevent e JOIN {c} ON {c}.id = e.case_id "
+                f"WHERE e.case_id = ANY(%s) AND e.body <> '' AND e.kind <> 'opened' {public} "
+                f"AND to_tsvector({_CFG.format(t=c)}, left(e.body, 20000)) @@ "
+                f"{_ROWQ.format(t=c)} ORDER BY e.case_id, e.id DESC",
+                [text, elsewhere, text],
+            ):
+                events[case_id] = (event_id, snippet)
         for hit in hits:
-            title, snippet = subjects.get(hit.id, ("", ""))
+            title, description, in_head = own.get(hit.id, ("", "", True))
             # A subject only highlighted where it matched; otherwise shown plain by the caller.
             hit.title = title if "\x02" in title else ""
-            hit.snippet = events.get(hit.event_id, "") if hit.event_id else snippet
+            if not in_head and hit.id in events:
+                hit.event_id, hit.snippet = events[hit.id]
+                hit.in_timeline = True
+            else:
+                hit.snippet = description
 
     def suggest(self, words: list[str], scope: Scope, limit: int) -> list[RawHit]:
         if not words:
             return []
         # Words are \w+ only, so they cannot be tsquery operators; the last is a prefix.
-        expression = " | ".join([*words[:-1], f"{words[-1]}:*"])
-        cte, n = _queries("to_tsquery")
-        rows = fetch(
-            f"WITH {cte}, hits AS (SELECT a.id, a.title, q.cfg, q.q, "
-            "ts_rank(a.search_vector, q.q) AS score FROM q JOIN knowledge_article a "
-            "ON a.search_vector @@ q.q AND casedesk_ts_config(a.language) = q.cfg "
-            f"WHERE a.id IN ({scope.sql}) ORDER BY score DESC, a.id LIMIT %s) "
-            f"SELECT id, score, ts_headline(cfg, title, q, {_TITLE}) FROM hits "
-            "ORDER BY score DESC, id",
-            [*([expression] * n), *scope.params, limit],
-        )
-        return [RawHit(r[0], r[1], None, r[2]) for r in rows]
+        # Every word first; any word only when that finds nothing.
+        terms = [*(f"'{w}'" for w in words[:-1]), f"'{words[-1]}':*"]
+        a = "knowledge_article"
+        q = "to_tsquery('simple', %s)"
+        for joiner in (" & ", " | ") if len(terms) > 1 else (" & ",):
+            text = joiner.join(terms)
+            rows = fetch(
+                f"SELECT id, ts_rank(suggest_vector, {q}) AS score, "
+                f"ts_headline('simple', title, {q}, {_TITLE}) "
+                f"FROM (SELECT id, title, suggest_vector FROM {a} "
+                f"WHERE {a}.state = 'published' AND {a}.suggest_vector @@ {q} "
+                f"AND {scope.sql} ORDER BY {a}.id DESC LIMIT %s) AS {a} "
+                "ORDER BY score DESC, id DESC LIMIT %s",
+                [text, text, text, *scope.params, SUGGEST_CANDIDATES, limit],
+            )
+            if rows:
+                return [RawHit(r[0], r[1], None, r[2]) for r in rows]
+        return []
+
+    def resources(
+        self, query: ParsedQuery, product_ids: list[int] | None, limit: int, offset: int
+    ) -> tuple[list[RawHit], int]:
+        text = query.tsquery()
+        if not text:
+            return [], 0
+        found: list[tuple[str, int, float]] = []
+        for source, table, template in RESOURCE_SOURCES:
+            scope = product_scope(template, product_ids)
+            found += [
+                (source, i, score)
+                for i, score in fetch(
+                    f"SELECT id, ts_rank(search_vector, to_tsquery('english', %s)) FROM {table} "
+                    f"WHERE search_vector @@ casedesk_query(%s) AND {scope.sql} "
+                    "ORDER BY id DESC LIMIT %s",
+                    [text, text, *scope.params, CANDIDATES],
+                )
+            ]
+        page, count = merge_sources(found, limit, offset)
+        texts = {
+            "release": ("name", "notes"),
+            "document": ("title", "body"),
+            "download": ("filename", "''"),
+        }
+        shown: dict[tuple[str, int], tuple[str, str]] = {}
+        for source, table, _ in RESOURCE_SOURCES:
+            ids = [i for s, i, _ in page if s == source]
+            if not ids:
+                continue
+            title, body = texts[source]
+            for i, head, snippet in fetch(
+                f"SELECT id, ts_headline('english', {title}, to_tsquery('english', %s), {_TITLE}), "
+                f"ts_headline('english', {body}, to_tsquery('english', %s), {_HEADLINE}) "
+                f"FROM {table} WHERE id = ANY(%s)",
+                [text, text, ids],
+            ):
+                shown[source, i] = (head, snippet)
+        return [
+            RawHit(i, score, None, *shown.get((s, i), ("", "")), source=s) for s, i, score in page
+        ], count

@@ -82,6 +82,20 @@ class ParsedQuery:
             parts.append(" or ".join(rendered))
         return " ".join(parts)
 
+    def tsquery(self, weights: str = "") -> str:
+        """The query as ``to_tsquery`` text (PostgreSQL): every word quoted, phrases with
+        ``<->``, exclusions with ``!``; ``weights`` (e.g. ``"ABC"``) limits each word to
+        those parts of a document — a contact's query never matches an internal note (D).
+        Empty when nothing positive is left."""
+        if not self.positive:
+            return ""
+        label = f":{weights}" if weights else ""
+        parts = []
+        for group in self.groups:
+            rendered = [_tsquery_term(t, label) for t in group]
+            parts.append(rendered[0] if len(rendered) == 1 else "(" + " | ".join(rendered) + ")")
+        return " & ".join(parts)
+
     def fts5(self) -> str:
         """The query as an FTS5 MATCH expression; every term quoted, NOT only after a term."""
         positive = []
@@ -106,6 +120,13 @@ def _websearch_term(term: Term) -> str:
     text = " ".join(term.words)
     text = f'"{text}"' if len(term.words) > 1 else text
     return f"-{text}" if term.negated else text
+
+
+def _tsquery_term(term: Term, label: str) -> str:
+    # Words are \w+ runs: no quote, backslash or operator can reach to_tsquery.
+    words = [f"'{w}'{label}" for w in term.words]
+    text = words[0] if len(words) == 1 else "(" + " <-> ".join(words) + ")"
+    return f"!{text}" if term.negated else text
 
 
 def _fts5_term(term: Term, *, stop: bool) -> str:

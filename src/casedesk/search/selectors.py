@@ -24,13 +24,20 @@ from casedesk.cases.permissions import can_see_internal, scope_cases
 from casedesk.knowledge.models import Article, ArticleKind
 from casedesk.knowledge.selectors import published_for, reader_of
 from casedesk.policy.articles import Reader
+from casedesk.resources.models import Document, Download, Release
+from casedesk.resources.selectors import covered_products
 
 from .backends import COUNT_CAP, Backend, RawHit, Scope
 from .postgres import PostgresBackend
 from .query import parse, prefix_words
 from .sqlite import SqliteBackend
 
-KINDS = {"article": "Articles", "selfhelp": "Self help", "case": "Cases"}
+KINDS = {
+    "article": "Articles",
+    "selfhelp": "Self help",
+    "resource": "Resource centre",
+    "case": "Cases",
+}
 PAGE_SIZE = 20
 
 
@@ -53,7 +60,7 @@ class Hit:
 class Results:
     query: str
     hits: list[Hit]
-    counts: dict[str, int]  # per kind, capped at COUNT_CAP + 1 ("1000+")
+    counts: dict[str, int]  # per kind, capped at COUNT_CAP + 1 ("200+")
     cap: int = COUNT_CAP
 
     @property
@@ -119,7 +126,7 @@ def search(
     wanted = [k for k in (kinds or list(KINDS)) if k in KINDS]
     reader = reader_of(user)
     if reader is Reader.ANONYMOUS:
-        wanted = [k for k in wanted if k != "case"]
+        wanted = [k for k in wanted if k not in ("case", "resource")]
     engine = backend()
     offset = max(page - 1, 0) * page_size
     hits: list[Hit] = []
@@ -132,18 +139,77 @@ def search(
             everything = reader is Reader.STAFF and not product_id
             raw, counts[kind] = engine.cases(
                 query,
-                None if everything else Scope.of(scope_qs),
+                Scope.everything() if everything else Scope.of(scope_qs),
                 not can_see_internal(user),
                 page_size,
                 offset,
             )
             hits += _case_hits(raw)
+        elif kind == "resource":
+            raw, counts[kind] = engine.resources(
+                query, _resource_products(user, reader, product_id), page_size, offset
+            )
+            hits += _resource_hits(raw)
         else:
             raw, counts[kind] = engine.articles(
                 query, _article_scope(user, kind, product_id), page_size, offset
             )
             hits += _article_hits(kind, raw)
-    return Results(query=text, hits=hits, counts=counts)
+    return Results(query=text, hits=hits, counts=counts, cap=COUNT_CAP)
+
+
+def _resource_products(user: Any, reader: Reader, product_id: int | None) -> list[int] | None:
+    """F1: the products the reader's contracts cover (staff: all), narrowed by the filter."""
+    if reader is Reader.STAFF:
+        return [product_id] if product_id else None
+    ids = list(covered_products(user).values_list("pk", flat=True))
+    return [i for i in ids if i == product_id] if product_id else ids
+
+
+_RESOURCE_LABELS = {"release": "Release", "document": "Document", "download": "Download"}
+
+
+def _resource_hits(raw: list[RawHit]) -> list[Hit]:
+    rows: dict[tuple[str, int], Any] = {}
+    for source, model, related in (
+        ("release", Release, "product"),
+        ("document", Document, "product"),
+        ("download", Download, "release__product"),
+    ):
+        ids = [h.id for h in raw if h.source == source]
+        if ids:
+            for pk, row in model.objects.select_related(related).in_bulk(ids).items():
+                rows[source, pk] = row
+    hits = []
+    for r in raw:
+        row = rows.get((r.source, r.id))
+        if row is None:
+            continue
+        if r.source == "download":
+            product, title, snippet = row.release.product, row.filename, ""
+            extra = f"{row.release.name} · {row.size:,} bytes · SHA-256 {row.sha256[:12]}…"
+        else:
+            product = row.product
+            title = r.title or (row.name if r.source == "release" else row.title)
+            snippet, extra = r.snippet, ""
+        hits.append(
+            Hit(
+                kind="resource",
+                key=f"{r.source}-{r.id}",
+                title=highlight(title),
+                snippet=highlight(snippet) if snippet else mark_safe(escape(extra)),  # noqa: S308
+                score=r.score,
+                product=product.name,
+                meta={
+                    "kind_label": _RESOURCE_LABELS[r.source],
+                    "source": r.source,
+                    "pk": r.id,
+                    "product_id": product.pk,
+                    "admin_url": f"admin:resources_{r.source}_change",
+                },
+            )
+        )
+    return hits
 
 
 def _article_hits(kind: str, raw: list[RawHit]) -> list[Hit]:
@@ -191,7 +257,7 @@ def _case_hits(raw: list[RawHit]) -> list[Hit]:
                 meta={
                     "status": c.get_status_display(),
                     "updated_at": c.updated_at,
-                    "in_timeline": r.event_id is not None,
+                    "in_timeline": r.in_timeline,
                 },
             )
         )

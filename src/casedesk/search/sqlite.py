@@ -1,19 +1,38 @@
 """FTS5 search on SQLite (the embedded default): bm25 ranking, snippet() and highlight().
 
-The three FTS5 tables are filled by triggers (migration 0001). Ranks are ``-bm25`` so that,
+The FTS5 tables are filled by triggers (migrations 0001-0003). Ranks are ``-bm25`` so that,
 as on PostgreSQL, higher is better; a title (subject) match weighs more than a body match.
+A case is one document (subject, description, public timeline, internal notes; migration
+0002), as on PostgreSQL. Each kind ranks the newest ``CANDIDATES`` matches in scope (FTS5 walks
+its rowids newest-first), and only the page gets snippets.
 """
 
-# ruff: noqa: S608 — SQL is assembled from fixed fragments and the scope subqueries the ORM
+# ruff: noqa: S608 — SQL is assembled from fixed fragments and the scope conditions the ORM
 # compiled; every value (query text, keys, limits) is a bound parameter.
 
 from __future__ import annotations
 
-from .backends import COUNT_CAP, RawHit, Scope, fetch
+from .backends import (
+    CANDIDATES,
+    RESOURCE_SOURCES,
+    SUGGEST_CANDIDATES,
+    RawHit,
+    Scope,
+    fetch,
+    merge_sources,
+    page_of,
+    product_scope,
+)
 from .query import ParsedQuery
 
 S, E = "char(2)", "char(3)"
 _ARTICLE_RANK = "-bm25(search_article_fts, 10.0, 4.0, 1.0)"
+_A = "knowledge_article"
+_C = "cases_case"
+
+
+def _marks(n: int) -> str:
+    return ",".join(["%s"] * n)
 
 
 class SqliteBackend:
@@ -23,93 +42,126 @@ class SqliteBackend:
         match = query.fts5()
         if not match:
             return [], 0
-        where = f"search_article_fts MATCH %s AND rowid IN ({scope.sql})"
-        params = [match, *scope.params]
-        rows = fetch(
-            f"SELECT rowid, {_ARTICLE_RANK}, highlight(search_article_fts, 0, {S}, {E}), "
-            f"snippet(search_article_fts, 2, {S}, {E}, '…', 24) FROM search_article_fts "
-            f"WHERE {where} ORDER BY 2 DESC, rowid LIMIT %s OFFSET %s",
-            [*params, limit, offset],
+        found = fetch(
+            f"SELECT f.rowid, {_ARTICLE_RANK} FROM search_article_fts f "
+            f"JOIN {_A} ON {_A}.id = f.rowid WHERE search_article_fts MATCH %s AND {scope.sql} "
+            "ORDER BY f.rowid DESC LIMIT %s",
+            [match, *scope.params, CANDIDATES],
         )
-        count = fetch(
-            f"SELECT count(*) FROM (SELECT 1 FROM search_article_fts WHERE {where} LIMIT %s)",
-            [*params, COUNT_CAP + 1],
-        )[0][0]
-        return [RawHit(r[0], r[1], None, r[2], r[3]) for r in rows], count
+        page, count = page_of(found, limit, offset)
+        if not page:
+            return [], count
+        rows = {
+            r[0]: r[1:]
+            for r in fetch(
+                f"SELECT rowid, highlight(search_article_fts, 0, {S}, {E}), "
+                f"snippet(search_article_fts, 2, {S}, {E}, '…', 24) FROM search_article_fts "
+                f"WHERE search_article_fts MATCH %s AND rowid IN ({_marks(len(page))})",
+                [match, *(p[0] for p in page)],
+            )
+        }
+        return [RawHit(i, s, None, *rows.get(i, ("", ""))) for i, s in page], count
 
     def cases(
-        self, query: ParsedQuery, scope: Scope | None, public_only: bool, limit: int, offset: int
+        self, query: ParsedQuery, scope: Scope, public_only: bool, limit: int, offset: int
     ) -> tuple[list[RawHit], int]:
         match = query.fts5()
         if not match:
             return [], 0
-        in_scope_case = f"AND f.rowid IN ({scope.sql})" if scope else ""
-        in_scope_event = f"AND e.case_id IN ({scope.sql})" if scope else ""
-        public = "AND e.public" if public_only else ""
-        scope_params = list(scope.params) if scope else []
-        hits = (
-            "SELECT f.rowid AS case_id, -bm25(search_case_fts, 4.0, 1.0) AS score, "
-            "NULL AS event_id FROM search_case_fts f "
-            f"WHERE search_case_fts MATCH %s {in_scope_case} "
-            "UNION ALL SELECT e.case_id, -bm25(search_event_fts) * 0.8, e.id "
-            "FROM search_event_fts f JOIN cases_caseevent e ON e.id = f.rowid "
-            f"WHERE search_event_fts MATCH %s {public} {in_scope_event}"
+        # One document per case (migration 0002); a contact's query leaves out the notes.
+        if public_only:
+            match = "{subject description timeline} : (" + match + ")"
+        found = fetch(
+            f"SELECT f.rowid, -bm25(search_case_fts, 4.0, 1.0, 0.5, 0.25) FROM search_case_fts f "
+            f"JOIN {_C} ON {_C}.id = f.rowid WHERE search_case_fts MATCH %s AND {scope.sql} "
+            "ORDER BY f.rowid DESC LIMIT %s",
+            [match, *scope.params, CANDIDATES],
         )
-        params = [match, *scope_params, match, *scope_params]
-        # SQLite's bare columns with MAX() come from the row holding the maximum.
-        rows = fetch(
-            f"SELECT case_id, MAX(score), event_id FROM ({hits}) GROUP BY case_id "
-            "ORDER BY 2 DESC, case_id DESC LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        count = fetch(
-            f"SELECT count(*) FROM (SELECT DISTINCT case_id FROM ({hits}) LIMIT %s)",
-            [*params, COUNT_CAP + 1],
-        )[0][0]
-        found = [RawHit(r[0], r[1], r[2]) for r in rows]
-        self._case_snippets(match, found)
-        return found, count
+        page, count = page_of(found, limit, offset)
+        hits = [RawHit(i, s) for i, s in page]
+        self._case_snippets(match, hits, public_only)
+        return hits, count
 
-    def _case_snippets(self, match: str, hits: list[RawHit]) -> None:
+    def _case_snippets(self, match: str, hits: list[RawHit], public_only: bool) -> None:
+        """Subject highlighted; the description's snippet where it matches, else the
+        timeline's (public entries only for a contact)."""
         ids = [h.id for h in hits]
         if not ids:
             return
-        marks = ",".join(["%s"] * len(ids))
-        subjects = {
-            r[0]: (r[1], r[2])
+        columns = (1, 2) if public_only else (1, 2, 3)
+        snippets = ", ".join(f"snippet(search_case_fts, {c}, {S}, {E}, '…', 24)" for c in columns)
+        rows = {
+            r[0]: r[1:]
             for r in fetch(
-                f"SELECT rowid, highlight(search_case_fts, 0, {S}, {E}), "
-                f"snippet(search_case_fts, 1, {S}, {E}, '…', 24) FROM search_case_fts "
-                f"WHERE search_case_fts MATCH %s AND rowid IN ({marks})",
+                f"SELECT rowid, highlight(search_case_fts, 0, {S}, {E}), {snippets} "
+                f"FROM search_case_fts WHERE search_case_fts MATCH %s "
+                f"AND rowid IN ({_marks(len(ids))})",
                 [match, *ids],
             )
         }
-        event_ids = [h.event_id for h in hits if h.event_id]
-        events: dict[int, str] = {}
-        if event_ids:
-            marks = ",".join(["%s"] * len(event_ids))
-            events = dict(
-                fetch(
-                    f"SELECT rowid, snippet(search_event_fts, 0, {S}, {E}, '…', 24) "
-                    f"FROM search_event_fts WHERE search_event_fts MATCH %s "
-                    f"AND rowid IN ({marks})",
-                    [match, *event_ids],
-                )
-            )
         for hit in hits:
-            title, snippet = subjects.get(hit.id, ("", ""))
+            title, description, *timeline = rows.get(hit.id, ("", "", ""))
             hit.title = title
-            hit.snippet = events.get(hit.event_id, "") if hit.event_id else snippet
+            hit.snippet = description
+            if "\x02" not in description and "\x02" not in title:
+                for text in timeline:
+                    if "\x02" in text:
+                        hit.snippet, hit.in_timeline = text, True
+                        break
 
     def suggest(self, words: list[str], scope: Scope, limit: int) -> list[RawHit]:
         if not words:
             return []
         terms = [f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*']
-        match = " OR ".join(terms)
-        rows = fetch(
-            f"SELECT rowid, {_ARTICLE_RANK}, highlight(search_article_fts, 0, {S}, {E}) "
-            f"FROM search_article_fts WHERE search_article_fts MATCH %s "
-            f"AND rowid IN ({scope.sql}) ORDER BY 2 DESC, rowid LIMIT %s",
-            [match, *scope.params, limit],
-        )
-        return [RawHit(r[0], r[1], None, r[2]) for r in rows]
+        for joiner in (" AND ", " OR ") if len(terms) > 1 else (" AND ",):
+            # Titles and tags only, as PostgreSQL's suggest_vector.
+            match = "{title tags} : (" + joiner.join(terms) + ")"
+            rows = fetch(
+                "SELECT rowid, score, title FROM (SELECT f.rowid, "
+                f"{_ARTICLE_RANK} AS score, highlight(search_article_fts, 0, {S}, {E}) AS title "
+                f"FROM search_article_fts f JOIN {_A} ON {_A}.id = f.rowid "
+                f"WHERE search_article_fts MATCH %s AND {_A}.state = 'published' AND {scope.sql} "
+                "ORDER BY f.rowid DESC LIMIT %s) ORDER BY score DESC, rowid DESC LIMIT %s",
+                [match, *scope.params, SUGGEST_CANDIDATES, limit],
+            )
+            if rows:
+                return [RawHit(r[0], r[1], None, r[2]) for r in rows]
+        return []
+
+    def resources(
+        self, query: ParsedQuery, product_ids: list[int] | None, limit: int, offset: int
+    ) -> tuple[list[RawHit], int]:
+        match = query.fts5()
+        if not match:
+            return [], 0
+        found: list[tuple[str, int, float]] = []
+        for source, table, template in RESOURCE_SOURCES:
+            scope = product_scope(template, product_ids)
+            fts = f"search_{source}_fts"
+            weights = "10.0, 1.0" if source != "download" else "10.0"
+            found += [
+                (source, i, score)
+                for i, score in fetch(
+                    f"SELECT f.rowid, -bm25({fts}, {weights}) FROM {fts} f "
+                    f"JOIN {table} ON {table}.id = f.rowid WHERE {fts} MATCH %s AND {scope.sql} "
+                    "ORDER BY f.rowid DESC LIMIT %s",
+                    [match, *scope.params, CANDIDATES],
+                )
+            ]
+        page, count = merge_sources(found, limit, offset)
+        shown: dict[tuple[str, int], tuple[str, str]] = {}
+        for source, _, _ in RESOURCE_SOURCES:
+            ids = [i for s, i, _ in page if s == source]
+            if not ids:
+                continue
+            fts = f"search_{source}_fts"
+            snippet = f"snippet({fts}, 1, {S}, {E}, '…', 24)" if source != "download" else "''"
+            for i, head, text in fetch(
+                f"SELECT rowid, highlight({fts}, 0, {S}, {E}), {snippet} FROM {fts} "
+                f"WHERE {fts} MATCH %s AND rowid IN ({_marks(len(ids))})",
+                [match, *ids],
+            ):
+                shown[source, i] = (head, text)
+        return [
+            RawHit(i, score, None, *shown.get((s, i), ("", "")), source=s) for s, i, score in page
+        ], count

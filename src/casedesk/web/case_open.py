@@ -17,10 +17,8 @@ from casedesk.accounts.models import Contract
 from casedesk.cases.models import AdminCategory, Environment, Frequency, Kind, SubType
 from casedesk.cases.services import CaseDraft
 from casedesk.catalog.models import MajorVersion, Patch, Product
-from casedesk.core import clock
 from casedesk.policy.decision import Decision
 from casedesk.policy.priority import DEFINITIONS, EmergencyCriterion, Priority
-from casedesk.resources.selectors import version_verdict
 
 from .forms import SUBJECT_MAX, TEXT_MAX
 
@@ -233,26 +231,7 @@ class CaseOpenForm(forms.Form):
             self.add_error("major_version", "Choose the major version.")
         if kind == Kind.SUPPORT and not data.get("sub_type"):
             self.add_error("sub_type", "Choose Problem or Inquiry.")
-        self._check_lifecycle(data)
         return data
-
-    # Set when the chosen version is past end of support: the case opens, with this said.
-    lifecycle_warning = ""
-
-    def _check_lifecycle(self, data: dict[str, Any]) -> None:
-        """T48 (policy.lifecycle): past end of life refuses, past end of support warns."""
-        version = data.get("major_version")
-        if not version or not str(version).isdigit():
-            return
-        verdict = version_verdict(
-            int(version), clock.today(), admin_case=data.get("kind") == Kind.ADMIN
-        )
-        if verdict is None:
-            return
-        if not verdict.allowed:
-            self.add_error("major_version", verdict.reason)
-        elif verdict.warn:
-            self.lifecycle_warning = verdict.reason
 
     def to_draft(self) -> CaseDraft:
         d = self.cleaned_data

@@ -25,8 +25,11 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def stored_file_response(row: Any) -> HttpResponse:
-    """``row`` has ``storage_key``, ``filename``, ``size`` and ``sha256``; 410 if bytes vanished."""
+def stored_file_response(row: Any, *, inline_type: str = "") -> HttpResponse:
+    """``row`` has ``storage_key``, ``filename``, ``size`` and ``sha256``; 410 if bytes vanished.
+
+    ``inline_type`` (a raster image type the caller vouches for) shows it in the page
+    instead of downloading it; the sandboxing CSP and ``nosniff`` stay either way."""
     try:
         stream = get_storage().open_read(row.storage_key)
     except (FileNotFoundError, ValueError):
@@ -35,9 +38,12 @@ def stored_file_response(row: Any) -> HttpResponse:
             status=410,
             content_type="text/plain; charset=utf-8",
         )
-    response = FileResponse(stream, content_type="application/octet-stream")
+    response = FileResponse(stream, content_type=inline_type or "application/octet-stream")
     response["Content-Length"] = str(row.size)
-    response["Content-Disposition"] = content_disposition(row.filename)
+    disposition = content_disposition(row.filename)
+    if inline_type:
+        disposition = disposition.replace("attachment;", "inline;", 1)
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

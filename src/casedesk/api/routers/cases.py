@@ -107,7 +107,9 @@ def open_case(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, Any
     )
     # The new instance already carries its contract, site, contact and catalogue rows;
     # serialising it directly saves re-reading it through the 11-table visibility join.
-    return Status(201, serializers.case_detail(user, case))
+    detail = serializers.case_detail(user, case)
+    detail["warnings"] = [case.lifecycle_warning] if case.lifecycle_warning else []
+    return Status(201, detail)
 
 
 @router.get("/{number}", response={200: CaseDetailOut, **CASE_READ_ERRORS}, summary="A case")

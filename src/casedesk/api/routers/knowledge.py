@@ -77,7 +77,7 @@ def article(request: HttpRequest, article_id: int) -> dict[str, Any]:
 @router.get(
     "/search",
     response={200: SearchOut, **errors(401, 422, 503)},
-    summary="Search articles, self help and your cases",
+    summary="Search articles, self help, the resource centre and your cases",
 )
 def search_all(
     request: HttpRequest,

@@ -368,6 +368,11 @@ class CaseDetailOut(CaseSummaryOut):
     contact_certifications: list[CertificationRef] | None = Field(
         None, description="Support staff only (A7)"
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Said once, when the case is opened: e.g. the version is past end of "
+        "support (T48); the opened event keeps it",
+    )
 
 
 class ActorOut(OutputSchema):

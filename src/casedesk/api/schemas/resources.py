@@ -27,8 +27,8 @@ class ArticleOut(ArticleSummaryOut):
 
 
 class SearchHitOut(Schema):
-    kind: str  # article, selfhelp, case
-    key: str  # article id or case number
+    kind: str  # article, selfhelp, resource, case
+    key: str  # article id, case number, or release-/document-/download-<id>
     title_html: str  # escaped text with <mark> around the matches
     snippet_html: str
     product: str

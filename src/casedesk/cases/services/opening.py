@@ -13,6 +13,7 @@ from casedesk.accounts.models import Contract, Role, User
 from casedesk.accounts.selectors import contact_may_open_cases, contract_maintenance
 from casedesk.core.errors import NotPermitted, PolicyViolation
 from casedesk.core.rows import Inserter
+from casedesk.policy.lifecycle import version_support
 from casedesk.policy.priority import EmergencyCriterion, Priority, production_down_decision
 from casedesk.policy.sla import urgency_rank
 from casedesk.policy.transitions import Status, SubStatus
@@ -123,6 +124,25 @@ def _check_draft(draft: CaseDraft) -> tuple[Priority, EmergencyCriterion | None]
     return priority, criterion
 
 
+def _check_lifecycle(draft: CaseDraft, facts: OpeningFacts, now: dt.datetime) -> str:
+    """T48 (policy.lifecycle), for every channel: a version past end of life refuses a
+    support case (field error on ``major_version``); past end of support the case opens
+    and the returned warning is said to the opener and kept on the *opened* event."""
+    version = facts.major_version
+    if version is None or (facts.end_of_support is None and facts.end_of_life is None):
+        return ""
+    verdict = version_support(
+        version=str(version),
+        end_of_support=facts.end_of_support,
+        end_of_life=facts.end_of_life,
+        today=now.date(),  # calendar dates in UTC, as the open-case form and contracts
+        admin_case=draft.kind == Kind.ADMIN,
+    )
+    if not verdict.allowed:
+        raise PolicyViolation(verdict.reason, field="major_version")
+    return verdict.reason if verdict.warn else ""
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -155,6 +175,7 @@ def case_open(
         raise PolicyViolation(maintenance.reason, field="contract")
     priority, criterion = _check_draft(draft)
     catalogue = _resolve_product(draft, contract, facts)
+    lifecycle = _check_lifecycle(draft, facts, now)
     case = Case(
         kind=draft.kind,
         sub_type=draft.sub_type if draft.kind == Kind.SUPPORT else "",
@@ -204,8 +225,10 @@ def case_open(
             "priority": priority.value,
             "production_down": draft.production_down,
             "maintenance": maintenance.reason,
+            **({"lifecycle": lifecycle} if lifecycle else {}),
         },
     )
+    case.lifecycle_warning = lifecycle
     if linked_from is not None:
         _event(
             linked_from,

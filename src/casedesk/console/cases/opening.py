@@ -70,6 +70,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     status = add_domain_error(form, exc)
                 else:
                     messages.success(request, f"Case {case.number} opened for {contact.full_name}.")
+                    if case.lifecycle_warning:  # T48: past end of support, opened anyway
+                        messages.warning(request, case.lifecycle_warning)
                     return redirect("console-case-detail", number=case.number)
             else:
                 status = 400

@@ -106,6 +106,30 @@ def kb_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/knowledge/edit.html", context, status=status)
 
 
+@support_view
+@require_POST
+def kb_file_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """F4: an image or attachment for the article; the page shows the Markdown to use."""
+    article = _article(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a file to upload.")
+        return redirect("console-kb-edit", pk=article.pk)
+    try:
+        row = services.article_file_add(
+            actor=request.user,  # type: ignore[arg-type]
+            article=article,
+            filename=upload.name or "file",
+            chunks=upload.chunks(),
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Stored {row.filename}. Put this in the body: {row.markdown}")
+    return redirect("console-kb-edit", pk=article.pk)
+
+
 def _page(request: HttpRequest, article: Any, status: int = 200, error: str = "") -> HttpResponse:
     user: Any = request.user
     actions = available_article_actions(

@@ -26,6 +26,7 @@ from casedesk.knowledge import selectors, services
 from casedesk.knowledge.models import ArticleKind
 from casedesk.portal.knowledge_forms import ArticleFilterForm, CommentForm
 from casedesk.search.selectors import suggest
+from casedesk.web.downloads import stored_file_response
 from casedesk.web.search import search_context
 
 View = Callable[..., HttpResponse]
@@ -84,6 +85,17 @@ def kb_article(request: HttpRequest, pk: int) -> HttpResponse:
     if token and user.is_authenticated:
         services.suggestion_clicked(contact=user, token=token, article=article, now=clock.now())
     return render(request, "portal/kb_article.html", _article_context(request, article))
+
+
+@require_safe
+def article_file(request: HttpRequest, file_id: int, name: str) -> HttpResponse:
+    """An article's image (shown inline) or attachment (a download), for exactly those who
+    may read the article (F4; rule 3); the name in the path is only for people."""
+    try:
+        found = selectors.access_article_file(request.user, file_id)
+    except NotFound:
+        raise Http404("No such file.") from None
+    return stored_file_response(found, inline_type=found.content_type if found.is_image else "")
 
 
 def _article_context(request: HttpRequest, article: Any, **extra: Any) -> dict[str, Any]:
@@ -165,7 +177,12 @@ def selfhelp(request: HttpRequest, product_id: int | None = None) -> HttpRespons
 @reader_view("console-search")
 def search_page(request: HttpRequest) -> HttpResponse:
     context = search_context(request.user, request.GET)
-    context.update(nav="search", article_url="portal-kb-article", case_url="portal-case-detail")
+    context.update(
+        nav="search",
+        article_url="portal-kb-article",
+        case_url="portal-case-detail",
+        resource_url="portal-resource-product",
+    )
     return render(request, "portal/search.html", context)
 
 

@@ -78,8 +78,8 @@ def _open_case_page(request: HttpRequest, old_case: Case | None) -> HttpResponse
             else:
                 suggestion_context(request, opened=case)
                 messages.success(request, f"Case {case.number} is open. We will be in touch.")
-                if form.lifecycle_warning:
-                    messages.warning(request, form.lifecycle_warning)
+                if case.lifecycle_warning:  # T48: past end of support, opened anyway
+                    messages.warning(request, case.lifecycle_warning)
                 return redirect("portal-case-detail", number=case.number)
         else:
             status = 400
