@@ -148,7 +148,7 @@ def test_next_opening_looks_up_to_fifty_years_ahead():
     assert cal.add_business_days(AFTER_THE_LAST_SUNDAY, 0) == utc(2076, 1, 5, 9)
     # One empty year more, and the calendar is refused as having no working time ahead.
     closed = sundays_closed_through(date(2076, 12, 27))
-    with pytest.raises(ValueError, match="^calendar 'sundays' has no working time ahead$"):
+    with pytest.raises(ValueError, match=r"^calendar 'sundays' has no working time ahead$"):
         closed.next_opening(AFTER_THE_LAST_SUNDAY)
 
 
@@ -157,5 +157,5 @@ def test_adding_business_hours_looks_up_to_fifty_years_ahead():
     cal = sundays_closed_through(date(2076, 12, 27))
     assert cal.add_business_hours(AFTER_THE_LAST_SUNDAY, 1) == utc(2077, 1, 3, 10)
     closed = sundays_closed_through(date(2077, 12, 26))
-    with pytest.raises(ValueError, match="^calendar 'sundays' has no working time ahead$"):
+    with pytest.raises(ValueError, match=r"^calendar 'sundays' has no working time ahead$"):
         closed.add_business_hours(AFTER_THE_LAST_SUNDAY, 1)

@@ -160,7 +160,7 @@ def test_invalid_hours_say_why(hours, message):
 
 def test_a_week_needs_seven_days():
     # The stored form always names seven days; a list of six is a programming error.
-    with pytest.raises(ValueError, match="^working hours need seven weekdays, Monday first$"):
+    with pytest.raises(ValueError, match=r"^working hours need seven weekdays, Monday first$"):
         _week([()] * 6)
     assert _week([()] * 7) == ((),) * 7
 
