@@ -202,3 +202,155 @@ def test_checksum_digest_is_compared_whole(world):
         now=world.now,
     )
     assert Attachment.objects.get().sha256 == hashlib.sha256(b"abcd").hexdigest()
+
+
+class Stopwatch:
+    """A stand-in for ``time.monotonic`` in one module: it moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class BodyOnAClock(Body):
+    """A body whose every read takes ``seconds`` on the stopwatch, ``step`` bytes at a time."""
+
+    def __init__(self, data: bytes, stopwatch: Stopwatch, seconds: float, step: int) -> None:
+        super().__init__(data)
+        self.stopwatch, self.seconds, self.step, self.reads = stopwatch, seconds, step, 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        self.stopwatch.now += self.seconds
+        self.reads += 1
+        return super().read(min(size, self.step))
+
+
+def spy_on_renewals(monkeypatch, module, body, *, lose_at: int | None = None) -> list[int]:
+    """Record after which read each renewal came; at read ``lose_at`` another request has
+    taken the claim first, so that renewal fails."""
+    seen: list[int] = []
+    real = module._renew
+
+    def renew(upload, token):
+        seen.append(body.reads)
+        if body.reads == lose_at:
+            Upload.objects.filter(pk=upload.pk).update(lock_token="f" * 32)
+        return real(upload, token)
+
+    monkeypatch.setattr(module, "_renew", renew)
+    return seen
+
+
+def test_a_streaming_chunk_renews_its_claim_every_third_of_the_lease(world, monkeypatch, settings):
+    # R: security rule 9 — the claim is renewed once more than a third of the 30 s lease
+    # has passed since the last renewal, before the next block is written: with reads ten
+    # seconds apart, after the 2nd and the 4th read.
+    from casedesk.files.uploads import writing
+
+    settings.UPLOAD_LOCK_SECONDS = 30
+    stopwatch = Stopwatch()
+    monkeypatch.setattr(writing, "time", stopwatch)
+    upload = new_upload(world, 8000)
+    body = BodyOnAClock(b"x" * 4000, stopwatch, seconds=10, step=1000)
+    renewals = spy_on_renewals(monkeypatch, writing, body)
+    write(world, upload, 0, body, 4000)
+    assert renewals == [2, 4]
+    assert_released_at(upload, 4000)
+
+
+def test_a_chunk_whose_claim_was_taken_over_writes_no_further_block(world, monkeypatch, settings):
+    # R: security rule 9 — a request that stalled past its lease and was overtaken stops
+    # before writing another byte; the offset stays, and the next request cuts back.
+    from casedesk.files.uploads import UploadBusy, writing
+
+    settings.UPLOAD_LOCK_SECONDS = 30
+    stopwatch = Stopwatch()
+    monkeypatch.setattr(writing, "time", stopwatch)
+    upload = new_upload(world, 8000)
+    body = BodyOnAClock(b"1" * 1000 + b"2" * 3000, stopwatch, seconds=10, step=1000)
+    renewals = spy_on_renewals(monkeypatch, writing, body, lose_at=2)
+    with pytest.raises(UploadBusy, match=r"^This upload was taken over by another request\.$"):
+        write(world, upload, 0, body, 4000)
+    assert renewals == [2] and body.reads == 2
+    assert on_disk(upload) == b"1" * 1000  # the 2nd block was read but never written
+    upload.refresh_from_db()
+    assert upload.offset == 0 and upload.lock_token == "f" * 32
+
+
+def _last_chunk_with_a_rehash(world, monkeypatch, settings):
+    from casedesk.files.uploads import finishing
+
+    settings.UPLOAD_LOCK_SECONDS = 30
+    stopwatch = Stopwatch()
+    monkeypatch.setattr(finishing, "time", stopwatch)
+    monkeypatch.setattr(finishing, "BLOCK", 1000)
+    upload = new_upload(world, 4000)
+    write(world, upload, 0, Body(b"a" * 3000), 3000)
+    running_hashes._RUNNING.clear()  # the first chunk went through another worker process
+
+    class Reads:
+        reads = 0
+
+    real_open_read = get_storage().open_read
+
+    class CountingFile:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def read(self, size):
+            stopwatch.now += 10
+            Reads.reads += 1
+            return self.f.read(size)
+
+    storage = get_storage()
+    monkeypatch.setattr(
+        type(storage), "open_read", lambda self, key: CountingFile(real_open_read(key))
+    )
+    return upload, Reads, finishing
+
+
+def test_the_finishing_rehash_renews_its_claim_every_third_of_the_lease(
+    world, monkeypatch, settings
+):
+    # R: security rule 9 — re-reading the file for its SHA-256, ten seconds per block:
+    # renewed after the 2nd and the 4th block read, as the chunk's own stream is.
+    # (``_complete`` renews once more before it moves the file.)
+    upload, reads, finishing = _last_chunk_with_a_rehash(world, monkeypatch, settings)
+    renewals = spy_on_renewals(monkeypatch, finishing, reads)
+    write(world, upload, 3000, Body(b"b" * 1000), 1000)
+    assert renewals == [2, 4, 5]  # and once more after the last (empty) read, before the move
+    digest = hashlib.sha256(b"a" * 3000 + b"b" * 1000).hexdigest()
+    assert Attachment.objects.get().sha256 == digest
+
+
+def test_a_rehash_whose_claim_was_taken_over_attaches_nothing(world, monkeypatch, settings):
+    # R: security rule 9 — the finisher that lost its claim mid-hash stops with a clear
+    # refusal; nothing is attached and the file is not moved.
+    from casedesk.files.uploads import UploadBusy
+
+    upload, reads, finishing = _last_chunk_with_a_rehash(world, monkeypatch, settings)
+    spy_on_renewals(monkeypatch, finishing, reads, lose_at=2)
+    with pytest.raises(
+        UploadBusy, match=r"^This upload was taken over while it was being hashed\.$"
+    ):
+        write(world, upload, 3000, Body(b"b" * 1000), 1000)
+    assert not Attachment.objects.exists()
+    assert get_storage().size(upload.partial_key) == 4000
+
+
+def test_a_chunk_never_reads_past_its_size(world):
+    # R: D1 — a chunk is exactly its declared size, however the body is delivered.
+    upload = new_upload(world, 10)
+    body = BodyCutAfter(b"abcdefghij", step=3)  # short reads, more bytes than declared
+    write(world, upload, 0, body, 4)
+    assert body.position == 4
+    assert_released_at(upload, 4)
+    assert on_disk(upload) == b"abcd"
