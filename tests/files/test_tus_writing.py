@@ -354,3 +354,28 @@ def test_a_chunk_never_reads_past_its_size(world):
     assert body.position == 4
     assert_released_at(upload, 4)
     assert on_disk(upload) == b"abcd"
+
+
+def test_the_last_chunk_is_made_durable_before_it_is_recorded(world, monkeypatch):
+    # R: D1 — the partial file is fsynced once its last byte is written, before the case
+    # records the attachment; earlier chunks and a last chunk cut short are not.
+    import os
+
+    from casedesk.files.uploads import writing
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(writing.os, "fsync", fsync)
+    upload = new_upload(world, 8)
+    partial = str(get_storage()._path(upload.partial_key))
+    write(world, upload, 0, Body(b"1234"), 4)
+    write(world, upload, 4, BodyCutAfter(b"56"), 4)  # would be the last, but cut short
+    assert [p for p in synced if p == partial] == []
+    write(world, upload, 6, Body(b"78"), 2)
+    assert [p for p in synced if p == partial] == [partial]
+    assert Attachment.objects.get().sha256 == hashlib.sha256(b"12345678").hexdigest()
