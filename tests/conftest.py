@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 
 import pytest
 from django.core.cache import caches
@@ -22,12 +23,20 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     failed by scheduling luck. A file gives every thread its own connection with the
     production settings: WAL, BEGIN IMMEDIATE, a 20 s busy timeout. CASEDESK_TEST_SQLITE_NAME
     still chooses the file.
+
+    CASEDESK_TEST_SQLITE_TEMPLATE names an already migrated database that is copied to the
+    session's file; with ``--reuse-db`` the session then skips the migrations. mutation/run
+    uses it: mutmut starts a test session per mutant, and migrating each time cost more than
+    the tests themselves.
     """
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3") and not os.environ.get("CASEDESK_TEST_SQLITE_NAME"):
         db["TEST"]["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "casedesk-test.sqlite3")
+        template = os.environ.get("CASEDESK_TEST_SQLITE_TEMPLATE")
+        if template:
+            shutil.copyfile(template, db["TEST"]["NAME"])
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from django.db.models.functions import Now
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import _mark_sent, backoff, outbox_claim
 from casedesk.scheduling.services import claim_tag
+from tests.db_clock import frozen_db_clock
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
@@ -104,6 +105,24 @@ def test_the_lease_holds_until_its_end_and_lapses_just_after():
     assert outbox_claim(worker="b", now=T0) == []
     lease_ends(-dt.timedelta(microseconds=1), m)
     assert claim_checking_lease(m, lambda: outbox_claim(worker="b", now=T0), LEASE) == [m.pk]
+    assert (m.state, m.claimed_by, m.attempts) == (MessageState.SENDING, "b", 2)
+
+
+def test_a_lease_that_ends_exactly_now_still_holds():
+    # Security rule 7: a lapsed lease may be retaken strictly after its end. With the
+    # database's clock frozen, the claim sets the end to its NOW() + lease exactly; at that
+    # very instant the message stays with its worker, one microsecond later it is retaken.
+    m = message("m", T0)
+    claimed_at = dt.datetime(2026, 11, 24, 14, 0, 0, 500_000, tzinfo=dt.UTC)
+    with frozen_db_clock(claimed_at) as db_clock:
+        assert outbox_claim(worker="a", now=T0) == [m.pk]
+        m.refresh_from_db()
+        assert m.claimed_until == claimed_at + LEASE
+        db_clock.move_to(claimed_at + LEASE)
+        assert outbox_claim(worker="b", now=T0 + dt.timedelta(days=1)) == []
+        db_clock.move_to(claimed_at + LEASE + dt.timedelta(microseconds=1))
+        assert outbox_claim(worker="b", now=T0) == [m.pk]
+    m.refresh_from_db()
     assert (m.state, m.claimed_by, m.attempts) == (MessageState.SENDING, "b", 2)
 
 

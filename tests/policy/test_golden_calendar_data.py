@@ -18,6 +18,7 @@ from casedesk.policy.calendars import (
     describe_due,
     weekly_hours,
 )
+from casedesk.policy.calendars.hours import _week
 
 FULL = BusinessCalendar(
     "ops",
@@ -105,6 +106,8 @@ def test_a_minimal_stored_form_takes_the_defaults():
 
 def test_place_defaults_to_the_city_of_the_zone():
     assert BusinessCalendar("x", "America/Sao_Paulo", weekly_hours()).place == "Sao Paulo"
+    buenos_aires = BusinessCalendar("x", "America/Argentina/Buenos_Aires", weekly_hours())
+    assert buenos_aires.place == "Buenos Aires"
     assert BusinessCalendar("x", "UTC", weekly_hours()).place == "UTC"
     assert BusinessCalendar("x", "UTC", weekly_hours(), place="Leeds").place == "Leeds"
 
@@ -145,14 +148,21 @@ def test_always_open_defaults():
         ((weekly_hours()[:6]), "hours needs seven weekdays, Monday first"),
         ((((time(10), time(9)),),) * 7, "working intervals must be sorted and non-empty"),
         ((((time(9), time(9)),),) * 7, "working intervals must be sorted and non-empty"),
-        ((((time(8), time(12)), (time(11), time(14))),) * 7, "must be sorted and non-empty"),
-        ((((time(13), time(14)), (time(8), time(9))),) * 7, "must be sorted and non-empty"),
+        ((((time(8), time(12)), (time(11), time(14))),) * 7, "working intervals must be sorted"),
+        ((((time(13), time(14)), (time(8), time(9))),) * 7, "working intervals must be sorted"),
         (((),) * 7, "a business calendar needs some working hours"),
     ],
 )
 def test_invalid_hours_say_why(hours, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match="^" + message):
         BusinessCalendar("bad", "UTC", hours)
+
+
+def test_a_week_needs_seven_days():
+    # The stored form always names seven days; a list of six is a programming error.
+    with pytest.raises(ValueError, match=r"^working hours need seven weekdays, Monday first$"):
+        _week([()] * 6)
+    assert _week([()] * 7) == ((),) * 7
 
 
 def test_touching_intervals_and_a_shift_to_midnight_are_fine():

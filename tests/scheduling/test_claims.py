@@ -17,6 +17,7 @@ from django.db.models.functions import Now
 from casedesk.scheduling.models import Deadline, DeadlineState
 from casedesk.scheduling.registry import HANDLERS
 from casedesk.scheduling.services import deadline_run, deadline_schedule, deadlines_claim
+from tests.db_clock import frozen_db_clock
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
@@ -101,6 +102,24 @@ def test_the_lease_holds_until_its_end_and_lapses_just_after(ran):
     lease_ends(d, -dt.timedelta(microseconds=1))
     claimed = claim_checking_lease(d, lambda: deadlines_claim(worker="b", now=T0), LEASE)
     assert claimed == [d.pk]
+    assert (d.claimed_by, d.attempts) == ("b", 2)
+
+
+def test_a_lease_that_ends_exactly_now_still_holds(ran):
+    # Security rule 7: another worker may take over strictly after the lease's end. With
+    # the database's clock frozen, the claim sets the end to its NOW() + lease exactly;
+    # at that very instant the lease holds, one microsecond later it has lapsed.
+    d = schedule("d", T0)
+    claimed_at = dt.datetime(2026, 11, 24, 14, 0, 0, 500_000, tzinfo=dt.UTC)
+    with frozen_db_clock(claimed_at) as db_clock:
+        assert deadlines_claim(worker="a", now=T0) == [d.pk]
+        d.refresh_from_db()
+        assert d.claimed_until == claimed_at + LEASE
+        db_clock.move_to(claimed_at + LEASE)
+        assert deadlines_claim(worker="b", now=T0 + dt.timedelta(days=1)) == []
+        db_clock.move_to(claimed_at + LEASE + dt.timedelta(microseconds=1))
+        assert deadlines_claim(worker="b", now=T0) == [d.pk]
+    d.refresh_from_db()
     assert (d.claimed_by, d.attempts) == ("b", 2)
 
 
