@@ -115,6 +115,8 @@ ROUTES: dict[str, str] = {
     "kb/<int:pk>/vote/": "article",
     "kb/<int:pk>/comment/": "article",
     "kb/suggest/": "contact-page",
+    # An article's file: its article's readers only (tests/knowledge/test_article_files.py).
+    "knowledge/files/<int:file_id>/<str:name>": "article",
     "self-help/": "public",
     "self-help/<int:product_id>/": "public",
     "search/": "public",
@@ -123,6 +125,7 @@ ROUTES: dict[str, str] = {
     "console/kb/<int:pk>/": "console-page",
     "console/kb/<int:pk>/edit/": "console-page",
     "console/kb/<int:pk>/act/": "console-page",
+    "console/kb/<int:pk>/files/": "console-page",
     "console/kb/deflection/": "console-page",
     "console/cases/<str:number>/article/": "console-case",
     "console/search/": "console-page",
