@@ -33,6 +33,7 @@ CONSOLE_CASE_URLS = [
     "console-case-service-restored",
     "console-case-reopen",
     "console-case-article",
+    "console-case-voip-hold",  # G2
 ]
 
 
@@ -151,10 +152,12 @@ def test_case_page_query_budget(as_user, world, django_assert_max_num_queries):
     # escalations and the last support update for C6), each one indexed query; +1: drop box
     # panel (D2); +1: files panel (D1); +1: knowledge panel (articles from this case, F4).
     # The console's urgent banner (one indexed COUNT, C3) fits the base 9. +1: cutover notices
-    # whose window the case opened in (G1, one indexed query).
-    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1 + 1):
+    # whose window the case opened in (G1, one indexed query). +2: the site's VoIP assessments
+    # and change records (G2, G3: timeline and recent-changes panel, one indexed query each).
+    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1 + 1 + 2):
         assert client.get(url("console-case-detail", world.alice_case.number)).status_code == 200
     client = as_user(world.alice)
-    # +1: the contact's contract access (A3), read once per request.
-    with django_assert_max_num_queries(6 + 5 + 1 + 1 + 1):
+    # +1: the contact's contract access (A3), read once per request. +2: the site's VoIP
+    # assessments and change records on the timeline (G2, G3).
+    with django_assert_max_num_queries(6 + 5 + 1 + 1 + 1 + 2):
         assert client.get(url("portal-case-detail", world.alice_case.number)).status_code == 200
