@@ -35,6 +35,7 @@ CONSOLE_CASE_URLS = [
     "console-case-article",
     "console-case-site-visit",  # G4
     "console-case-route",  # G5, G6
+    "console-case-voip-hold",  # G2
 ]
 
 
@@ -154,11 +155,13 @@ def test_case_page_query_budget(as_user, world, django_assert_max_num_queries):
     # panel (D2); +1: files panel (D1); +1: knowledge panel (articles from this case, F4).
     # The console's urgent banner (one indexed COUNT, C3) fits the base 9. +1: cutover notices
     # whose window the case opened in (G1, one indexed query). +1: the case's site visits (G4;
-    # the routing of G5/G6 is read only for a closed case).
-    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1 + 1 + 1):
+    # the routing of G5/G6 is read only for a closed case). +2: the site's VoIP assessments
+    # and change records (G2, G3: timeline and recent-changes panel, one indexed query each).
+    with django_assert_max_num_queries(9 + 5 + 1 + 1 + 1 + 1 + 1 + 2):
         assert client.get(url("console-case-detail", world.alice_case.number)).status_code == 200
     client = as_user(world.alice)
     # +1: the contact's contract access (A3), read once per request. +2: the cutover notice
-    # and the approved site visits on the timeline (G1, G4).
-    with django_assert_max_num_queries(6 + 5 + 1 + 1 + 1 + 2):
+    # and the approved site visits on the timeline (G1, G4). +2: the site's VoIP assessments
+    # and change records on the timeline (G2, G3).
+    with django_assert_max_num_queries(6 + 5 + 1 + 1 + 1 + 2 + 2):
         assert client.get(url("portal-case-detail", world.alice_case.number)).status_code == 200

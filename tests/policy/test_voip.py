@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casedesk.policy.defaults import DEFAULT_POLICY, SupportPolicy
@@ -19,6 +19,9 @@ from casedesk.policy.voip import (
     codec_name,
     hold_decision,
 )
+
+# Pure arithmetic: no deadline, so a loaded machine cannot fail a run (no timing in tests).
+PROPS = settings(deadline=None, max_examples=300)
 
 GOOD = LineMeasurement("Line 1", "G.711", 40.0, 5.0, 0.0, 46, 24, 100.0)
 
@@ -47,6 +50,7 @@ def _spec(line: LineMeasurement) -> bool:
     )
 
 
+@PROPS
 @given(line=lines)
 def test_a_line_passes_exactly_when_every_g2_threshold_holds(line):
     # R: G2 — latency < 150 ms, jitter < 30 ms, loss ≤ 1 %, RTP EF, SIP CS3, codec bandwidth.
@@ -55,6 +59,7 @@ def test_a_line_passes_exactly_when_every_g2_threshold_holds(line):
     assert (verdict.failures == ()) is verdict.passed
 
 
+@PROPS
 @given(line=lines)
 def test_each_failed_check_is_named_once(line):
     # R: G2 — the person reads which check failed and by how much.
@@ -66,6 +71,7 @@ def test_each_failed_check_is_named_once(line):
     assert ("SIP is marked" in text) is (line.sip_dscp != 24)
 
 
+@PROPS
 @given(line=lines, worse=st.floats(0, 500, allow_nan=False))
 def test_worse_measurements_never_turn_a_failure_into_a_pass(line, worse):
     # R: G2 — monotone: more latency, jitter or loss, or less bandwidth, never helps.
@@ -102,6 +108,7 @@ def test_the_boundaries_are_the_handbooks(change, passes):
     assert check_line(dataclasses.replace(GOOD, **change)).passed is passes
 
 
+@PROPS
 @given(many=st.lists(lines, max_size=8))
 def test_an_assessment_passes_when_it_has_lines_and_every_line_passes(many):
     # R: G2 — "pass/fail per line" and overall.
@@ -127,6 +134,7 @@ def test_thresholds_are_policy_data_that_round_trips():
     assert not check_line(dataclasses.replace(GOOD, latency_ms=120), strict).passed
 
 
+@PROPS
 @given(voip=st.booleans(), ready=st.booleans(), down=st.booleans(), allowed=st.booleans())
 def test_support_may_hold_only_a_voip_case_whose_site_is_not_ready(voip, ready, down, allowed):
     # R: G2 "Support may hold VoIP cases until it passes", as the policy allows.

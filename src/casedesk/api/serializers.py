@@ -14,6 +14,8 @@ from casedesk.accounts.selectors import certifications_for
 from casedesk.cases.models import EventKind
 from casedesk.cases.permissions import OWNER_ACTIONS, actor_for, can_see_internal, owns_or_supports
 from casedesk.policy.transitions import Action, available_actions
+from casedesk.policy.voip import is_voip_case
+from casedesk.sla.selectors import policy
 
 if TYPE_CHECKING:
     from casedesk.accounts.models import User
@@ -70,12 +72,22 @@ def case_page(page: Page) -> dict[str, Any]:
     }
 
 
+def _may_be_held_for_voip(case: Case) -> bool:
+    """G2: the hold is offered on VoIP cases that are not Production Down, by the case's
+    own policy (the site's readiness is checked when it is asked for, with the reason)."""
+    group = case.product_group.name if case.product_group_id else None
+    rules = policy(case.policy_version).voip
+    return rules.holds_allowed and not case.production_down and is_voip_case(group, rules)
+
+
 def actions_for(user: User, case: Case) -> list[dict[str, Any]]:
     """The status-table edges this caller may take from here (B4); a colleague who only
     sees the case is not offered closing or re-open requests (C9)."""
     edges = available_actions(actor_for(user), case.status_enum, case.sub_status_enum)
     if not owns_or_supports(user, case):
         edges = [e for e in edges if e.action not in OWNER_ACTIONS]
+    if not _may_be_held_for_voip(case):
+        edges = [e for e in edges if e.action is not Action.HOLD_VOIP]
     return [
         {
             "action": edge.action.value,

@@ -18,11 +18,12 @@ from casedesk.accounts.models import Contract, Site, User
 from casedesk.accounts.selectors import allowed_contract_ids
 from casedesk.cases.models import Case
 from casedesk.cases.selectors import case_timeline
+from casedesk.core import clock
 from casedesk.core.errors import NotFound
 from casedesk.policy.decision import Decision
 from casedesk.policy.transitions import Status
 from casedesk.policy.voip import hold_decision, is_voip_case
-from casedesk.sla.selectors import current_policy_number, policy
+from casedesk.sla.selectors import policy
 
 from .models import ChangeRecord, VoipAssessment, VoipLine
 
@@ -120,7 +121,8 @@ class VoipFlag:
 
 
 def case_voip_flag(case: Case) -> VoipFlag:
-    rules = policy(current_policy_number()).voip
+    """By the case's own policy version, like its re-open window (versions never change)."""
+    rules = policy(case.policy_version).voip
     group = case.product_group.name if case.product_group_id else None
     voip = is_voip_case(group, rules)
     latest = latest_assessment(case.site_id) if voip else None
@@ -195,22 +197,42 @@ def _change_entry(c: ChangeRecord) -> SiteEntry:
     )
 
 
-def case_site_entries(user: User, case: Case) -> list[SiteEntry]:
-    """Assessments and changes of the case's site from ``RECENT_DAYS`` before it opened
-    until it closed, with their visibility: a contact sees the public ones only."""
+@dataclass(frozen=True)
+class SiteRecords:
+    """What a case page shows of its site's records, read in two queries (three when
+    there are assessments: their lines)."""
+
+    entries: list[SiteEntry]  # for the timeline, as the viewer may see them
+    recent_changes: list[ChangeRecord]  # the panel: newest first, at most PANEL_CHANGES
+
+
+def case_site_records(user: User, case: Case, *, now: dt.datetime) -> SiteRecords:
+    """Assessments and changes of the case's site from ``RECENT_DAYS`` before it opened:
+    on the timeline until the case closed, with their visibility (a contact sees the public
+    ones only); in the recent-changes panel until ``now`` (issue 14 item 7, G3)."""
     since = case.opened_at - dt.timedelta(days=RECENT_DAYS)
-    window = {"site_id": case.site_id}
-    assessments = _visible(user, VoipAssessment.objects.filter(measured_at__gte=since, **window))
-    changes = _visible(user, ChangeRecord.objects.filter(performed_at__gte=since, **window))
-    if case.closed_at is not None:
-        assessments = assessments.filter(measured_at__lte=case.closed_at)
-        changes = changes.filter(performed_at__lte=case.closed_at)
+    until = case.closed_at
+    assessments = _visible(
+        user, VoipAssessment.objects.filter(site_id=case.site_id, measured_at__gte=since)
+    )
+    if until is not None:
+        assessments = assessments.filter(measured_at__lte=until)
+    changes = list(
+        _visible(user, ChangeRecord.objects.filter(site_id=case.site_id, performed_at__gte=since))
+        .filter(performed_at__lte=max(now, until or now))
+        .select_related("site", "filed_by")[:100]
+    )
     entries = [
         _assessment_entry(a)
         for a in assessments.select_related("site", "filed_by").prefetch_related("lines")[:50]
     ]
-    entries += [_change_entry(c) for c in changes.select_related("site", "filed_by")[:50]]
-    return entries
+    entries += [_change_entry(c) for c in changes if until is None or c.performed_at <= until]
+    recent = [c for c in changes if c.performed_at <= now][:PANEL_CHANGES]
+    return SiteRecords(entries, recent)
+
+
+def case_site_entries(user: User, case: Case) -> list[SiteEntry]:
+    return case_site_records(user, case, now=clock.now()).entries
 
 
 def with_site_entries(events: list[Any], entries: list[SiteEntry]) -> list[Any]:
@@ -218,7 +240,10 @@ def with_site_entries(events: list[Any], entries: list[SiteEntry]) -> list[Any]:
     return sorted([*events, *entries], key=lambda e: e.at)
 
 
-def case_timeline_with_site_records(user: User, case: Case) -> list[Any]:
+def case_timeline_with_site_records(
+    user: User, case: Case, records: SiteRecords | None = None
+) -> list[Any]:
     """The case's timeline (``cases.selectors.case_timeline``) with the site's assessments
     and changes that bear on it, each as its visibility allows (issue 14 item 7)."""
-    return with_site_entries(case_timeline(user, case), case_site_entries(user, case))
+    entries = records.entries if records is not None else case_site_entries(user, case)
+    return with_site_entries(case_timeline(user, case), entries)

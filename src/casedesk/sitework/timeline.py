@@ -21,7 +21,7 @@ from casedesk.cases.permissions import can_see_internal
 from casedesk.cases.selectors import case_timeline
 from casedesk.obligations.models import CutoverNotice
 from casedesk.obligations.selectors import notices_for_case
-from casedesk.obligations.sites import case_site_entries
+from casedesk.obligations.sites import SiteEntry, case_site_entries
 
 from .models import SiteVisit, VisitState
 from .selectors import routing_for, visits_for_case
@@ -95,10 +95,12 @@ def case_timeline_with_records(
     *,
     notices: list[CutoverNotice] | None = None,
     visits: list[SiteVisit] | None = None,
+    site_entries: list[SiteEntry] | None = None,
 ) -> list[CaseEvent | TimelineEntry]:
     """``case_timeline`` (already scoped) plus the records above the user may see, by time;
     a case event and a record at the same moment keep the event first. A page that already
-    read the case's ``notices`` or ``visits`` (as ``user`` may see them) passes them in."""
+    read the case's ``notices``, ``visits`` or ``site_entries`` (as ``user`` may see them)
+    passes them in."""
     items: list[CaseEvent | TimelineEntry] = list(case_timeline(user, case))
     for n in notices_for_case(case) if notices is None else notices:
         items.append(
@@ -127,7 +129,7 @@ def case_timeline_with_records(
         )
     items.extend(  # the site's VoIP assessments and changes around the case (G2, G3)
         TimelineEntry(e.at, e.kind, e.summary, e.body, e.public, e.actor, e.data)
-        for e in case_site_entries(user, case)
+        for e in (case_site_entries(user, case) if site_entries is None else site_entries)
     )
     if not can_see_internal(user):
         items = [i for i in items if i.public]

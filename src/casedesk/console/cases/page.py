@@ -35,7 +35,7 @@ from casedesk.console.cases.forms import (
 from casedesk.console.cases.sitework_forms import sitework_context
 from casedesk.core import clock
 from casedesk.obligations.selectors import notices_for_case
-from casedesk.obligations.sites import case_voip_flag, recent_changes_for_case
+from casedesk.obligations.sites import case_site_records, case_voip_flag
 from casedesk.sitework.timeline import case_timeline_with_records
 from casedesk.sla.selectors import running_milestones
 from casedesk.web.access import get_case_or_404, support_view
@@ -48,6 +48,7 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
     now = clock.now()
     team = list(engineers())
     window = selectors.case_reopen_window(case, now)
+    site_records = case_site_records(user, case, now=now)  # G2, G3, issue 14 item 7
     transition_form = forms.get("transition_form") or TransitionForm(
         initial={"version": case.version}, case=case
     )
@@ -59,13 +60,17 @@ def case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any)
         **sitework,
         # With the cutover notice, site visits, routing, VoIP assessments and changes (item 7).
         "timeline": case_timeline_with_records(
-            user, case, notices=cutovers, visits=sitework["visits"]
+            user,
+            case,
+            notices=cutovers,
+            visits=sitework["visits"],
+            site_entries=site_records.entries,
         ),
         "cutovers": cutovers,
         "voip": case_voip_flag(case),  # G2: a VoIP case on a site that is not ready
         "voip_hold_form": forms.get("voip_hold_form")
         or VoipHoldForm(initial={"version": case.version}),
-        "site_changes": recent_changes_for_case(case, now=now),  # G3
+        "site_changes": site_records.recent_changes,  # G3
         "certifications": certifications_for(case.contact),
         "maintenance": contract_maintenance(case.contract, now),
         "follow_ons": list(
