@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casedesk.mail import parsing
+from casedesk.mail import setaside
 from casedesk.mail.parsing import MailRejected, parse_message
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -30,9 +30,9 @@ def _both(raw: bytes, monkeypatch) -> tuple[object, object]:
         except MailRejected as exc:
             return ("rejected", exc.code)
 
-    monkeypatch.setattr(parsing, "SET_ASIDE_MIN", 0)
+    monkeypatch.setattr(setaside, "SET_ASIDE_MIN", 0)
     fast = parse()
-    monkeypatch.setattr(parsing, "SET_ASIDE_MIN", 10**12)
+    monkeypatch.setattr(setaside, "SET_ASIDE_MIN", 10**12)
     slow = parse()
     return fast, slow
 
@@ -113,7 +113,7 @@ def test_generated_messages_parse_the_same(lines, eol):
 
 def test_a_sender_cannot_plant_a_marker(monkeypatch):
     # The marker carries a random salt per parse: text shaped like one stays text.
-    monkeypatch.setattr(parsing, "SET_ASIDE_MIN", 0)
+    monkeypatch.setattr(setaside, "SET_ASIDE_MIN", 0)
     run = _b64(20_000, 2)
     raw = b"From: a@x.example\r\nContent-Type: text/plain\r\n\r\nCD" + b"0" * 32 + b"\r\n" + run
     parsed = parse_message(raw)

@@ -38,7 +38,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from casedesk.core import clock
 
@@ -177,7 +177,7 @@ class InboundHandler:
             self._answer(batch, ok=True)
         for _ in self._threads[1:]:
             self._stored.put(_STOP)
-        close_old_connections()
+        connections.close_all()  # this thread's connections: the thread ends here
 
     @staticmethod
     def _answer(batch: list[Any], *, ok: bool) -> None:
@@ -224,7 +224,7 @@ class InboundHandler:
             if stop:
                 self._stored.task_done()
                 break
-        close_old_connections()
+        connections.close_all()  # this thread's connections: the thread ends here
 
     def wait_processed(self) -> None:
         """Block until every message answered so far is processed (tests, shutdown)."""

@@ -6,8 +6,9 @@ reads up to each ``.<CRLF>`` (``StreamReader.readuntil``; a base64 body has none
 read takes up to the reader's limit), and the DATA ends at a ``.<CRLF>`` that starts a
 line. The rules stay aiosmtpd's: the size limit (``552`` once all is read), lines over
 ``line_length_limit`` (``500``), dot-unstuffing (RFC 5321 4.5.2), the handler's
-``DATA`` hook and the answer. Nothing is read past the terminating line, so a command
-that follows is read as a command.
+``DATA`` hook and the answer. (A message both too large and with an over-long line gets
+``552``; aiosmtpd answers whichever it met first. Both are permanent.) Nothing is read
+past the terminating line, so a command that follows is read as a command.
 """
 
 from __future__ import annotations
