@@ -13,6 +13,7 @@ explicitly opted out (``CASEDESK_MAIL_TRUST_UNAUTHENTICATED``: unsafe, every Fro
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -53,15 +54,24 @@ NOT_CONFIGURED = (
 
 
 def _aligned(domain: str, from_domain: str) -> bool:
-    """Relaxed alignment: the same domain, or a parent of it — but never a bare top-level
-    domain (``d=example`` would otherwise vouch for every ``*.example`` sender). Without a
-    public-suffix list a parent like ``co.uk`` still aligns (no such list ships here)."""
+    """Relaxed alignment: the same domain, or a parent of it — but never a public suffix
+    (``d=co.uk`` or ``d=example`` would otherwise vouch for every sender beneath it). The
+    suffixes come from the Public Suffix List bundled with ``publicsuffixlist``, whose
+    default rule also makes every unknown top-level domain a suffix."""
     domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
     if not domain:
         return False
     if from_domain == domain:
         return True
-    return "." in domain and from_domain.endswith("." + domain)
+    return from_domain.endswith("." + domain) and not _public_suffixes().is_public(domain)
+
+
+@functools.cache
+def _public_suffixes():
+    """Loaded on first use: web workers never check mail and need not hold the list."""
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
 
 
 def _results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
