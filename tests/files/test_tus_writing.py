@@ -379,3 +379,46 @@ def test_the_last_chunk_is_made_durable_before_it_is_recorded(world, monkeypatch
     write(world, upload, 6, Body(b"78"), 2)
     assert [p for p in synced if p == partial] == [partial]
     assert Attachment.objects.get().sha256 == hashlib.sha256(b"12345678").hexdigest()
+
+
+def test_bytes_a_killed_request_left_are_cut_back_before_the_chunk(world):
+    # R: D1 — only accepted bytes count: junk behind the offset is cut off, byte-exact.
+    upload = new_upload(world, 12)
+    write(world, upload, 0, Body(b"1234"), 4)
+    with get_storage().open_append(upload.partial_key) as out:
+        out.write(b"junk a killed request wrote")
+    write(world, upload, 4, Body(b"5678"), 4)
+    assert on_disk(upload) == b"12345678"
+    assert_released_at(upload, 8)
+
+
+def test_lost_bytes_move_the_offset_back_even_without_a_running_hash(world):
+    # R: D1 — after a power loss the server reports the bytes it really has (409), also
+    # when this process keeps no running hash for the upload.
+    from casedesk.files.uploads import OffsetMoved
+
+    upload = new_upload(world, 12)
+    write(world, upload, 0, Body(b"12345678"), 8)
+    running_hashes._RUNNING.clear()
+    get_storage().truncate(upload.partial_key, 3)
+    message = r"^Only 3 bytes of this upload survived a server restart; continue from there\.$"
+    with pytest.raises(OffsetMoved, match=message) as moved:
+        write(world, upload, 8, Body(b"9abc"), 4)
+    assert moved.value.offset == 3
+    assert_released_at(upload, 3)
+
+
+def test_an_upload_whose_bytes_are_gone_expires(world):
+    # R: D1 — the partial file vanished (disk replaced): 410, and the upload is expired.
+    from casedesk.files.uploads import UploadGone
+
+    upload = new_upload(world, 12)
+    write(world, upload, 0, Body(b"1234"), 4)
+    get_storage().delete(upload.partial_key)
+    with pytest.raises(
+        UploadGone, match=r"^This upload's bytes are gone; start the upload again\.$"
+    ):
+        write(world, upload, 4, Body(b"5678"), 4)
+    upload.refresh_from_db()
+    assert upload.state == UploadState.EXPIRED and upload.offset == 4
+    assert upload.locked_until is None and not upload.lock_token

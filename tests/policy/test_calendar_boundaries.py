@@ -61,6 +61,14 @@ def test_working_time_and_the_first_interval_of_a_year():
     assert cal.add_business_hours(utc(2026, 1, 2, 8), 1) == utc(2026, 1, 2, 9)
     assert cal.add_business_days(utc(2026, 1, 2, 8), 0) == utc(2026, 1, 2, 8)
     assert cal.add_business_days(utc(2026, 1, 2, 8), 1) == utc(2026, 1, 5, 8)
+    # From before the year's first opening: nothing has been worked yet.
+    assert cal.business_time_between(utc(2026, 1, 1, 9), utc(2026, 1, 2, 9)) == H
+    assert cal.add_business_hours(utc(2026, 1, 1, 9), 1) == utc(2026, 1, 2, 9)
+
+
+def test_negative_business_hours_are_refused():
+    with pytest.raises(ValueError, match=r"^business hours to add must not be negative$"):
+        london().add_business_hours(utc(2026, 1, 2, 9), -1)
 
 
 # -- business hours across holidays, year ends and DST ------------------------------------
@@ -72,6 +80,7 @@ def test_working_time_and_the_first_interval_of_a_year():
         (utc(2026, 11, 23, 17), 1, utc(2026, 11, 23, 18)),  # due "by 18:00", not next morning
         (utc(2026, 11, 23, 17), 2, utc(2026, 11, 24, 9)),
         (utc(2026, 12, 24, 17), 2, utc(2026, 12, 29, 9)),  # Christmas, Boxing Day (Mon 28)
+        (utc(2026, 12, 31, 17), 1, utc(2026, 12, 31, 18)),  # the year's last closing time
         (utc(2026, 12, 31, 17), 2, utc(2027, 1, 4, 9)),  # over the year end and 1 Jan
         (utc(2026, 12, 31, 17), 1 + 10 * 5 + 1, utc(2027, 1, 11, 9)),  # a whole week on
         # Spring: Fri 17:00 GMT + 2 h = Mon 09:00 BST = 08:00 UTC.
