@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import build_world
 
@@ -35,7 +36,9 @@ def test_groups_open_one_at_a_time_and_close_by_keyboard(browser, live_server, s
     assert page.get_by_role("link", name="Mail care queue").is_visible()
     page.screenshot(path=str(shots / "console-nav-manage.png"))
     desk.locator("summary").click()  # opening one group closes the other
-    assert desk.evaluate("d => d.open") and not manage.evaluate("d => d.open")
+    # ``toggle`` is dispatched as a task after the click: wait for its effect, not for time.
+    expect(manage).to_have_js_property("open", False)
+    assert desk.evaluate("d => d.open")
 
     page.keyboard.press("Escape")  # Escape closes and gives focus back to the summary
     assert not desk.evaluate("d => d.open")

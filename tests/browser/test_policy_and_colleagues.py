@@ -40,6 +40,7 @@ def test_care_previews_and_saves_a_policy_version(browser, live_server, settings
     base = live_server.url
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     _login(page, base, world.care.email)
+    page.locator("summary", has_text="Manage").click()  # the console's Manage menu (A2)
     page.get_by_role("link", name="Policy").click()
     page.get_by_role("link", name="New version from this one").first.click()
     _shot(page, "policy-editor")
