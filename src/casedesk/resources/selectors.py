@@ -56,7 +56,13 @@ def covered_products(user: User) -> QuerySet[Product]:
         return products.none()
     if contracts.filter(products__isnull=True).exists():
         return products
-    return products.filter(contracts__in=contracts).distinct()
+    # A semi-join written from the organisation's contracts outwards: the connection runs
+    # with join_collapse_limit=1, so a join from the product side would read every
+    # contract's product row (48k at 1M cases, ~10 ms per search page).
+    covered = Contract.products.through.objects.filter(
+        contract_id__in=contracts.values("pk")
+    ).values("product_id")
+    return products.filter(pk__in=covered)
 
 
 def access_product(user: User, product_id: int) -> Product:

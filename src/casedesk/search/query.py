@@ -96,6 +96,19 @@ class ParsedQuery:
             parts.append(rendered[0] if len(rendered) == 1 else "(" + " | ".join(rendered) + ")")
         return " & ".join(parts)
 
+    def group_tsqueries(self, weights: str = "") -> list[str]:
+        """Each positive group on its own as ``to_tsquery`` text: the query matches no more
+        rows than its rarest group, which is how the PostgreSQL backend decides whether the
+        words are rare enough to read straight from the text index."""
+        label = f":{weights}" if weights else ""
+        out = []
+        for group in self.groups:
+            if any(t.negated for t in group):
+                continue
+            rendered = [_tsquery_term(t, label) for t in group]
+            out.append(rendered[0] if len(rendered) == 1 else "(" + " | ".join(rendered) + ")")
+        return out
+
     def fts5(self) -> str:
         """The query as an FTS5 MATCH expression; every term quoted, NOT only after a term."""
         positive = []
