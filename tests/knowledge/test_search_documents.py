@@ -122,9 +122,7 @@ def test_a_rare_word_is_read_from_the_index_without_the_window_probe(world, monk
     monkeypatch.setattr(postgres, "fetch", spy)
     probes = lambda: sum("AS recent" in s for s in statements)  # noqa: E731
 
-    assert [h.key for h in search(world.alice, "narwhal", kinds=["article"]).hits] == [
-        str(rare.pk)
-    ]
+    assert [h.key for h in search(world.alice, "narwhal", kinds=["article"]).hits] == [str(rare.pk)]
     assert probes() == 0
     assert len(search(world.alice, "heron", kinds=["article"]).hits) == 12
     assert probes() == 1
