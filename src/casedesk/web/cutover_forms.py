@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
 
 from casedesk.accounts.models import Site
+from casedesk.core import clock
+from casedesk.core.errors import DomainError
 from casedesk.obligations.models import CHECKLIST, CutoverKind
 from casedesk.obligations.services import CutoverDraft
+from casedesk.sitework.services import cutover_file_with_diagram
+from casedesk.web.errors import add_domain_error
 from casedesk.web.forms import TEXT_MAX
 
 _LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -54,3 +60,26 @@ class CutoverForm(forms.Form):
     def to_draft(self) -> CutoverDraft:
         d = self.cleaned_data
         return CutoverDraft(**{k: v for k, v in d.items() if k not in ("site", "diagram")})
+
+
+def file_cutover(request: HttpRequest, form: CutoverForm) -> tuple[Any, int]:
+    """File the bound form's notice with its diagram for either interface: ``(notice, 200)``
+    with a late filing's warning flashed, or ``(None, 400)`` with the refusal on the form."""
+    if not form.is_valid():
+        return None, 400
+    upload = form.cleaned_data.get("diagram")
+    try:
+        notice = cutover_file_with_diagram(
+            actor=request.user,
+            site=form.cleaned_data["site"],
+            draft=form.to_draft(),
+            now=clock.now(),
+            diagram=upload,
+            diagram_name=upload.name if upload else "",
+            diagram_type=upload.content_type if upload else "",
+        )
+    except DomainError as exc:
+        return None, add_domain_error(form, exc)
+    if notice.late_warning:
+        messages.warning(request, notice.late_warning)
+    return notice, 200

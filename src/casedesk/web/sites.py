@@ -7,12 +7,14 @@ contact's site of another organisation is a 404, rule 3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound, PolicyViolation
@@ -156,4 +158,35 @@ def change_new(request: HttpRequest, site_id: int, pages: SitePages) -> HttpResp
                 return redirect(pages.detail, site_id=site.pk)
     return render(
         request, "sites/change_new.html", pages.context(site=site, form=form), status=status
+    )
+
+
+View = Callable[..., HttpResponse]
+
+
+def site_views(pages: SitePages, guard: Callable[[View], View]) -> tuple[View, View, View, View]:
+    """The four site pages of one interface (list, detail, VoIP form, change form), each
+    behind that interface's access guard; the portal and the console differ only in these."""
+
+    @require_GET
+    def site_list_view(request: HttpRequest) -> HttpResponse:
+        return site_list(request, pages)
+
+    @require_GET
+    def site_detail_view(request: HttpRequest, site_id: int) -> HttpResponse:
+        return site_detail(request, site_id, pages)
+
+    @require_http_methods(["GET", "POST"])
+    def voip_new_view(request: HttpRequest, site_id: int) -> HttpResponse:
+        return voip_new(request, site_id, pages)
+
+    @require_http_methods(["GET", "POST"])
+    def change_new_view(request: HttpRequest, site_id: int) -> HttpResponse:
+        return change_new(request, site_id, pages)
+
+    return (
+        guard(site_list_view),
+        guard(site_detail_view),
+        guard(voip_new_view),
+        guard(change_new_view),
     )

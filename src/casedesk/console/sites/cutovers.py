@@ -11,14 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casedesk.accounts.models import REGION_CHOICES, Organisation
 from casedesk.core import clock
-from casedesk.core.errors import DomainError, NotFound
+from casedesk.core.errors import NotFound
 from casedesk.obligations import selectors
 from casedesk.sitework import selectors as sitework
-from casedesk.sitework.services import cutover_file_with_diagram
 from casedesk.web.access import support_view
-from casedesk.web.cutover_forms import CutoverForm
+from casedesk.web.cutover_forms import CutoverForm, file_cutover
 from casedesk.web.downloads import stored_file_response
-from casedesk.web.errors import add_domain_error
 
 DAY_CHOICES = (7, 14, 30, 60, 90)
 
@@ -74,28 +72,12 @@ def cutover_new(request: HttpRequest) -> HttpResponse:
         sites = selectors.sites_for(request.user).filter(organisation=organisation)
         form = CutoverForm(request.POST or None, request.FILES or None, sites=sites)
         if request.method == "POST":
-            status = 400
-            if form.is_valid():
-                upload = form.cleaned_data.get("diagram")
-                try:
-                    notice = cutover_file_with_diagram(
-                        actor=request.user,
-                        site=form.cleaned_data["site"],
-                        draft=form.to_draft(),
-                        now=clock.now(),
-                        diagram=upload,
-                        diagram_name=upload.name if upload else "",
-                        diagram_type=upload.content_type if upload else "",
-                    )
-                except DomainError as exc:
-                    status = add_domain_error(form, exc)
-                else:
-                    if notice.late_warning:
-                        messages.warning(request, notice.late_warning)
-                    messages.success(
-                        request, f"Cutover notice filed for {notice.site.name} ({organisation})."
-                    )
-                    return redirect("console-cutovers")
+            notice, status = file_cutover(request, form)
+            if notice is not None:
+                messages.success(
+                    request, f"Cutover notice filed for {notice.site.name} ({organisation})."
+                )
+                return redirect("console-cutovers")
     elif request.method == "POST":
         status = 400
     return render(

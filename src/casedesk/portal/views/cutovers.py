@@ -8,15 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from casedesk.core import clock
-from casedesk.core.errors import DomainError, NotFound
+from casedesk.core.errors import NotFound
 from casedesk.obligations import selectors
 from casedesk.sitework import selectors as sitework
-from casedesk.sitework.services import cutover_file_with_diagram
 from casedesk.web.access import contact_view
-from casedesk.web.cutover_forms import CutoverForm
+from casedesk.web.cutover_forms import CutoverForm, file_cutover
 from casedesk.web.downloads import stored_file_response
-from casedesk.web.errors import add_domain_error
 
 
 @contact_view
@@ -27,26 +24,10 @@ def cutovers(request: HttpRequest) -> HttpResponse:
     form = CutoverForm(request.POST or None, request.FILES or None, sites=sites)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            upload = form.cleaned_data.get("diagram")
-            try:
-                notice = cutover_file_with_diagram(
-                    actor=request.user,
-                    site=form.cleaned_data["site"],
-                    draft=form.to_draft(),
-                    now=clock.now(),
-                    diagram=upload,
-                    diagram_name=upload.name if upload else "",
-                    diagram_type=upload.content_type if upload else "",
-                )
-            except DomainError as exc:
-                status = add_domain_error(form, exc)
-            else:
-                if notice.late_warning:
-                    messages.warning(request, notice.late_warning)
-                messages.success(request, f"Cutover notice filed for {notice.site.name}.")
-                return redirect("portal-cutovers")
+        notice, status = file_cutover(request, form)
+        if notice is not None:
+            messages.success(request, f"Cutover notice filed for {notice.site.name}.")
+            return redirect("portal-cutovers")
     notices = list(selectors.notices_visible_to(request.user).order_by("-cutover_start")[:50])
     diagrams = sitework.diagrams_by_notice([n.pk for n in notices])
     return render(
