@@ -99,7 +99,9 @@ def _documents(conn) -> None:  # type: ignore[no-untyped-def]
         return
     import importlib
 
-    migration = importlib.import_module("casedesk.search.migrations.0002_case_documents")
+    migration = importlib.import_module(
+        "casedesk.search.migrations.0005_automated_text_not_indexed"
+    )
     t0 = time.monotonic()
     conn.execute(migration.BACKFILL)
     conn.execute("VACUUM (ANALYZE) cases_case")

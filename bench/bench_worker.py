@@ -204,6 +204,12 @@ def _drain(name: str, batch: int, mail: bool) -> tuple[int, int, float, float]:
         backend = cursor.fetchone()[0]
     backend_cpu, own = cpu_seconds(backend), time.process_time()
     total = sent = 0
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):  # cProfile of this process, to that path + name
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     while True:
         done = worker_tick(worker=name, now=dt.datetime.now(tz=dt.UTC), limit=batch)
         mailed = (
@@ -212,6 +218,9 @@ def _drain(name: str, batch: int, mail: bool) -> tuple[int, int, float, float]:
         total, sent = total + done, sent + mailed
         if not done and not mailed:
             break
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(f"{os.environ['BENCH_PROFILE']}.{name}")
     try:  # the pump keeps its SMTP session open between ticks
         from casedesk.notifications import smtp_pipe
 

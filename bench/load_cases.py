@@ -716,7 +716,9 @@ def _search_documents(dsn: str) -> None:
     import psycopg
 
     try:
-        migration = importlib.import_module("casedesk.search.migrations.0002_case_documents")
+        migration = importlib.import_module(
+            "casedesk.search.migrations.0005_automated_text_not_indexed"
+        )
     except ImportError:
         return
     t0 = time.monotonic()

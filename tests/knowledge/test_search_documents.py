@@ -131,3 +131,32 @@ def test_a_rare_word_is_read_from_the_index_without_the_window_probe(world, monk
         str(rare.pk)
     ]
     assert probes() == 1
+
+
+def test_the_desks_own_boilerplate_is_not_part_of_the_document(world):
+    """Issue 17 item 4 / F6: automated entries (a follow-up reminder, a milestone warning)
+    carry the same text on every case; they neither match a search nor rewrite the case's
+    document. What people write still does, and an edit recomputes without them."""
+    from casedesk.cases.models import EventKind
+
+    case = world.alice_case
+    for kind in (EventKind.FOLLOW_UP, EventKind.MILESTONE):
+        CaseEvent.objects.create(
+            case=case, at=world.now, kind=kind, public=True, body=f"Quokka notice {kind}"
+        )
+    assert _cases(world.engineer, "quokka") == []
+    reply = services.case_add_update(
+        case=case, actor=world.alice, body="The quokka gateway reboots", now=world.now
+    )
+    assert _cases(world.engineer, "quokka") == [case.number]
+    # An edit rebuilds the whole document: the boilerplate stays out.
+    CaseEvent.objects.filter(pk=reply.pk).update(body="The gateway reboots")
+    assert _cases(world.engineer, "quokka") == []
+
+
+def test_the_unindexed_kinds_are_the_migrations():
+    from importlib import import_module
+
+    migration = import_module("casedesk.search.migrations.0005_automated_text_not_indexed")
+    assert backends.UNINDEXED_KINDS == migration.UNINDEXED
+    assert "NOT IN ('opened', 'followup'" in migration.BACKFILL

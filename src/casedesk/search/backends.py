@@ -25,6 +25,9 @@ from .query import ParsedQuery
 
 COUNT_CAP = 200  # counts above this show as "200+"; only this many matches are ranked
 CANDIDATES = COUNT_CAP + 1
+# Timeline entries whose text is the desk's own boilerplate (or repeats the description):
+# not part of a case's document (search migration 0005).
+UNINDEXED_KINDS = ("opened", "followup", "milestone", "unassigned", "files_purged")
 SUGGEST_CANDIDATES = 50  # the newest title matches ranked for suggestions
 
 

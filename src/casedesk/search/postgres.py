@@ -25,6 +25,7 @@ from .backends import (
     CANDIDATES,
     RESOURCE_SOURCES,
     SUGGEST_CANDIDATES,
+    UNINDEXED_KINDS,
     RawHit,
     Scope,
     fetch,
@@ -188,10 +189,10 @@ class PostgresBackend:
                 f"SELECT DISTINCT ON (e.case_id) e.case_id, e.id, ts_headline("
                 f"{_CFG.format(t=c)}, e.body, {_ROWQ.format(t=c)}, {_HEADLINE}) "
                 f"FROM cases_caseevent e JOIN {c} ON {c}.id = e.case_id "
-                f"WHERE e.case_id = ANY(%s) AND e.body <> '' AND e.kind <> 'opened' {public} "
+                f"WHERE e.case_id = ANY(%s) AND e.body <> '' AND NOT (e.kind = ANY(%s)) {public} "
                 f"AND to_tsvector({_CFG.format(t=c)}, left(e.body, 20000)) @@ "
                 f"{_ROWQ.format(t=c)} ORDER BY e.case_id, e.id DESC",
-                [text, elsewhere, text],
+                [text, elsewhere, list(UNINDEXED_KINDS), text],
             ):
                 events[case_id] = (event_id, snippet)
         for hit in hits:
