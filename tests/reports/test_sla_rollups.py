@@ -85,6 +85,7 @@ def test_stored_cells_give_the_same_figures_as_live(report_world, live_days):
 def test_scopes_apply_to_stored_cells(report_world, live_days):
     # R: I1 item 8 — an engineer his region's and own, a contact her organisation's only.
     sla_backfill(FIRST, LAST, now=REPORT_NOW)
+    live_days.clear()
     s = scopes(report_world)
     totals = {name: figures(scope)["total"]["cases"] for name, scope in s.items()}
     assert live_days == []
@@ -198,9 +199,9 @@ def test_page_lists_misses_a_page_at_a_time(client, report_world, monkeypatch):
     rw = report_world
     monkeypatch.setattr(selectors, "MISSES_SHOWN", 2)
     url = reverse("console-report-sla")
-    client.force_login(rw.world.manager)
     query = {"start": "2026-10-01", "end": "2026-12-31", "period": "month"}
     with time_machine.travel(REPORT_NOW, tick=False):
+        client.force_login(rw.world.manager)
         first = client.get(url, query).content.decode()
         more = re.search(r'href="\?([^"]+)#miss-title">More missed milestones', first)
         assert more is not None
