@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from casedesk.core import clock
 from casedesk.reports.rollups import rollup_day
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             day += dt.timedelta(days=1)
         if options["only"] != "counts":
             sla_rows = sla_backfill(start, end, now=now)
+        if connection.vendor == "postgresql":  # the report's plans need fresh statistics
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE reports_dailycount, reports_slacell, reports_sladay")
         self.stdout.write(
             f"rolled up {(end - start).days + 1} day(s): {rows} count rows, "
             f"{sla_rows} service-level rows"
