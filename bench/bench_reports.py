@@ -5,7 +5,8 @@ page for one-month ranges and for a full year, and the console case-list CSV exp
 In-process through Django's test client (view, queries, template; no HTTP server), as the
 report manager of the bench DB. Needs a loaded database (``load_cases.py``) with
 ``seed_report_activity.py`` applied and the rollups backfilled
-(``casedesk manage reports_rollup --start 2021-12-01``).
+(``casedesk manage reports_rollup --start 2021-12-01``: the event counts and the
+service-level cells). ``--as-engineer`` runs as an engineer of a region (scoped view).
 
     CASEDESK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/<your copy> \\
         python bench/bench_reports.py [--months 20] [--years 5] [--export-limit 0]
@@ -65,6 +66,9 @@ def main() -> None:
     parser.add_argument("--export-limit", type=int, default=0, help="stop the CSV after N rows")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated report names to run")
+    parser.add_argument(
+        "--as-engineer", action="store_true", help="an engineer with a region, not a manager"
+    )
     args = parser.parse_args()
 
     import django
@@ -76,10 +80,15 @@ def main() -> None:
 
     from casedesk.accounts.models import Role, User
 
-    manager = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk").first()
-    assert manager is not None, "no manager in this database"
+    viewers = User.objects.filter(is_active=True).order_by("pk")
+    if args.as_engineer:
+        viewer = viewers.filter(role=Role.ENGINEER).exclude(region="").first()
+    else:
+        viewer = viewers.filter(role=Role.MANAGER).first()
+    assert viewer is not None, "no such viewer in this database"
     client = Client()
-    client.force_login(manager)
+    client.force_login(viewer)
+    print(f"as {viewer.email} ({viewer.role}{', ' + viewer.region if viewer.region else ''})")
     today = dt.date(2026, 12, 5)
     rng = random.Random(13)
     print(f"load average before: {load()}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from .slamodels import SlaCell, SlaDay  # noqa: F401  (service-level cells, ADR 0008)
+
 
 class BacklogSnapshot(models.Model):
     """Open cases at the end of ``day`` for one combination of the report's dimensions.

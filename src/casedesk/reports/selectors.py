@@ -4,8 +4,9 @@ of milestones met, per priority, region, product group and period, beside the ta
 Time to root cause counts business days the way the target does (the case's policy version
 and region calendar, ``BusinessCalendar.business_days_between``: days after the start up to
 the day it was met, holidays and weekends excluded). Time to fix counts elapsed days
-(C9: the fix target is N × 24 hours). Figures are computed from the recorded milestones on
-each request; cases are chosen by the day (UTC) they were opened.
+(C9: the fix target is N × 24 hours). Cases are chosen by the day (UTC) they were opened;
+the figures are added up from per-opening-day cells (``slcells``), stored nightly or
+computed live for days not stored (``slrollups``, ADR 0008); the misses are a bounded list.
 """
 
 from __future__ import annotations
@@ -16,24 +17,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from casedesk.accounts.models import Role
 from casedesk.cases.models import Case, format_case_number
+from casedesk.catalog.models import ProductGroup
 from casedesk.policy.holdtime import BUSINESS_HOURS_HOLD
 from casedesk.policy.priority import Priority
 from casedesk.policy.regions import Region
 from casedesk.policy.sla import targets_for
 from casedesk.sla.models import Milestone
-from casedesk.sla.selectors import calendar_for, current_policy_number, policy
+from casedesk.sla.selectors import current_policy_number, policy
 
 from .holdtimes import NO_CALLS, HoldFigures, hold_times
-from .periods import bucket, buckets, mean, p90
+from .periods import bucket, buckets
+from .slcells import hist_mean, hist_p90, settled_state
+from .slrollups import Acc, sla_tally
 
 PD = "production_down"
 PRIORITY_GROUPS = (PD, *(p.value for p in Priority))
 GROUP_LABELS = {PD: "Production Down", **{p.value: p.label for p in Priority}}
 HOLD_NOTE = NO_CALLS
+MISSES_SHOWN = 200  # the page lists these; more → a shorter range
 
 
 def report_scope(user: Any) -> Q | None:
@@ -55,19 +60,12 @@ def priority_group(priority: str, production_down: bool) -> str:
 
 
 @dataclass
-class Figures:
-    """One row of the report: a group of cases and their milestones."""
+class Figures(Acc):
+    """One row of the report: a group of cases and their milestones (``Acc``: the added-up
+    counts and histograms, which the stored cells and the live ones both fill)."""
 
     key: str
     label: str
-    cases: int = 0
-    root_cause_days: list[float] = field(default_factory=list)
-    fix_days: list[float] = field(default_factory=list)
-    outage_hours: list[float] = field(default_factory=list)
-    met: int = 0
-    missed: int = 0
-    running: int = 0
-    not_applicable: int = 0
     target_root_cause_days: int | None = None
     target_fix_days: int | None = None
     target_outage_hours: float | None = None
@@ -83,17 +81,21 @@ class Figures:
 
     def as_dict(self) -> dict[str, Any]:
         """The figures as plain data (CSV and JSON exports, the page)."""
+        fixes = sum(self.fix.values())
+        fix_p90 = hist_p90(self.fix)
         return {
             "key": self.key,
             "label": self.label,
             "cases": self.cases,
-            "root_cause_avg_days": mean(self.root_cause_days),
-            "root_cause_p90_days": p90(self.root_cause_days),
+            "root_cause_avg_days": hist_mean(self.root_cause),
+            "root_cause_p90_days": hist_p90(self.root_cause),
             "root_cause_target_days": self.target_root_cause_days,
-            "fix_avg_days": mean(self.fix_days),
-            "fix_p90_days": p90(self.fix_days),
+            "fix_avg_days": self.fix_seconds / 86400 / fixes if fixes else None,
+            "fix_p90_days": fix_p90 / 1440 if fix_p90 is not None else None,
             "fix_target_days": self.target_fix_days,
-            "outage_avg_hours": mean(self.outage_hours),
+            "outage_avg_hours": (
+                self.outage_seconds / 3600 / self.outage_count if self.outage_count else None
+            ),
             "outage_target_hours": self.target_outage_hours,
             "hold_target_minutes": self.target_hold_minutes,
             **self.hold.as_dict(),
@@ -114,6 +116,7 @@ class Miss:
     group: str
     target_at: dt.datetime
     met_at: dt.datetime | None
+    case_id: int = 0  # with ``kind``: where the next page of misses starts
 
 
 @dataclass
@@ -125,40 +128,94 @@ class ServiceLevelReport:
     by_region: list[Figures]
     by_product_group: list[Figures]
     trend: list[tuple[dt.date, int, int]]  # bucket, cases opened, milestones missed
-    misses: list[Miss]
+    misses: list[Miss]  # the most recently opened cases' first MISSES_SHOWN
     hold_note: str = HOLD_NOTE
     hold_total: HoldFigures = field(default_factory=HoldFigures)
+    more_misses: bool = False  # more were missed than ``misses`` lists
 
     @property
     def total(self) -> Figures:
         total = Figures("all", "All cases")
         for row in self.by_priority:
-            total.cases += row.cases
-            total.root_cause_days += row.root_cause_days
-            total.fix_days += row.fix_days
-            total.outage_hours += row.outage_hours
-            total.met += row.met
-            total.missed += row.missed
-            total.running += row.running
-            total.not_applicable += row.not_applicable
+            total.merge(row)
         return total
 
 
 def milestone_state(m: dict[str, Any], now: dt.datetime) -> str:
     """met (on or before its target), missed (late, settled missed, or overdue and still
     running), running (not yet due) or not_applicable (closed before it fell due, C9)."""
-    if m["met_at"] is not None:
-        return "met" if m["met_at"] <= m["target_at"] else "missed"
-    if m["settlement"] == "missed":
-        return "missed"
-    if m["settlement"]:
-        return "not_applicable"
+    state = settled_state(m)
+    if state is not None:
+        return state
     return "missed" if m["target_at"] < now else "running"
 
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
     return lo, dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+
+def _on_case(q: Q) -> Q:
+    """A ``Case`` filter (a viewer's scope) rewritten to filter rows that point at a case."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    out.children = [
+        _on_case(c) if isinstance(c, Q) else (f"case__{c[0]}", c[1]) for c in q.children
+    ]
+    return out
+
+
+def missed_milestones(
+    *,
+    scope: Q,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime,
+    after: tuple[int, str] | None = None,
+    limit: int | None = None,
+) -> tuple[list[Miss], bool]:
+    """The missed milestones of the cases opened in the range, most recently opened first,
+    at most ``limit`` (and whether there are more), from just after ``after`` (case id,
+    milestone kind: the last one of the previous page): a walk down the opening-time index
+    that stops at the limit, however long the range."""
+    limit = limit or MISSES_SHOWN
+    lo, hi = _bounds(start, end)
+    page = Q()
+    if after is not None:
+        opened = Case.objects.filter(pk=after[0]).values_list("opened_at", flat=True).first()
+        if opened is None:
+            return [], False
+        page = (
+            Q(case__opened_at__lt=opened)
+            | Q(case__opened_at=opened, case_id__lt=after[0])
+            | Q(case__opened_at=opened, case_id=after[0], kind__gt=after[1])
+        )
+    missed = (
+        Q(met_at__isnull=False, met_at__gt=F("target_at"))
+        | Q(met_at__isnull=True, settlement="missed")
+        | Q(met_at__isnull=True, settlement="", target_at__lt=now)
+    )
+    rows = (
+        Milestone.objects.filter(
+            _on_case(scope), missed, page, case__opened_at__gte=lo, case__opened_at__lt=hi
+        )
+        .order_by("-case__opened_at", "-case_id", "kind")
+        .values(
+            "case_id", "kind", "target_at", "met_at", "case__priority", "case__production_down"
+        )[: limit + 1]
+    )
+    found = [
+        Miss(
+            format_case_number(m["case_id"]),
+            m["kind"],
+            GROUP_LABELS[priority_group(m["case__priority"], m["case__production_down"])],
+            m["target_at"],
+            m["met_at"],
+            m["case_id"],
+        )
+        for m in rows
+    ]
+    return found[:limit], len(found) > limit
 
 
 def _targets(rows: Iterable[Figures]) -> None:
@@ -185,78 +242,45 @@ def service_levels(
     period: str,
     now: dt.datetime,
     calls: Q | None = None,
+    misses_after: tuple[int, str] | None = None,
 ) -> ServiceLevelReport:
     """The report over cases opened from ``start`` to ``end`` (inclusive, UTC days); with
-    ``calls`` (``holdtimes.call_scope``) the hold time of the calls queued in the range."""
-    lo, hi = _bounds(start, end)
-    cases = Case.objects.filter(scope, opened_at__gte=lo, opened_at__lt=hi)
-    groups: dict[str, dict[str, Figures]] = {"p": {}, "r": {}, "g": {}}
-    labels = {"p": GROUP_LABELS, "r": {r.value: r.label for r in Region}, "g": {}}
-
-    def rows_for(c: dict[str, Any]) -> list[Figures]:
-        keys = {
-            "p": priority_group(c["priority"], c["production_down"]),
-            "r": c["region"],
-            "g": c["product_group__name"] or "—",
-        }
-        out = []
-        for dim, key in keys.items():
-            if key not in groups[dim]:
-                groups[dim][key] = Figures(key, labels[dim].get(key, key))
-            out.append(groups[dim][key])
-        return out
-
+    ``calls`` (``holdtimes.call_scope``) the hold time of the calls queued in the range;
+    ``misses_after``: the page of misses after that one (``missed_milestones``)."""
+    tally = sla_tally(scope=scope, start=start, end=end, now=now)
+    groups: dict[str, dict[Any, Figures]] = {"priority": {}, "region": {}, "product_group": {}}
+    names = dict(
+        ProductGroup.objects.filter(
+            pk__in=[k for k in tally["product_group"] if k is not None]
+        ).values_list("pk", "name")
+    )
+    labels = {
+        "priority": GROUP_LABELS,
+        "region": {r.value: r.label for r in Region},
+        "product_group": {},
+    }
+    for dim, rows in groups.items():
+        for value, acc in tally[dim].items():
+            key = names.get(value, "—") if dim == "product_group" else value
+            if key not in rows:
+                rows[key] = Figures(key, labels[dim].get(key, key))
+            rows[key].merge(acc)
     opened: dict[dt.date, int] = defaultdict(int)
     missed_in: dict[dt.date, int] = defaultdict(int)
-    fields = ["priority", "production_down", "region", "product_group__name", "opened_at"]
-    for c in cases.values(*fields, "service_restored_at").iterator():
-        opened[bucket(c["opened_at"].astimezone(dt.UTC).date(), period)] += 1
-        for row in rows_for(c):
-            row.cases += 1
-            if c["production_down"] and c["service_restored_at"] is not None:
-                span = c["service_restored_at"] - c["opened_at"]
-                row.outage_hours.append(span.total_seconds() / 3600)
-
-    misses: list[Miss] = []
-    milestones = Milestone.objects.filter(case__in=cases).values(
-        "kind", "started_at", "target_at", "met_at", "settlement",
-        "case_id", "case__policy_version", *(f"case__{f}" for f in fields),
-    )  # fmt: skip
-    for m in milestones.order_by("target_at", "pk").iterator():
-        c = {f: m[f"case__{f}"] for f in fields}
-        state = milestone_state(m, now)
-        group = priority_group(c["priority"], c["production_down"])
-        for row in rows_for(c):
-            setattr(row, state, getattr(row, state) + 1)
-            if m["met_at"] is None:
-                continue
-            if m["kind"] == "root_cause":
-                cal = calendar_for(m["case__policy_version"], c["region"])
-                row.root_cause_days.append(cal.business_days_between(m["started_at"], m["met_at"]))
-            else:
-                row.fix_days.append((m["met_at"] - m["started_at"]).total_seconds() / 86400)
-        if state == "missed":
-            day = c["opened_at"].astimezone(dt.UTC).date()
-            missed_in[bucket(day, period)] += 1
-            misses.append(
-                Miss(
-                    format_case_number(m["case_id"]),
-                    m["kind"],
-                    GROUP_LABELS[group],
-                    m["target_at"],
-                    m["met_at"],
-                )
-            )
+    for day, acc in tally["day"].items():
+        opened[bucket(day, period)] += acc.cases
+        missed_in[bucket(day, period)] += acc.missed
+    misses, more = missed_milestones(scope=scope, start=start, end=end, now=now, after=misses_after)
 
     holds = hold_times(scope=calls, start=start, end=end) if calls is not None else {}
     for key, figures in holds.items():
         if key == "all":
             continue
-        if key not in groups["p"]:
-            groups["p"][key] = Figures(key, GROUP_LABELS.get(key, "No case"))
-        groups["p"][key].hold = figures
+        if key not in groups["priority"]:
+            groups["priority"][key] = Figures(key, GROUP_LABELS.get(key, "No case"))
+        groups["priority"][key].hold = figures
     order = {k: i for i, k in enumerate(PRIORITY_GROUPS)}
-    by_priority = sorted(groups["p"].values(), key=lambda r: order.get(r.key, 99))
+    by_priority = sorted(groups["priority"].values(), key=lambda r: order.get(r.key, 99))
     _targets(by_priority)
     trend = [(b, opened.get(b, 0), missed_in.get(b, 0)) for b in buckets(start, end, period)]
     return ServiceLevelReport(
@@ -264,10 +288,11 @@ def service_levels(
         end=end,
         period=period,
         by_priority=by_priority,
-        by_region=sorted(groups["r"].values(), key=lambda r: r.key),
-        by_product_group=sorted(groups["g"].values(), key=lambda r: r.key),
+        by_region=sorted(groups["region"].values(), key=lambda r: r.key),
+        by_product_group=sorted(groups["product_group"].values(), key=lambda r: r.key),
         trend=trend,
         misses=misses,
+        more_misses=more,
         hold_note=_hold_note(holds.get("all"), start, end),
         hold_total=holds.get("all", HoldFigures()),
     )

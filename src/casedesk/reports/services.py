@@ -16,6 +16,7 @@ from casedesk.scheduling.services import deadline_ensure
 from .backlog import age_band, status_group
 from .models import BacklogSnapshot, RollupDay
 from .rollups import rollup_day
+from .slrollups import sla_nightly
 
 SNAPSHOT_KIND = "reports.backlog"
 SNAPSHOT_AT = dt.time(0, 5)  # five minutes past midnight UTC: the day before is over
@@ -117,7 +118,9 @@ def rollup_catch_up(*, now: dt.datetime, limit: int = ROLLUP_CATCH_UP_DAYS) -> l
 
 @handles(ROLLUP_KIND)
 def run_rollup(deadline: object, now: dt.datetime) -> str:
-    """Store the day(s) that ended, then schedule tonight's run (ADR 0008)."""
+    """Store the day(s) that ended and the service-level cells of the opening days that
+    ended or changed, then schedule tonight's run (ADR 0008)."""
     days = rollup_catch_up(now=now)
+    new, dirty = sla_nightly(now=now)
     rollup_ensure(now=now)
-    return f"rolled up {len(days)} day(s)"
+    return f"rolled up {len(days)} day(s); service levels: {len(new)} new, {len(dirty)} changed"

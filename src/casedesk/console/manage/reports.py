@@ -6,6 +6,7 @@ Managers and care see every case; engineers see their region's cases and their o
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from itertools import chain
 from typing import Any
@@ -24,6 +25,7 @@ from casedesk.web.charts import bar_chart, line_chart
 from casedesk.web.exports import csv_response
 
 MAX_DAYS = 3 * 366
+MISSES_AFTER = re.compile(r"(\d{1,12})-(fix|root_cause)")
 
 
 class RangeForm(forms.Form):
@@ -121,6 +123,11 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "console/manage/reports_sla.html", context, status=400)
     data = form.cleaned_data
+    after = request.GET.get("misses_after", "")
+    found = MISSES_AFTER.fullmatch(after)
+    if after and found is None:
+        form.add_error(None, "That link to more missed milestones is not valid.")
+        return render(request, "console/manage/reports_sla.html", context, status=400)
     report = service_levels(
         scope=scope,
         start=data["start"],
@@ -128,6 +135,7 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
         period=data["period"],
         now=clock.now(),
         calls=call_scope(request.user),
+        misses_after=(int(found[1]), found[2]) if found else None,
     )
     if request.GET.get("format") == "csv":
         name = f"service-levels-{data['start']}-{data['end']}.csv"
@@ -150,8 +158,20 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
             [("Met", total.met), ("Missed", total.missed), ("Running", total.running)],
         ),
         query=request.GET.urlencode(),
+        more_query=_more_misses_query(request, report),
     )
     return render(request, "console/manage/reports_sla.html", context)
+
+
+def _more_misses_query(request: HttpRequest, report: ServiceLevelReport) -> str:
+    """The query string of the next page of missed milestones, or "" when none is left."""
+    if not report.more_misses:
+        return ""
+    query = request.GET.copy()
+    last = report.misses[-1]
+    query["misses_after"] = f"{last.case_id}-{last.kind}"
+    query.pop("format", None)
+    return query.urlencode()
 
 
 @support_view

@@ -1,6 +1,7 @@
-"""``casedesk manage reports_rollup --start 2024-01-01 [--end 2026-12-04]``: store the daily
-rollups of past days (ADR 0008), e.g. after an upgrade or an import; days already stored
-are computed again. The worker keeps them from then on."""
+"""``casedesk manage reports_rollup --start 2024-01-01 [--end 2026-12-04] [--only sla]``:
+store the daily rollups of past days (ADR 0008) — the event counts and the service-level
+cells of the cases opened each day — e.g. after an upgrade or an import; days already
+stored are computed again. The worker keeps them from then on."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from casedesk.core import clock
 from casedesk.reports.rollups import rollup_day
+from casedesk.reports.slrollups import sla_backfill
 
 
 class Command(BaseCommand):
@@ -19,6 +22,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--start", type=dt.date.fromisoformat, required=True)
         parser.add_argument("--end", type=dt.date.fromisoformat, help="default: yesterday")
+        parser.add_argument(
+            "--only",
+            choices=["counts", "sla"],
+            help="only the event counts, or only the service-level cells (default: both)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = clock.now()
@@ -26,8 +34,16 @@ class Command(BaseCommand):
         start, end = options["start"], options["end"] or yesterday
         if end > yesterday or start > end:
             raise CommandError(f"choose days from --start up to {yesterday} at the latest")
-        day, rows = start, 0
-        while day <= end:
+        day, rows, sla_rows = start, 0, 0
+        while options["only"] != "sla" and day <= end:
             rows += rollup_day(day=day, now=now)
             day += dt.timedelta(days=1)
-        self.stdout.write(f"rolled up {(end - start).days + 1} day(s), {rows} rows")
+        if options["only"] != "counts":
+            sla_rows = sla_backfill(start, end, now=now)
+        if connection.vendor == "postgresql":  # the report's plans need fresh statistics
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE reports_dailycount, reports_slacell, reports_sladay")
+        self.stdout.write(
+            f"rolled up {(end - start).days + 1} day(s): {rows} count rows, "
+            f"{sla_rows} service-level rows"
+        )
