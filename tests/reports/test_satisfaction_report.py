@@ -134,3 +134,34 @@ def test_page_csv_and_api(client, survey_desk):
     assert lines[-1][:4] == ["total", "4", "3", "0.75"]
     assert json["total"]["responses"] == 3 and len(json["comments"]) == 2
     assert theirs["total"]["invitations"] == 3 and theirs["comments"] == []
+
+
+def figures(report):  # type: ignore[no-untyped-def]
+    """Every figure of the report, labels included, for comparing two ways of finding them."""
+    by = {dim: sorted((r.label, r.as_dict()["invitations"], r.responses, r.score_sum, r.solved)
+                      for r in rows) for dim, rows in report.by_dimension.items()}  # fmt: skip
+    trend = [(r.label, r.invitations, r.responses, r.score_sum, r.solved) for r in report.trend]
+    return by, trend, report.distribution, report.total.as_dict()
+
+
+def test_one_grouped_read_gives_the_same_figures_for_every_viewer(survey_desk):
+    # R: F7, I1 — issue 13 items 5 and 10: the stored days are read in one grouped query
+    # (GROUPING SETS on PostgreSQL); every dimension, the trend, the distribution and the
+    # totals equal the live computation, for a manager, each engineer and a contact.
+    desk, london, rui = survey_desk
+    viewers = (desk.world.manager, desk.engineer, rui, london)
+    live = {
+        v.email: figures(
+            satisfaction(scope=report_scope(v), start=START, end=END, period="day", now=NOW)
+        )
+        for v in viewers
+    }
+    assert live[rui.email][3]["responses"] == 2  # EMEA's P1 and P2 (his own among them)
+    assert live[desk.engineer.email][3]["invitations"] == 1  # her own P1 (no region)
+    day = START
+    while day < NOW.date():
+        rollup_day(day=day, now=NOW)
+        day = day.fromordinal(day.toordinal() + 1)
+    for v in viewers:
+        stored = satisfaction(scope=report_scope(v), start=START, end=END, period="day", now=NOW)
+        assert figures(stored) == live[v.email], v.email

@@ -143,6 +143,11 @@ ROUTES: dict[str, str] = {
     "console/reports/follow-ups/": "console-page",
     "console/reports/escalations/": "console-page",
     "console/reports/satisfaction/": "console-page",
+    # Background exports (issue 13 item 7): the requester only (tests/reports/test_export_jobs.py
+    # tries another engineer, a manager and a contact on someone's job and file).
+    "console/exports/cases/": "console-page",
+    "console/exports/<int:pk>/": "console-page",
+    "console/exports/<int:pk>/download/": "console-page",
     "service/": "contact-page",
     "api/v1/reports/service-levels": "api-page",
     "api/v1/reports/backlog": "api-page",

@@ -16,7 +16,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import CharField, F, Func
+from django.db.models import CharField, F, Func, QuerySet
 
 from casedesk.accounts.models import Organisation, User
 from casedesk.catalog.models import Product, ProductGroup
@@ -73,12 +73,22 @@ def _fill(cache: dict[type[Model], dict[int, str]], rows: list[list[Any]]) -> No
             known.update(model.objects.filter(pk__in=missing).values_list("pk", field))  # type: ignore[attr-defined]
 
 
-def queue_rows(user: User, filters: CaseFilters) -> Iterator[list[Any]]:
-    """Every case of the queue as ``filters`` selects it (no page limit), in its order."""
+def queue_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
+    """The queue's cases as ``filters`` select them and ``user`` may see them, unordered."""
     qs = scope_cases(user, Case.objects.all()).filter(
         _state_filter(filters.state or "waiting_on_support")
     )
-    qs = _apply_common(qs, user, filters)
+    return _apply_common(qs, user, filters).order_by()
+
+
+def more_than(user: User, filters: CaseFilters, limit: int) -> bool:
+    """Whether the export would exceed ``limit`` rows, counting no further than that."""
+    return queue_cases(user, filters).values("pk")[: limit + 1].count() > limit
+
+
+def queue_rows(user: User, filters: CaseFilters) -> Iterator[list[Any]]:
+    """Every case of the queue as ``filters`` selects it (no page limit), in its order."""
+    qs = queue_cases(user, filters)
     order = QUEUE_SORTS.get(filters.sort) or QUEUE_SORTS["urgent"]
     if connection.vendor == "postgresql":
         qs = qs.annotate(**{f"{t}_text": _UtcText(F(t)) for t in TIMES})

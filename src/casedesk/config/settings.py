@@ -213,6 +213,12 @@ FILES_ORIGIN = _env("FILES_ORIGIN", "").rstrip("/")
 if FILES_ORIGIN:
     ALLOWED_HOSTS.append(urlsplit(FILES_ORIGIN).hostname or "")
 
+# Exports (issue 13 item 7): a case list longer than this is written by the worker into
+# EXPORTS_DIR instead of streaming to the browser; the file is removed after EXPORT_EXPIRE_HOURS.
+EXPORT_INLINE_MAX_ROWS = int(_env("EXPORT_INLINE_MAX_ROWS", "50000"))
+EXPORT_EXPIRE_HOURS = int(_env("EXPORT_EXPIRE_HOURS", "24"))
+EXPORTS_DIR = DATA_DIR / "exports"
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

@@ -10,12 +10,20 @@ from .knowledge import views as knowledge
 from .manage import deflection, escalations, policy, report_outcomes, report_satisfaction, surveys
 from .manage import reports as manage_reports
 from .phone import views as phone
+from .queue import exports as queue_exports
 from .queue import views as queue
 from .sites import cutovers, hold, visits
 from .sites import pages as site_pages
 
 urlpatterns = [
     path("", queue.queue, name="console-queue"),
+    path("exports/cases/", queue_exports.export_cases, name="console-export-cases"),
+    path("exports/<int:pk>/", queue_exports.export_status, name="console-export"),
+    path(
+        "exports/<int:pk>/download/",
+        queue_exports.export_download,
+        name="console-export-download",
+    ),
     path("cases/new/", opening.case_new, name="console-case-new"),
     path("cases/<str:number>/", page.case_detail, name="console-case-detail"),
     path("cases/<str:number>/reply/", actions.case_reply, name="console-case-reply"),

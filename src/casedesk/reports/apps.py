@@ -6,4 +6,4 @@ class ReportsConfig(AppConfig):
     label = "reports"
 
     def ready(self) -> None:
-        from . import services  # noqa: F401  registers the daily snapshot handler
+        from . import exports, services  # noqa: F401  register the deadline handlers

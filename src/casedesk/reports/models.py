@@ -29,7 +29,33 @@ class BacklogSnapshot(models.Model):
 
     class Meta:
         ordering = ["day", "id"]
-        indexes = [models.Index(fields=["day"], name="backlog_day_idx")]
+        indexes = [
+            models.Index(fields=["day"], name="backlog_day_idx"),
+            # A scoped viewer's trend (report_scope): her organisation's, region's, own cells.
+            models.Index(fields=["organisation", "day"], name="backlog_org_day_idx"),
+            models.Index(fields=["region", "day"], name="backlog_region_day_idx"),
+            models.Index(fields=["assignee", "day"], name="backlog_assignee_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.count} open"
+
+
+class BacklogTotal(models.Model):
+    """The day's snapshot without organisation and assignee (issue 13 item 10): what an
+    unscoped viewer's trend sums, a few hundred rows a day instead of one per open case's
+    combination of organisation and assignee. Written beside ``BacklogSnapshot``."""
+
+    day = models.DateField()
+    region = models.CharField(max_length=10)
+    priority = models.CharField(max_length=20)
+    status_group = models.CharField(max_length=20)
+    age_band = models.CharField(max_length=10)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["day", "id"]
+        indexes = [models.Index(fields=["day"], name="backlog_total_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day}: {self.count} open"
@@ -83,3 +109,34 @@ class RollupDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} rolled up at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ExportJob(models.Model):
+    """A CSV export too large to stream inline (issue 13 item 7), written by the worker into
+    the data directory; only its requester may see its progress or fetch its file, which
+    the worker removes once it expires."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    requester = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)  # what is exported: "cases" (the console queue)
+    params = models.JSONField(default=dict)  # the list's filters as the requester chose them
+    filename = models.CharField(max_length=100)  # the name the browser saves
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_written = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.kind}, {self.state})"

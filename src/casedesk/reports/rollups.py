@@ -10,9 +10,10 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q
 
 from .cells import DIMS, Cells, day_bounds, span_cells
+from .grouping import grouping_sets
 from .models import DailyCount, RollupDay
 
 Tally = dict[tuple[Any, str], list[float]]  # (group value, metric) → [count, total]
@@ -90,12 +91,15 @@ def tally(
     stored = DailyCount.objects.filter(
         scope, day__gte=start, day__lte=end, metric__startswith=prefix
     )
-    for group in groups:
-        rows = stored.values(group, "metric").annotate(n=Sum("count"), t=Sum("total"))
-        for row in rows.order_by():
-            cell = out[group][(row[group], row["metric"])]
-            cell[0] += row["n"]
-            cell[1] += row["t"]
+    keys = {"metric": F("metric"), **{g: F(g) for g in groups}}
+    sets = [(g, "metric") for g in groups]  # one pass over the rows (grouping.py)
+    for group, rows in zip(
+        groups, grouping_sets(stored, keys, sets, ("count", "total")), strict=True
+    ):
+        for value, metric, _, n, t in rows:
+            cell = out[group][(value, metric)]
+            cell[0] += n
+            cell[1] += t
     live: Cells = {}
     for first, last in _runs(missing_days(start, end)):
         lo, hi = day_bounds(first, last)

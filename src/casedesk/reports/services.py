@@ -14,7 +14,7 @@ from casedesk.scheduling.registry import handles
 from casedesk.scheduling.services import deadline_ensure
 
 from .backlog import age_band, status_group
-from .models import BacklogSnapshot, RollupDay
+from .models import BacklogSnapshot, BacklogTotal, RollupDay
 from .rollups import rollup_day
 from .slrollups import sla_nightly
 
@@ -58,6 +58,14 @@ def backlog_snapshot_take(*, day: dt.date, at: dt.datetime) -> int:
         )
         cells[key] += 1
     BacklogSnapshot.objects.filter(day=day).delete()
+    BacklogTotal.objects.filter(day=day).delete()
+    totals: Counter[tuple[str, str, str, str]] = Counter()
+    for key, n in cells.items():
+        totals[key[:4]] += n
+    BacklogTotal.objects.bulk_create(
+        BacklogTotal(day=day, region=r, priority=p, status_group=g, age_band=b, count=n)
+        for (r, p, g, b), n in totals.items()
+    )
     BacklogSnapshot.objects.bulk_create(
         BacklogSnapshot(
             day=day,

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from casedesk.accounts.models import REGION_CHOICES
+from casedesk.cases import selectors
 from casedesk.catalog.models import ProductGroup
+from casedesk.core import clock
 from casedesk.policy.priority import Priority
+from casedesk.sla.selectors import centres_now
 from casedesk.web.forms import IdPrefixMixin
 from casedesk.web.widgets import FilterSelect
 
@@ -68,3 +72,28 @@ class QueueFilterForm(IdPrefixMixin, forms.Form):
             *[(g.pk, g.name) for g in ProductGroup.objects.all()],
         ]
         self.fields["q"].widget.attrs["placeholder"] = "Case number or subject"
+
+
+def queue_filters(query: QueryDict) -> tuple[QueueFilterForm, selectors.CaseFilters, Any]:
+    """The filter form, the filters it yields (invalid fields fall back to the defaults) and
+    the centres on shift now."""
+    form = QueueFilterForm(query or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    try:
+        page_number = int(query.get("page", "1"))
+    except ValueError:
+        page_number = 1
+    centres = centres_now(clock.now())
+    filters = selectors.CaseFilters(
+        scope="all",
+        state=data.get("state") or "waiting_on_support",
+        product_group=data.get("product_group"),
+        region=data.get("region") or "",
+        regions=centres.regions_of(data.get("centre") or ""),
+        priority=data.get("priority") or "",
+        assignee=data.get("assignee") or "",
+        q=(data.get("q") or "").strip(),
+        sort=data.get("sort") or "urgent",
+        page=page_number,
+    )
+    return form, filters, centres

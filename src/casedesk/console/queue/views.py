@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from casedesk.cases import selectors
 from casedesk.cases.exports import HEADER as EXPORT_HEADER
-from casedesk.cases.exports import queue_rows
-from casedesk.console.queue.forms import QueueFilterForm
+from casedesk.cases.exports import more_than, queue_rows
+from casedesk.console.queue.exports import export_offer
+from casedesk.console.queue.forms import queue_filters
 from casedesk.core import clock
 from casedesk.phone import selectors as phone_selectors
-from casedesk.sla.selectors import centres_now
 from casedesk.web.access import support_view
 from casedesk.web.exports import csv_response
 
@@ -25,26 +26,10 @@ from casedesk.web.exports import csv_response
 def queue(request: HttpRequest) -> HttpResponseBase:
     """Queues by product group and region, waiting on support and most urgent first by default
     (Production Down first, then by the nearest milestone target), with the total count."""
-    form = QueueFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    try:
-        page_number = int(request.GET.get("page", "1"))
-    except ValueError:
-        page_number = 1
-    centres = centres_now(clock.now())
-    filters = selectors.CaseFilters(
-        scope="all",
-        state=data.get("state") or "waiting_on_support",
-        product_group=data.get("product_group"),
-        region=data.get("region") or "",
-        regions=centres.regions_of(data.get("centre") or ""),
-        priority=data.get("priority") or "",
-        assignee=data.get("assignee") or "",
-        q=(data.get("q") or "").strip(),
-        sort=data.get("sort") or "urgent",
-        page=page_number,
-    )
+    form, filters, centres = queue_filters(request.GET)
     if request.GET.get("format") == "csv":  # I1 item 7: the whole list, streamed
+        if more_than(request.user, filters, settings.EXPORT_INLINE_MAX_ROWS):  # type: ignore[arg-type]
+            return export_offer(request)  # too long to stream: a background job, on request
         rows = queue_rows(request.user, filters)  # type: ignore[arg-type]
         name = f"cases-{clock.now():%Y%m%d-%H%M}.csv"
         return csv_response(name, EXPORT_HEADER, rows)
