@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0006_queue_order_and_outage"),
-        ("reports", "0002_daily_rollups"),
+        ("reports", "0003_sla_rollups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
