@@ -414,6 +414,7 @@ def test_an_upload_whose_bytes_are_gone_expires(world):
 
     upload = new_upload(world, 12)
     write(world, upload, 0, Body(b"1234"), 4)
+    assert upload.pk in running_hashes._RUNNING
     get_storage().delete(upload.partial_key)
     with pytest.raises(
         UploadGone, match=r"^This upload's bytes are gone; start the upload again\.$"
@@ -422,3 +423,4 @@ def test_an_upload_whose_bytes_are_gone_expires(world):
     upload.refresh_from_db()
     assert upload.state == UploadState.EXPIRED and upload.offset == 4
     assert upload.locked_until is None and not upload.lock_token
+    assert upload.pk not in running_hashes._RUNNING  # no hash kept for a dead upload
