@@ -24,7 +24,9 @@ POST /api/v1/auth/token for the API), then:
   cases are opened; each round then also reports *cases opened with their mail delivered
   to the SMTP sink per second* (the round's cases over the time until the last of their
   mails was accepted by the sink), the same for the customer's "case opened" mail alone,
-  mails per case, and the CPU of the workers and the sink.
+  messages per case (outbox rows: one SMTP transaction each) and recipients per case (a
+  new case's notice is one message to all the engineers of the centre on shift, issue 17
+  item 4), and the CPU of the workers and the sink.
 
 Everything is bounded: a fixed number of requests, a 30 s timeout per request, and the
 server is stopped at the end (or on Ctrl+C). Nothing leaves the loopback interface.
@@ -372,7 +374,8 @@ def stop_outbox(outbox: Outbox) -> None:
 class Delivery:
     """When a round's mail reached the sink (seconds after the round began)."""
 
-    mails: int
+    mails: int  # messages: outbox rows, one SMTP transaction each
+    recipients: int  # their envelope recipients (to + bcc)
     opened_mails: int
     failed: int
     all_s: float | None
@@ -385,7 +388,9 @@ def wait_delivered(dsn: str, after_case: int, began: float, patience: float) -> 
 
     opened_s = all_s = None
     sql = (
-        "SELECT count(*), count(*) FILTER (WHERE kind = 'opened'), "
+        "SELECT count(*), "
+        'coalesce(sum(jsonb_array_length("to") + jsonb_array_length(bcc)), 0), '
+        "count(*) FILTER (WHERE kind = 'opened'), "
         "count(*) FILTER (WHERE state IN ('pending', 'sending')), "
         "count(*) FILTER (WHERE kind = 'opened' AND state IN ('pending', 'sending')), "
         "count(*) FILTER (WHERE state = 'failed') "
@@ -394,7 +399,7 @@ def wait_delivered(dsn: str, after_case: int, began: float, patience: float) -> 
     deadline = time.monotonic() + patience
     with psycopg.connect(dsn, autocommit=True) as conn:
         while True:
-            mails, opened, waiting, opened_waiting, failed = conn.execute(
+            mails, recipients, opened, waiting, opened_waiting, failed = conn.execute(
                 sql, [after_case]
             ).fetchone()
             now = time.perf_counter() - began
@@ -406,7 +411,7 @@ def wait_delivered(dsn: str, after_case: int, began: float, patience: float) -> 
             if time.monotonic() > deadline:
                 break
             time.sleep(0.02)
-    return Delivery(mails, opened, failed, all_s, opened_s)
+    return Delivery(mails, recipients, opened, failed, all_s, opened_s)
 
 
 def last_case_id(dsn: str) -> int:
@@ -659,9 +664,11 @@ def mail_line(
     every = _rate(cases, d.all_s) if d.all_s else "not all delivered"
     first = _rate(cases, d.opened_s)
     per = 1000 / max(cases, 1)
+    n_cases = max(cases, 1)
     return (
-        f"round {n} with mail: {cases:,} cases, {d.mails:,} mails ({d.mails / max(cases, 1):.1f} "
-        f"per case, {d.failed} failed): cases opened with all their mail delivered "
+        f"round {n} with mail: {cases:,} cases, {d.mails:,} messages ({d.mails / n_cases:.2f} "
+        f"per case, {d.failed} failed) to {d.recipients:,} recipients "
+        f"({d.recipients / n_cases:.1f} per case): cases opened with all their mail delivered "
         f"{every}/s; with the customer's 'case opened' mail delivered {first}/s; CPU ms per "
         f"case: server {cpu.server_ms:.2f}, workers {workers_s * per:.2f}, sink "
         f"{sink_s * per:.2f}, PostgreSQL {cpu.postgres_ms:.2f}, client {cpu.client_ms:.2f}"
@@ -675,17 +682,18 @@ def mail_table(
         f"Opening with the outbox running ({args.outbox_workers} `casedesk worker` processes "
         "sending to an aiosmtpd sink on loopback):",
         "",
-        "| Round | cases | mails per case | opened/s | with all mail delivered /s | with the "
-        "'case opened' mail delivered /s | CPU ms per case: server | workers | sink | "
-        "PostgreSQL | client | total |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Round | cases | messages per case | recipients per case | opened/s | with all mail "
+        "delivered /s | with the 'case opened' mail delivered /s | CPU ms per case: server | "
+        "workers | sink | PostgreSQL | client | total |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for i, (opened, d, cpu, workers_s, sink_s) in enumerate(rounds, 1):
         cases = len(opened.latencies_ms)
         per = 1000 / max(cases, 1)
         total = cpu.server_ms + workers_s * per + sink_s * per + cpu.postgres_ms + cpu.client_ms
         lines.append(
-            f"| {i} | {cases:,} | {d.mails / max(cases, 1):.1f} | {opened.throughput:.0f} | "
+            f"| {i} | {cases:,} | {d.mails / max(cases, 1):.2f} | "
+            f"{d.recipients / max(cases, 1):.1f} | {opened.throughput:.0f} | "
             f"{_rate(cases, d.all_s)} | {_rate(cases, d.opened_s)} | {cpu.server_ms:.2f} | "
             f"{workers_s * per:.2f} | {sink_s * per:.2f} | {cpu.postgres_ms:.2f} | "
             f"{cpu.client_ms:.2f} | {total:.2f} |"

@@ -27,7 +27,8 @@ class Received:
 class SinkHandler:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    refuse: set[str] = field(default_factory=set)
+    refuse: set[str] = field(default_factory=set)  # RCPT TO answered 550 (permanent)
+    defer: set[str] = field(default_factory=set)  # RCPT TO answered 450 (try again later)
     # ``hold()``: the next DATA waits (its sender blocked mid-send, as in an I/O stall) until
     # ``release()``; ``holding`` is set while it waits. Other sessions go on meanwhile.
     holding: threading.Event = field(default_factory=threading.Event)
@@ -66,6 +67,8 @@ class SinkHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.lower() in self.refuse:
             return "550 5.1.1 No such user"
+        if address.lower() in self.defer:
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -78,9 +78,10 @@ def test_templates_of_another_shape_are_left_to_django():
 
 
 def test_one_events_mail_to_many_people_is_rendered_once(world, smtp, monkeypatch):
-    # A new case goes to every engineer of the centre on shift: one rendering for all of
-    # them, and each still gets the whole mail. (Here: the same event's mail, copied to
-    # three more people, as the planner writes one row per recipient.)
+    # An event's mail to several people on rows of their own (a milestone to the engineer
+    # and every manager): one rendering for all of them, and each still gets the whole
+    # mail. (Here: the same event's mail, copied to three more people.) A new case's
+    # notice to the centre is one row anyway (test_centre_notice).
     from casedesk.notifications import sending
     from casedesk.notifications.models import OutboundMessage
 

@@ -1,7 +1,7 @@
 """Outbox claims, leases and back-off at their boundaries (security rules 7 and 8; issue 16).
 
 Rows are written directly (no case, no rendering needed): these tests are about who may
-send a message when, not about what it says. ``_mark_sent`` is called directly: the race
+send a message when, not about what it says. ``mark_sent`` is called directly: the race
 it guards (a lease lapsing while the message is on the wire) cannot be staged over SMTP
 without timing. Leases are set and judged by the database's clock (``NOW()``), so these
 tests move a lease by rewriting ``claimed_until`` relative to the database's clock, never by
@@ -15,8 +15,9 @@ import datetime as dt
 import pytest
 from django.db.models.functions import Now
 
+from casedesk.notifications.marks import mark_sent
 from casedesk.notifications.models import MessageState, OutboundMessage
-from casedesk.notifications.sending import _mark_sent, backoff, outbox_claim
+from casedesk.notifications.sending import backoff, outbox_claim
 from casedesk.scheduling.services import claim_tag
 from tests.db_clock import frozen_db_clock
 
@@ -191,11 +192,11 @@ def test_marking_sent_needs_our_own_claim(caplog):
     lease_ends(-dt.timedelta(seconds=1), m)
     assert outbox_claim(worker=next_tick, now=T0) == [m.pk]
     m.refresh_from_db()
-    assert _mark_sent(m, first_tick, T0) is False
+    assert mark_sent(m, first_tick, T0) is False
     m.refresh_from_db()
     assert (m.state, m.claimed_by, m.sent_at) == (MessageState.SENDING, next_tick, None)
     assert f"outbox {m.pk}: sent, but our claim had lapsed (possible duplicate)" in caplog.messages
-    assert _mark_sent(m, next_tick, T0) is True
+    assert mark_sent(m, next_tick, T0) is True
 
 
 def test_marking_sent_clears_the_claim_and_the_last_error_and_keeps_what_was_rendered():
@@ -204,7 +205,7 @@ def test_marking_sent_clears_the_claim_and_the_last_error_and_keeps_what_was_ren
     m.refresh_from_db()
     m.subject, m.text_body, m.html_body = "Case opened", "Hello", "<p>Hello</p>"
     m.rendered_now = True
-    assert _mark_sent(m, "a", T0) is True
+    assert mark_sent(m, "a", T0) is True
     m.refresh_from_db()
     assert (m.state, m.sent_at, m.claimed_until, m.last_error) == (
         MessageState.SENT,

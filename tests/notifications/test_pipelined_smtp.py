@@ -215,8 +215,8 @@ def test_quick_commits_last_for_the_send_loop_only(sink, settings, monkeypatch, 
             cursor.execute("SHOW synchronous_commit")
             return cursor.fetchone()[0]
 
-    real = sending._mark_sent
-    monkeypatch.setattr(sending, "_mark_sent", lambda *a: seen.append(show()) or real(*a))
+    real = sending.mark_sent
+    monkeypatch.setattr(sending, "mark_sent", lambda *a: seen.append(show()) or real(*a))
     queue(2)
     assert outbox_pump(worker="w", now=T0 + dt.timedelta(minutes=1)) == 2
     assert seen == (["on", "on"] if durable else ["off", "off"])

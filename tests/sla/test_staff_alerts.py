@@ -37,7 +37,12 @@ def staff(db):
 
 
 def mails(case, kind):
-    return sorted(m.to[0] for m in OutboundMessage.objects.filter(case=case, kind=kind))
+    """Everyone mailed ``kind`` about ``case``; a new case's notice is one message with
+    the centre's engineers as envelope-only recipients (issue 17 item 4)."""
+    rows = OutboundMessage.objects.filter(case=case, kind=kind)
+    if kind in ("new_case", "urgent_case"):
+        assert len(rows) <= 1 and all(not m.to for m in rows)
+    return sorted(a for m in rows for a in m.recipients)
 
 
 def test_new_case_mails_the_centre_on_shift_follow_the_sun(staff):
@@ -73,7 +78,7 @@ def test_production_down_wakes_the_on_call_at_night(staff):
             emergency_criterion="server_down",
         )
     urgent = OutboundMessage.objects.filter(case=case, kind="urgent_case")
-    assert sorted(m.to[0] for m in urgent) == ["lena@support.example", "olga@support.example"]
+    assert mails(case, "urgent_case") == ["lena@support.example", "olga@support.example"]
     assert mails(case, "opened") == ["alice@acme.example"]
     assert urgent.first().context["extra"]["on_call"] is True
 

@@ -18,7 +18,7 @@ from .services import outbox_retry
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "subject", "state", "attempts", "sent_at"]
+    list_display = ["created_at", "kind", "addressed_to", "subject", "state", "attempts", "sent_at"]
     list_filter = ["state", "kind"]
     search_fields = ["subject", "message_id"]
     show_full_result_count = False
@@ -35,6 +35,15 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="to")
+    def addressed_to(self, obj: OutboundMessage) -> str:
+        """Who it went to; envelope-only recipients (a centre's notice) counted after."""
+        named = ", ".join(obj.to)
+        if not obj.bcc:
+            return named
+        hidden = f"{len(obj.bcc)} undisclosed"
+        return f"{named} + {hidden}" if named else hidden
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -26,6 +26,9 @@ from django.core.mail import BadHeaderError
 from django.core.mail.message import sanitize_address
 
 MAX_LINE = 998
+# The To header of a message whose recipients are all in the envelope only (RFC 5322 §A.1.3:
+# an empty group), so none of them sees who else got it.
+UNDISCLOSED = "undisclosed-recipients:;"
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,11 @@ def message_bytes(
     date: str | None = None,
 ) -> bytes:
     """One message's DATA: headers, then the text part alone or text and HTML as
-    ``multipart/alternative``."""
+    ``multipart/alternative``. ``to`` are named in the ``To`` header; without any, it
+    reads ``undisclosed-recipients:;`` (the recipients are in the envelope only)."""
     lines = [
         f"From: {_check('From', sender.header)}",
-        _header("To", ", ".join(to)),
+        _header("To", ", ".join(to) or UNDISCLOSED),
         _header("Subject", subject),
         f"Date: {date or formatdate()}",
     ]

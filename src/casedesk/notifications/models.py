@@ -6,6 +6,12 @@ and what (event, kind, recipient, Message-ID, the case facts of the event's mome
 ``context``); the send pump renders subject and bodies just before sending (ADR 0004). Its
 ``idempotency_key`` (``event:<id>:<kind>:<recipient>``) is unique: one event never
 yields two mails to one recipient, however often the event's code path runs.
+
+Recipients: ``to`` are named in the ``To`` header; ``bcc`` receive the same message
+through the SMTP envelope only, never in a header (issue 17: a new case's notice to the
+centre on shift is one message, one rendering and one SMTP transaction for all its
+engineers, who do not see each other's addresses). A message with only ``bcc`` says
+``To: undisclosed-recipients:;``.
 """
 
 from __future__ import annotations
@@ -34,7 +40,12 @@ class OutboundMessage(models.Model):
         "cases.CaseEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=40)
-    to = models.JSONField(help_text="Recipient addresses")
+    to = models.JSONField(help_text="Recipient addresses, named in the To header")
+    bcc = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Recipients in the SMTP envelope only, never in a header",
+    )
     # Empty until the send pump renders the row (ADR 0004); then what was sent.
     subject = models.CharField(max_length=400, blank=True)
     text_body = models.TextField(blank=True)
@@ -83,7 +94,13 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {', '.join(self.to)} ({self.state})"
+        hidden = f" + {len(self.bcc)} undisclosed" if self.bcc else ""
+        return f"{self.kind} to {', '.join(self.to) or '—'}{hidden} ({self.state})"
+
+    @property
+    def recipients(self) -> list[str]:
+        """Everyone the message goes to: the envelope's RCPT TO addresses."""
+        return [*self.to, *self.bcc]
 
 
 class SurveyResponse(models.Model):

@@ -5,7 +5,10 @@ on rows that are due and still pending (or whose lease lapsed), with ``SKIP LOCK
 PostgreSQL so several workers share the queue. A message is marked ``sent`` only by the
 worker whose claim it still is. A failure puts it back to ``pending`` with exponential
 back-off; a permanent refusal (5xx) or ``OUTBOX_MAX_ATTEMPTS`` failures make it
-``failed``, kept with its last error for care to see.
+``failed``, kept with its last error for care to see (``marks``). A message with several
+recipients that the server refused for some and took for the others is ``sent`` for
+those; the refused ones move to a message of their own (``marks.mark_sent_partly``).
+Within a claimed batch, mail to customers goes out before staff notices.
 
 Leases are set and judged by the database's clock (``NOW()`` in the claim statements),
 so a worker whose clock runs ahead never takes a live claim. Every pump claims under its
@@ -62,16 +65,21 @@ from django.db.models.functions import Now
 from casedesk.scheduling.services import claim_tag, lease_end
 
 from .commits import quick_commits
-from .mime import Sender, address, message_bytes
+from .marks import (
+    Refused,
+    RenderError,
+    backoff,
+    mark_sent,
+    mark_sent_partly,
+    record_failure,
+)
+from .mime import UNDISCLOSED, Sender, address, message_bytes
 from .models import MessageState, OutboundMessage
 from .rendering import Rendered, as_of_event, render_mail
 from .smtp_pipe import ClaimLostError, Outgoing, session_for, session_release, smtp_configured
 
 log = logging.getLogger(__name__)
-_TABLE = OutboundMessage._meta.db_table
-
-BACKOFF_BASE_SECONDS = 60
-BACKOFF_MAX_SECONDS = 6 * 3600
+__all__ = ["backoff", "outbox_claim", "outbox_pump", "outbox_render", "outbox_send"]
 
 
 @dataclass
@@ -91,12 +99,6 @@ class PumpReport:
 
 def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """1, 2, 4, … minutes after the 1st, 2nd, 3rd failure, at most 6 hours."""
-    seconds = BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    return dt.timedelta(seconds=min(seconds, BACKOFF_MAX_SECONDS))
 
 
 def _due(now: dt.datetime) -> Q:
@@ -137,18 +139,15 @@ def outbox_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int
     return [pk for pk in ids if pk in won]
 
 
-class RenderError(Exception):
-    """The message cannot be rendered (its event was deleted): retrying will not help."""
-
-
 def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
     """Fill subject, text and HTML of unrendered messages in memory; returns the failures.
 
     From the event (immutable), the case's own fields as recorded at the event, and the
     case's contact, assignee and organisation as they are now; batch lookups, no per-row
-    query. The mail of one event to many people (a new case to the centre on shift) is
-    rendered once: its rows share event, kind and context, and the templates never show
-    the recipient.
+    query. The mail of one event to many people is rendered once: a new case's notice to
+    the centre on shift is one row for all its engineers (``bcc``), and rows of one event
+    that share kind and context (a milestone to the engineer and the managers) are
+    rendered once between them — the templates never show the recipient.
     """
     from casedesk.cases.models import Case, CaseEvent
 
@@ -193,17 +192,6 @@ def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
     return failures
 
 
-def _rendered_fields(message: OutboundMessage) -> dict[str, str]:
-    """Store what this pump rendered along with the mark, so the row shows what went out."""
-    if not getattr(message, "rendered_now", False):
-        return {}
-    return {
-        "subject": message.subject,
-        "text_body": message.text_body,
-        "html_body": message.html_body,
-    }
-
-
 def _headers(message: OutboundMessage) -> dict[str, str]:
     headers = {
         "Message-ID": message.message_id,
@@ -220,6 +208,12 @@ def _headers(message: OutboundMessage) -> dict[str, str]:
     return headers
 
 
+def _customers_first(message: OutboundMessage) -> bool:
+    """Sort key: mail to customers (and account mail) before staff notices, so a case's
+    "case opened" mail never waits behind the notices to the centre's engineers."""
+    return bool((message.context or {}).get("staff"))
+
+
 def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternatives:
     """The message for a non-SMTP backend (the demo's files, the tests' memory)."""
     email = EmailMultiAlternatives(
@@ -227,7 +221,8 @@ def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternativ
         body=message.text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=list(message.to),
-        headers=_headers(message),
+        bcc=list(message.bcc),
+        headers=_headers(message) | ({} if message.to else {"To": UNDISCLOSED}),
         connection=connection,
     )
     if message.html_body:
@@ -235,62 +230,10 @@ def _email(message: OutboundMessage, connection: object) -> EmailMultiAlternativ
     return email
 
 
-def _permanent(exc: Exception) -> bool:
-    """A 5xx answer will not change by retrying; everything else may be transient."""
-    if isinstance(exc, RenderError):
-        return True
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False
-
-
 def _connection_lost(exc: Exception) -> bool:
     """The connection itself failed: the rest of the batch would fail the same way."""
     per_message = (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)
     return isinstance(exc, OSError) and not isinstance(exc, per_message)
-
-
-def _mark_sent(message: OutboundMessage, worker: str, now: dt.datetime) -> bool:
-    """``sent``, only while the claim is still ``worker``'s; one plain statement (this runs
-    once per message, so the ORM's per-call compiling is left out)."""
-    pk = message.pk
-    rendered = _rendered_fields(message)
-    sets = "state = %s, sent_at = %s, claimed_until = NULL, last_error = ''"
-    params: list[Any] = [MessageState.SENT, now]
-    for name, value in rendered.items():
-        sets += f", {name} = %s"
-        params.append(value)
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_TABLE} SET {sets} WHERE id = %s AND state = %s AND claimed_by = %s",  # noqa: S608 — fixed names
-            [*params, pk, MessageState.SENDING, worker],
-        )
-        marked = cursor.rowcount
-    if not marked:
-        log.warning("outbox %s: sent, but our claim had lapsed (possible duplicate)", pk)
-    return bool(marked)
-
-
-def _record_failure(message: OutboundMessage, worker: str, now: dt.datetime, exc: Exception) -> str:
-    """Back off, or give up after the last attempt or a permanent refusal; keep the error."""
-    attempts = message.attempts
-    limit = getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8)
-    final = _permanent(exc) or attempts >= limit
-    state = MessageState.FAILED if final else MessageState.PENDING
-    OutboundMessage.objects.filter(
-        pk=message.pk, state=MessageState.SENDING, claimed_by=worker
-    ).update(
-        state=state,
-        claimed_by="",
-        claimed_until=None,
-        last_error=f"{type(exc).__name__}: {exc}"[:2000],
-        next_attempt_at=now + backoff(attempts),
-        **_rendered_fields(message),
-    )
-    log.warning("outbox %s: attempt %s failed (%s): %s", message.pk, attempts, state, exc)
-    return state
 
 
 class _Claim:
@@ -345,10 +288,11 @@ def outbox_send(
             pk__in=ids, state=MessageState.SENDING, claimed_by=worker
         ).order_by("next_attempt_at", "id")
     )
+    messages.sort(key=_customers_first)  # stable: due order within each group
     failures = outbox_render(messages=messages) if messages else {}
     for message in messages:
         if message.pk in failures:
-            report.count_failure(_record_failure(message, worker, now, failures[message.pk]))
+            report.count_failure(record_failure(message, worker, now, failures[message.pk]))
     ready = [m for m in messages if m.pk not in failures]
     if ready:
         claim = _Claim(worker, [m.pk for m in ready], claimed_at)
@@ -362,7 +306,8 @@ def _send_pipelined(
     messages: list[OutboundMessage], *, claim: _Claim, now: dt.datetime, report: PumpReport
 ) -> None:
     """Over this thread's SMTP session (``smtp_pipe``): one round trip per message with
-    PIPELINING; each message marked ``sent`` as soon as the server's 250 is read."""
+    PIPELINING; each message marked ``sent`` as soon as the server's 250 is read (for the
+    recipients it took, when it refused some)."""
     worker = claim.worker
     try:
         session = session_for()
@@ -371,14 +316,15 @@ def _send_pipelined(
         return
     sender, date = Sender.from_settings(), formatdate()
     by_pk = {m.pk: m for m in messages}
+    envelopes: dict[int, _Envelope] = {}
 
     def wire() -> Iterator[Outgoing]:
         for message in messages:
             try:
-                to = [address(a) for a in message.to]
+                envelope = envelopes[message.pk] = _Envelope.of(message)
                 data = message_bytes(
                     sender=sender,
-                    to=to,
+                    to=envelope.header,
                     subject=message.subject,
                     text=message.text_body,
                     html=message.html_body,
@@ -387,19 +333,25 @@ def _send_pipelined(
                 )
             except Exception as exc:  # a bad address or header: this message only
                 claim.done(message.pk)
-                report.count_failure(_record_failure(message, worker, now, exc))
+                report.count_failure(record_failure(message, worker, now, exc))
                 continue
-            yield Outgoing(message.pk, sender.address, to, data)
+            yield Outgoing(message.pk, sender.address, list(envelope.queued), data)
 
     current: OutboundMessage | None = None
     try:
         for item, error in session.deliver(wire(), lambda item: claim.holds(item.key)):
             current = by_pk[item.key]
             claim.done(current.pk)
-            if error is None:
-                report.sent += _mark_sent(current, worker, now)
+            refused = envelopes[current.pk].refused(item) if error is None else {}
+            if error is None and not refused:
+                report.sent += mark_sent(current, worker, now)
+            elif error is None:
+                moved = mark_sent_partly(current, worker, now, refused)
+                report.sent += moved is not None
+                for state in moved or []:
+                    report.count_failure(state)
             elif not isinstance(error, ClaimLostError):
-                report.count_failure(_record_failure(current, worker, now, error))
+                report.count_failure(record_failure(current, worker, now, error))
             current = None
     except Exception as exc:
         # The connection broke: the message in flight (its answer never read) and the
@@ -410,6 +362,39 @@ def _send_pipelined(
     finally:
         session_release()
     _release(claim)
+
+
+@dataclass
+class _Envelope:
+    """A message's recipients on the wire: ``header`` for the ``To`` header, ``queued``
+    (RCPT TO address → the address as queued) and ``bad``, queued addresses that cannot
+    be written (refused here, 553, as a server would; all bad: the first error raised)."""
+
+    header: list[str]
+    queued: dict[str, str]
+    bad: Refused
+
+    @classmethod
+    def of(cls, message: OutboundMessage) -> _Envelope:
+        header, queued, bad = [], {}, {}
+        first: Exception | None = None
+        for original in message.recipients:
+            try:
+                clean = address(original)
+            except Exception as exc:
+                first = first or exc
+                bad[original] = (553, f"5.1.3 {exc}".encode())
+                continue
+            queued[clean] = original
+            if original in message.to:
+                header.append(clean)
+        if not queued and first is not None:
+            raise first
+        return cls(header, queued, bad)
+
+    def refused(self, item: Outgoing) -> Refused:
+        """Everyone this message did not reach though the server took it, as queued."""
+        return {self.queued[a]: answer for a, answer in item.refused.items()} | self.bad
 
 
 def _release(claim: _Claim) -> None:
@@ -444,9 +429,9 @@ def _send_all(
             claim.done(message.pk)
             exc = _send_one(connection, message)
             if exc is None:
-                report.sent += _mark_sent(message, worker, now)
+                report.sent += mark_sent(message, worker, now)
                 continue
-            report.count_failure(_record_failure(message, worker, now, exc))
+            report.count_failure(record_failure(message, worker, now, exc))
             if _connection_lost(exc):
                 _fail_all(messages[index + 1 :], exc, worker=worker, now=now, report=report)
                 break
@@ -475,7 +460,7 @@ def _fail_all(
     report: PumpReport,
 ) -> None:
     for message in messages:
-        report.count_failure(_record_failure(message, worker, now, exc))
+        report.count_failure(record_failure(message, worker, now, exc))
 
 
 def outbox_pump(*, worker: str, now: dt.datetime, limit: int = 100) -> int:

@@ -15,7 +15,10 @@ row per recipient with what the send pump needs to render the mail just before s
   never for a closed case (C9);
 - the engineers of the centre serving a new case now (follow the sun, C2): "new case";
   for a Critical case they and the centre's on-call engineers get "urgent case", around
-  the clock; a case still unassigned later goes to the region's queue owners (B, C3).
+  the clock — as **one** message with the engineers in the SMTP envelope only (``bcc``),
+  so they never see each other's addresses, and an opening costs two messages, not one
+  per engineer (issue 17 item 4); a case still unassigned later goes to the region's
+  queue owners (B, C3).
 
 Internal notes, assignments and other internal events mail nobody outside support.
 Events whose ``data`` carries ``"auto_submitted": true`` (the inbound path recording an
@@ -25,7 +28,7 @@ auto-reply) mail nobody, so two robots cannot answer each other forever.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +54,9 @@ class Planned:
 
     ``extra`` is stored on the outbox row (JSON) for rendering at send time; ``eager``
     plans carry objects instead and are rendered now (escalations: rare, and they quote a
-    record a manager may edit before the pump runs).
+    record a manager may edit before the pump runs). ``undisclosed`` plans go to their
+    whole audience as one message, the addresses in the envelope only (``bcc``); only
+    for staff mail whose text never names its reader.
     """
 
     kind: str
@@ -59,6 +64,7 @@ class Planned:
     staff: bool
     extra: dict[str, Any] = field(default_factory=dict)
     eager: bool = False
+    undisclosed: bool = False
 
 
 def _address(user: User | None, *, not_actor_id: int | None = None) -> list[str]:
@@ -154,7 +160,8 @@ def _plan_new_case(event: CaseEvent, case: Case, now: dt.datetime) -> Planned:
         "routing": staff.routing.reason,
         "on_call": staff.routing.on_call,
     }
-    return Planned("urgent_case" if staff.urgent else "new_case", people, True, extra)
+    kind = "urgent_case" if staff.urgent else "new_case"
+    return Planned(kind, people, True, extra, undisclosed=True)
 
 
 def _plan_escalation(event: CaseEvent) -> list[Planned]:
@@ -198,6 +205,24 @@ def _unique(addresses: list[str]) -> list[str]:
     for address in addresses:
         seen.setdefault(address.strip().lower(), address.strip())
     return [a for a in seen.values() if a]
+
+
+# RFC 5321 4.5.3.1.8: every server takes at least 100 recipients per transaction; beyond
+# that it may answer 452, so a larger audience is split into messages of at most 100.
+MAX_RECIPIENTS = 100
+
+
+def _messages(planned: Planned) -> Iterator[tuple[list[str], list[str], str]]:
+    """``(to, bcc, key)`` of each message of a plan: one per recipient, or for an
+    ``undisclosed`` plan one per ``MAX_RECIPIENTS`` of its audience, all in ``bcc``. The
+    key ends the idempotency key: the address, or ``people<n>`` for the n-th group."""
+    recipients = _unique(planned.recipients)
+    if not planned.undisclosed:
+        for recipient in recipients:
+            yield [recipient], [], recipient.lower()
+        return
+    for n, start in enumerate(range(0, len(recipients), MAX_RECIPIENTS)):
+        yield [], recipients[start : start + MAX_RECIPIENTS], f"people{n}"
 
 
 def notify_case_event(*, event: CaseEvent, now: dt.datetime) -> list[OutboundMessage]:
@@ -244,8 +269,10 @@ def notify_case_events(*, events: Iterable[CaseEvent], now: dt.datetime) -> list
     """Queue the mails of many events with one INSERT (a worker batch's reminders).
 
     Same rules as ``notify_case_event``, inside the transaction that created the events.
-    Each row records the recipient, kind, Message-ID and thread headers, the case's own
-    fields as they are now and the plan's extras; the send pump renders the mail.
+    Each row records the recipients, kind, Message-ID and thread headers, the case's own
+    fields as they are now and the plan's extras; the send pump renders the mail. The
+    rows of one event are inserted in plan order, the customer's mail first, so it is
+    claimed (due order, then id) before the staff notice.
     """
     mailing = [
         event
@@ -261,16 +288,17 @@ def notify_case_events(*, events: Iterable[CaseEvent], now: dt.datetime) -> list
         root = thread_root(case)
         facts = case_facts(case)
         for planned in _plan(event, case, now):
-            for recipient in _unique(planned.recipients):
+            for to, bcc, key in _messages(planned):
                 row = OutboundMessage(
                     case=case,
                     event=event,
                     kind=planned.kind,
-                    to=[recipient],
+                    to=to,
+                    bcc=bcc,
                     message_id=new_message_id(planned.kind),
                     in_reply_to=root,
                     references=root,
-                    idempotency_key=f"event:{event.pk}:{planned.kind}:{recipient.lower()}"[:300],
+                    idempotency_key=f"event:{event.pk}:{planned.kind}:{key}"[:300],
                     next_attempt_at=now,
                     created_at=now,
                 )

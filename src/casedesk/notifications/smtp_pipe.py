@@ -12,7 +12,10 @@ DATA *and* ``may_send(item)`` said yes (the outbox's claim re-check, right befor
 bytes go out). A "no" there closes the connection, the only way to abandon a DATA the
 server has already accepted, so nothing is delivered for that item.
 
-A message counts as delivered only when the server's 250 to its content has been read.
+A message counts as delivered only when the server's 250 to its content has been read —
+to the recipients the server took: a message with several RCPT TO that the server
+refused for some and accepted for others goes to those others, and the refusals are
+handed back on the item (``Outgoing.refused``) for the caller to record.
 A connection that breaks raises out of ``deliver``: the item whose content was written
 but whose answer never came is *not* delivered as far as the caller knows (it may go out
 again, with the same Message-ID), and nothing after it was sent.
@@ -29,7 +32,7 @@ import smtplib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +50,8 @@ class Outgoing:
     sender: str
     recipients: list[str]
     data: bytes  # CRLF line endings, dot-stuffed, ending in CRLF (without the final dot)
+    # Filled by the session: recipients the server refused while it took the others.
+    refused: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
 
 class ClaimLostError(Exception):
@@ -118,6 +123,7 @@ class SmtpSession:
 
     def _envelope_answers(self, item: Outgoing, written: bool) -> Exception | None:
         """Read (or, without pipelining, exchange) MAIL, RCPT… and DATA; the refusal, if any.
+        Recipients refused while others were taken are left on ``item.refused``.
 
         After a refusal the transaction is reset, so the session stays usable."""
         commands = self._envelope(item).split(b"\r\n")[:-1]
@@ -143,6 +149,7 @@ class SmtpSession:
         elif data[0] != 354:
             error = smtplib.SMTPDataError(*data)
         if error is None:
+            item.refused = refused
             return None
         if data[0] == 354:  # a server that took DATA anyway gets an empty, ignored message
             self._write(b".\r\n")
