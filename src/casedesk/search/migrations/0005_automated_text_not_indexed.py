@@ -102,20 +102,12 @@ def _sqlite(condition: str) -> list[str]:
     return [*drops, *statements, *rebuild.split("; ")]
 
 
-def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("search", "0004_scope_first_indexes")]
 
     operations = [
         migrations.RunPython(
-            _run({"postgresql": POSTGRES, "sqlite": _sqlite(_NOW)}),
-            _run({"postgresql": POSTGRES_REVERSE, "sqlite": _sqlite(_WAS)}),
+            previous._run({"postgresql": POSTGRES, "sqlite": _sqlite(_NOW)}),
+            previous._run({"postgresql": POSTGRES_REVERSE, "sqlite": _sqlite(_WAS)}),
         )
     ]
