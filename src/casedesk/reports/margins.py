@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Sum
 
 from .models import DailyCount, MarginMonth, MonthlyMargin, RollupDay
 
@@ -123,10 +124,15 @@ def add_margins(
     out: dict[str, Any], months: list[dt.date], prefix: str, groups: tuple[str, ...]
 ) -> None:
     """Add the months' margins of the ``prefix`` metrics to ``out[group][(value, metric)]``."""
-    rows = MonthlyMargin.objects.filter(
-        month__in=months, dim__in=groups, metric__startswith=prefix
-    ).values_list("dim", "value", "metric", "count", "total")
-    for dim, value, metric, n, t in rows.order_by().iterator(chunk_size=5000):
+    if not months:
+        return
+    rows = (
+        MonthlyMargin.objects.filter(month__in=months, dim__in=groups, metric__startswith=prefix)
+        .values_list("dim", "value", "metric")
+        .annotate(n=Sum("count"), t=Sum("total"))  # summed over the months in SQL
+        .order_by()
+    )
+    for dim, value, metric, n, t in rows:
         cell = out[dim][(_value(dim, value), metric)]
         cell[0] += n
         cell[1] += t
