@@ -111,6 +111,43 @@ class RollupDay(models.Model):
         return f"{self.day} rolled up at {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class MonthlyMargin(models.Model):
+    """One calendar month's sum of ``DailyCount`` along one dimension (ADR 0008 addendum,
+    issue 13 item 10): what the unscoped manager/care view reads for the whole months of a
+    long range, instead of one row per organisation × assignee combination and day.
+    ``dim`` is a report group — a case dimension, or ``day`` for the trend — and ``value``
+    its value as text (ISO day, id, region, priority; NULL for none). Written with
+    ``MarginMonth`` when every day of the month is stored."""
+
+    month = models.DateField(help_text="First day of the month")
+    metric = models.CharField(max_length=40)
+    dim = models.CharField(max_length=20)
+    value = models.CharField(max_length=20, null=True, blank=True)
+    count = models.PositiveIntegerField()
+    total = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["month", "id"]
+        indexes = [models.Index(fields=["month", "dim", "metric"], name="monthly_margin_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.metric} by {self.dim}={self.value}: {self.count}"
+
+
+class MarginMonth(models.Model):
+    """A month whose ``MonthlyMargin`` rows equal its stored days; others are read by day."""
+
+    month = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} margins at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class ExportJob(models.Model):
     """A CSV export too large to stream inline (issue 13 item 7), written by the worker into
     the data directory; only its requester may see its progress or fetch its file, which

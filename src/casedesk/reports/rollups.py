@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import transaction
@@ -14,15 +16,26 @@ from django.db.models import F, Q
 
 from .cells import DIMS, Cells, day_bounds, span_cells
 from .grouping import grouping_sets
-from .models import DailyCount, RollupDay
+from .margins import (
+    MARGIN_DIMS,
+    add_margins,
+    day_runs,
+    margin_months,
+    month_margins_store,
+    month_of,
+)
+from .models import DailyCount, MarginMonth, MonthlyMargin, RollupDay
 
 Tally = dict[tuple[Any, str], list[float]]  # (group value, metric) → [count, total]
 GROUPS = ("day", *DIMS)
 
 
 @transaction.atomic
-def rollup_day(*, day: dt.date, now: dt.datetime) -> int:
-    """Store ``day``'s cells (replacing an earlier run's) and mark the day complete."""
+def rollup_day(*, day: dt.date, now: dt.datetime, margins: bool = True) -> int:
+    """Store ``day``'s cells (replacing an earlier run's) and mark the day complete; then
+    recompute its month's margins if the month is complete — or, with ``margins=False``
+    (a batch that calls ``margins.margins_refresh`` once at the end), drop them, so a
+    month's margins never disagree with its days."""
     lo, hi = day_bounds(day, day)
     if hi > now:
         raise ValueError(f"{day} is not over yet")
@@ -47,6 +60,11 @@ def rollup_day(*, day: dt.date, now: dt.datetime) -> int:
         batch_size=2000,
     )
     RollupDay.objects.update_or_create(day=day, defaults={"computed_at": now, "rows": len(cells)})
+    if margins:
+        month_margins_store(month_of(day), now=now)
+    else:
+        MarginMonth.objects.filter(month=month_of(day)).delete()
+        MonthlyMargin.objects.filter(month=month_of(day)).delete()
     return len(cells)
 
 
@@ -83,23 +101,31 @@ def tally(
     now: dt.datetime,
 ) -> dict[str, Tally]:
     """For each of ``groups`` (``day`` or a dimension), count and total per (value, metric)
-    of the metrics starting with ``prefix``, over ``start``–``end`` and the viewer's scope."""
+    of the metrics starting with ``prefix``, over ``start``–``end`` and the viewer's scope.
+
+    Unscoped (managers, care): whole months with stored margins from ``MonthlyMargin``;
+    the other stored days from ``DailyCount``; days not stored computed live."""
     end = min(end, now.astimezone(dt.UTC).date())
     out: dict[str, Tally] = {g: defaultdict(lambda: [0, 0.0]) for g in groups}
     if end < start:
         return out
-    stored = DailyCount.objects.filter(
-        scope, day__gte=start, day__lte=end, metric__startswith=prefix
-    )
-    keys = {"metric": F("metric"), **{g: F(g) for g in groups}}
-    sets = [(g, "metric") for g in groups]  # one pass over the rows (grouping.py)
-    for group, rows in zip(
-        groups, grouping_sets(stored, keys, sets, ("count", "total")), strict=True
-    ):
-        for value, metric, _, n, t in rows:
-            cell = out[group][(value, metric)]
-            cell[0] += n
-            cell[1] += t
+    months = []
+    if not scope and set(groups) <= set(MARGIN_DIMS):
+        months = margin_months(start, end)
+        add_margins(out, months, prefix, groups)
+    runs = day_runs(start, end, months)
+    if runs:
+        days = reduce(or_, (Q(day__gte=first, day__lte=last) for first, last in runs))
+        stored = DailyCount.objects.filter(scope, days, metric__startswith=prefix)
+        keys = {"metric": F("metric"), **{g: F(g) for g in groups}}
+        sets = [(g, "metric") for g in groups]  # one pass over the rows (grouping.py)
+        for group, rows in zip(
+            groups, grouping_sets(stored, keys, sets, ("count", "total")), strict=True
+        ):
+            for value, metric, _, n, t in rows:
+                cell = out[group][(value, metric)]
+                cell[0] += n
+                cell[1] += t
     live: Cells = {}
     for first, last in _runs(missing_days(start, end)):
         lo, hi = day_bounds(first, last)

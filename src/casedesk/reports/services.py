@@ -14,6 +14,7 @@ from casedesk.scheduling.registry import handles
 from casedesk.scheduling.services import deadline_ensure
 
 from .backlog import age_band, status_group
+from .margins import margins_refresh
 from .models import BacklogSnapshot, BacklogTotal, RollupDay
 from .rollups import rollup_day
 from .slrollups import sla_nightly
@@ -113,14 +114,15 @@ def rollup_ensure(*, now: dt.datetime) -> None:
 def rollup_catch_up(*, now: dt.datetime, limit: int = ROLLUP_CATCH_UP_DAYS) -> list[dt.date]:
     """Store the days that are over and not stored yet, newest first, from the day after the
     last stored one (or yesterday, on a fresh install: older days are backfilled with
-    ``casedesk manage reports_rollup``)."""
+    ``casedesk manage reports_rollup``); then the margins of their months, once each."""
     yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
     last = RollupDay.objects.filter(day__lte=yesterday).order_by("-day").first()
     first = last.day + dt.timedelta(days=1) if last else yesterday
     first = max(first, yesterday - dt.timedelta(days=limit - 1))
     days = [first + dt.timedelta(days=i) for i in range((yesterday - first).days + 1)]
     for day in reversed(days):
-        rollup_day(day=day, now=now)
+        rollup_day(day=day, now=now, margins=False)
+    margins_refresh(days, now=now)
     return days
 
 
