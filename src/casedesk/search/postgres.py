@@ -75,18 +75,21 @@ def _estimate(table: str, vector: str, text: str) -> float:
     return float(document[0]["Plan"]["Plan Rows"])
 
 
-def _rare(table: str, vector: str, groups: list[str]) -> bool:
+def _rare(table: str, vector: str, groups: list[str], memo: dict[tuple[str, str], float]) -> bool:
     """Whether some group of words is rare in the whole table, so that the newest WINDOW
     rows in scope would likely hold fewer than CANDIDATES matches and probing them first
     (19 ms for a contact's organisation at 1M cases) would only delay the index read."""
     rows = _table_rows(table)
     if rows < WINDOW or not groups:
         return False  # a small table: the window is the whole scope anyway
-    return min(_estimate(table, vector, g) for g in groups) < RARE_SHARE * rows
+    for group in groups:
+        if (table, group) not in memo:
+            memo[table, group] = _estimate(table, vector, group)
+    return min(memo[table, g] for g in groups) < RARE_SHARE * rows
 
 
 def _candidates(
-    table: str, vector: str, scope: Scope, text: str, weights: str, groups: list[str]
+    table: str, vector: str, scope: Scope, weights: str, query: ParsedQuery, label: str = ""
 ) -> list[tuple]:  # type: ignore[type-arg]
     """(id, score) of the newest CANDIDATES rows in scope that match, ranked.
 
@@ -96,11 +99,12 @@ def _candidates(
     for the words — where a rare word is read from the text index. The planner alone would
     sometimes take the text index for words that are common together (it multiplies their
     frequencies as if independent: "maintenance window" read 250,000 rows for 201), so the
-    window is skipped only when one group of words is rare on its own (``groups``, the
+    window is skipped only when one group of words is rare on its own (the
     query's AND-ed parts), judged by the planner's estimate for that group.
     """
     rank = f"SELECT id, ts_rank(%s::float4[], {vector}, casedesk_row_query(language, %s)) "
-    if not _rare(table, vector, groups):
+    text = query.tsquery(label)
+    if not _rare(table, vector, query.group_tsqueries(label), query.estimates):
         rows = fetch(
             f"{rank} FROM (SELECT {table}.id, {table}.language, {table}.{vector} FROM {table} "
             f"WHERE {scope.sql} ORDER BY {table}.id DESC LIMIT %s) AS recent "
@@ -124,14 +128,7 @@ class PostgresBackend:
         text = query.tsquery()
         if not text:
             return [], 0
-        found = _candidates(
-            "knowledge_article",
-            "search_vector",
-            scope,
-            text,
-            _STAFF_WEIGHTS,
-            query.group_tsqueries(),
-        )
+        found = _candidates("knowledge_article", "search_vector", scope, _STAFF_WEIGHTS, query)
         page, count = page_of(found, limit, offset)
         if not page:
             return [], count
@@ -154,14 +151,8 @@ class PostgresBackend:
         if not text:
             return [], 0
         weights = _CONTACT_WEIGHTS if public_only else _STAFF_WEIGHTS
-        found = _candidates(
-            "cases_case",
-            "search_vector",
-            scope,
-            text,
-            weights,
-            query.group_tsqueries("ABC" if public_only else ""),
-        )
+        label = "ABC" if public_only else ""
+        found = _candidates("cases_case", "search_vector", scope, weights, query, label)
         page, count = page_of(found, limit, offset)
         hits = [RawHit(i, s) for i, s in page]
         self._case_snippets(query.tsquery(), hits, public_only)

@@ -69,6 +69,9 @@ class ParsedQuery:
     """AND of groups; each group an OR of terms. Negated terms stand alone as groups."""
 
     groups: list[list[Term]] = field(default_factory=list)
+    # The planner's row estimates of this search, per (table, tsquery text): articles and
+    # self help read the same table for the same words, so one EXPLAIN serves both.
+    estimates: dict[tuple[str, str], float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def positive(self) -> bool:
