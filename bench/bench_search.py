@@ -21,6 +21,7 @@ Targets: search p95 < 50 ms, suggestions p95 < 30 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -172,12 +173,32 @@ def _measure(client, reqs, dsn: str, server_pgid: int):  # type: ignore[no-untyp
     return result, server / n, pg / n
 
 
-def _row(who: str, what: str, measured) -> str:  # type: ignore[no-untyped-def]
+def _row(who: str, what: str, measured, got: str) -> str:  # type: ignore[no-untyped-def]
     result, server, pg = measured
     return (
-        f"| {who} | {what} | {result.pct(0.5):.1f} | {result.pct(0.95):.1f} | "
+        f"| {who} | {what} | {got} | {result.pct(0.5):.1f} | {result.pct(0.95):.1f} | "
         f"{server:.1f} | {pg:.1f} | {result.errors or ''} |"
     )
+
+
+def _page_got(client, req) -> str:  # type: ignore[no-untyped-def]
+    """What the reader gets: hits on the page and the per-kind counts of the tabs, so a
+    fast row can never be a search that quietly found nothing."""
+    status, _, body = client.send(req)
+    page = body.decode("utf-8", "replace")
+    if status != 200:
+        return f"HTTP {status}"
+    shown = page.count('<li class="search-hit ')
+    tabs = re.findall(r'<span class="tab">([^<]+?) <strong>([^<]+)</strong>', page)
+    counts = ", ".join(f"{label.lower()} {n}" for label, n in tabs if n != "0") or "none"
+    return f"{shown} shown ({counts})"
+
+
+def _suggest_got(client, req) -> str:  # type: ignore[no-untyped-def]
+    status, _, body = client.send(req)
+    if status != 200:
+        return f"HTTP {status}"
+    return f"{len(json.loads(body)['articles'])} articles"
 
 
 def _csrf(cookie: str) -> str:
@@ -227,7 +248,8 @@ def main() -> None:
             for label, q in QUERIES.items():
                 url = f"{path}?{urllib.parse.urlencode({'q': q})}"
                 reqs = [Request("GET", url, {"Cookie": cookies[email]})] * n
-                line = _row(who, f"{label}: `{q}`", _measure(client, reqs, dsn, proc.pid))
+                got = _page_got(client, reqs[0])
+                line = _row(who, f"{label}: `{q}`", _measure(client, reqs, dsn, proc.pid), got)
                 lines.append(line)
                 print(line, flush=True)
         cookie = cookies[CONTACT_EMAIL]
@@ -240,8 +262,12 @@ def main() -> None:
         for text in SUBJECTS:
             body = urllib.parse.urlencode({"subject": text, "token": "benchsuggest"}).encode()
             reqs = [Request("POST", "/kb/suggest/", headers, body)] * n
+            got = _suggest_got(client, reqs[0])
             line = _row(
-                "contact, suggestions", f"subject `{text}`", _measure(client, reqs, dsn, proc.pid)
+                "contact, suggestions",
+                f"subject `{text}`",
+                _measure(client, reqs, dsn, proc.pid),
+                got,
             )
             lines.append(line)
             print(line, flush=True)
@@ -250,8 +276,8 @@ def main() -> None:
     load = os.getloadavg()
     print()
     print(
-        "| who | query | p50 ms | p95 ms | server CPU ms/req | PostgreSQL CPU ms/req | errors |"
-        "\n|---|---|---:|---:|---:|---:|---|"
+        "| who | query | the reader got | p50 ms | p95 ms | server CPU ms/req "
+        "| PostgreSQL CPU ms/req | errors |\n|---|---|---|---:|---:|---:|---:|---|"
     )
     print("\n".join(lines))
     print(

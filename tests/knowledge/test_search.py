@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.html import escape
+from hypothesis import given
+from hypothesis import strategies as st
 
 from casedesk.cases.models import EventKind
 from casedesk.search.query import parse
@@ -158,6 +161,20 @@ def test_snippets_escape_html_and_markdown_in_bodies(world):
 def test_highlight_keeps_only_its_own_markers():
     assert highlight("a \x02b<i>\x03 c") == "a <mark>b&lt;i&gt;</mark> c"
     assert highlight("\x03x\x02y") == "x<mark>y</mark>"
+    assert highlight("\x02a\x02b\x03\x03c\x02") == "<mark>ab</mark>c<mark></mark>"
+    assert highlight("plain & <b>") == "plain &amp; &lt;b&gt;"
+
+
+@given(st.text(alphabet=st.sampled_from("ab<&\"'\x02\x03"), max_size=40))
+def test_highlight_is_the_escaped_text_with_balanced_marks(raw):
+    """F6, security rule 3: whatever the engine returns, the text is escaped and the only
+    markup is <mark>, opened and closed in turn."""
+    out = str(highlight(raw))
+    assert re.sub(r"</?mark>", "", out) == escape(raw.replace("\x02", "").replace("\x03", ""))
+    tags = re.findall(r"</?mark>", out)
+    assert tags == ["<mark>", "</mark>"] * (len(tags) // 2)
+    if "\x02" not in raw:
+        assert tags == []
 
 
 def test_filters_by_kind_and_product(world, kb):

@@ -11,6 +11,7 @@ is put back, so neither the text nor the search terms can inject markup.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ KINDS = {
     "case": "Cases",
 }
 PAGE_SIZE = 20
+_MARKERS = re.compile("([\x02\x03])")
 
 
 @dataclass
@@ -84,17 +86,21 @@ def backend() -> Backend:
 def highlight(raw: str) -> SafeString:
     """Escape everything, then turn the engines' \\x02/\\x03 markers into <mark>."""
     text = escape(raw or "")
-    opened = 0
+    if "\x02" not in text and "\x03" not in text:
+        return mark_safe(text)  # noqa: S308 — escaped above
+    opened = False
     out = []
-    for ch in text:
-        if ch == "\x02" and not opened:
-            out.append("<mark>")
-            opened = 1
-        elif ch == "\x03" and opened:
-            out.append("</mark>")
-            opened = 0
-        elif ch not in "\x02\x03":
-            out.append(ch)
+    for part in _MARKERS.split(text):
+        if part == "\x02":
+            if not opened:
+                out.append("<mark>")
+                opened = True
+        elif part == "\x03":
+            if opened:
+                out.append("</mark>")
+                opened = False
+        else:
+            out.append(part)
     if opened:
         out.append("</mark>")
     return mark_safe("".join(out))  # noqa: S308 — escaped above; only <mark> added

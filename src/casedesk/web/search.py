@@ -13,14 +13,23 @@ from django import forms
 from casedesk.catalog.models import Product
 from casedesk.search.selectors import KINDS, search
 
+from .widgets import FilterSelect
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=200, required=False)
     kind = forms.ChoiceField(
-        label="Show", required=False, choices=[("", "Everything"), *KINDS.items()]
+        label="Show",
+        required=False,
+        choices=[("", "Everything"), *KINDS.items()],
+        widget=FilterSelect,
     )
     product = forms.ModelChoiceField(
-        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product"
+        label="Product",
+        required=False,
+        queryset=Product.objects.all(),
+        empty_label="Any product",
+        widget=FilterSelect,
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=50, widget=forms.HiddenInput)
 
