@@ -219,7 +219,11 @@ def _resource_hits(raw: list[RawHit]) -> list[Hit]:
 
 
 def _article_hits(kind: str, raw: list[RawHit]) -> list[Hit]:
-    articles = Article.objects.select_related("product").in_bulk([h.id for h in raw])
+    articles = (
+        Article.objects.select_related("product")
+        .only("title", "kind", "language", "updated_at", "product__name")
+        .in_bulk([h.id for h in raw])
+    )
     hits = []
     for r in raw:
         a = articles.get(r.id)
@@ -246,7 +250,11 @@ def _article_hits(kind: str, raw: list[RawHit]) -> list[Hit]:
 
 
 def _case_hits(raw: list[RawHit]) -> list[Hit]:
-    cases = Case.objects.select_related("product").in_bulk([h.id for h in raw])
+    cases = (
+        Case.objects.select_related("product")
+        .only("subject", "status", "updated_at", "product__name")
+        .in_bulk([h.id for h in raw])
+    )
     hits = []
     for r in raw:
         c = cases.get(r.id)
