@@ -129,6 +129,8 @@ def test_nobody_but_the_requester_sees_the_job_or_its_file(client, world, small_
             response = client.get(reverse(name, args=[job.pk]))
             assert response.status_code == 404, (user.email, name)
             assert b"Dialer" not in response.content
+        again = client.post(reverse("console-export-again", args=[job.pk]))
+        assert again.status_code == 404, user.email
     client.force_login(world.alice)  # a contact cannot start one either
     assert client.post(START, {"query": "state=open"}).status_code == 404
     client.logout()
@@ -201,3 +203,173 @@ def test_casedesk_worker_runs_the_job(client, world, small_limit):
     job.refresh_from_db()
     assert (job.state, job.rows_written) == ("done", 3)
     assert export_path(job.pk).read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+class WorkerKilled(BaseException):
+    """What the database sees of a SIGKILL: the worker stops, nothing after it runs."""
+
+
+def dying_source(after: int):  # type: ignore[no-untyped-def]
+    def source(user, params):  # type: ignore[no-untyped-def]
+        def rows():  # type: ignore[no-untyped-def]
+            for i in range(after):
+                yield [i, "x"]
+            raise WorkerKilled
+
+        return 10, ["n", "text"], rows()
+
+    return source
+
+
+def kill_worker_during(job, monkeypatch, at):  # type: ignore[no-untyped-def]
+    """Run the job at ``at`` until its worker dies after two rows (one progress update)."""
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 2)
+    monkeypatch.setitem(exports.SOURCES, "cases", dying_source(3))
+    with time_machine.travel(at, tick=False), pytest.raises(WorkerKilled):
+        export_write(job_id=job.pk)
+    monkeypatch.undo()
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_fails_after_the_stale_period_and_can_start_again(
+    client, world, small_limit, monkeypatch
+):
+    # R: I1 (item 7) — the page stops spinning: the dead worker's job says what happened.
+    small_limit.EXPORT_STALE_MINUTES = 15
+    job = start_job(client, world.engineer)
+    beat = NOW + dt.timedelta(minutes=1)
+    kill_worker_during(job, monkeypatch, beat)
+    job.refresh_from_db()
+    assert (job.state, job.rows_written, job.heartbeat_at) == ("running", 2, beat)
+    part = export_path(job.pk).with_name(f"export-{job.pk}.csv.part")
+    assert part.exists()
+    page = reverse("console-export", args=[job.pk])
+    with time_machine.travel(beat + dt.timedelta(minutes=15), tick=False):
+        status = client.get(page)  # exactly the stale period: still given the benefit
+    assert status["Refresh"] == "3" and "<strong>2</strong> of 10 rows" in status.content.decode()
+    job.refresh_from_db()
+    assert job.state == "running"
+    with time_machine.travel(beat + dt.timedelta(minutes=15, seconds=1), tick=False):
+        status = client.get(page)
+    assert not status.has_header("Refresh")
+    text = status.content.decode()
+    assert "the worker writing it stopped before it was done (2 rows" in text
+    assert reverse("console-export-again", args=[job.pk]) in text
+    job.refresh_from_db()
+    assert job.state == "failed" and job.error.startswith("The worker stopped")
+    assert "15 minutes" in job.error
+    assert job.finished_at == beat + dt.timedelta(minutes=15, seconds=1)
+    assert not part.exists()
+
+    other = make_user("olaf@support.example", role=Role.ENGINEER)
+    client.force_login(other)  # only the requester may start it again
+    assert client.post(reverse("console-export-again", args=[job.pk])).status_code == 404
+    client.force_login(world.engineer)
+    assert client.get(reverse("console-export-again", args=[job.pk])).status_code == 405
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        response = client.post(reverse("console-export-again", args=[job.pk]))
+    again = ExportJob.objects.latest("id")
+    assert again.pk != job.pk and response["Location"] == reverse("console-export", args=[again.pk])
+    assert (again.requester, again.kind, again.params, again.state) == (
+        world.engineer,
+        "cases",
+        job.params,
+        "queued",
+    )
+    assert ExportJob.objects.filter(requester=other).count() == 0
+    assert export_write(job_id=again.pk) == "3 rows"
+    # A running or finished job is not started twice by a stray POST.
+    client.post(reverse("console-export-again", args=[again.pk]))
+    assert ExportJob.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_job_reporting_progress_is_not_taken_as_dead(client, world, small_limit, monkeypatch):
+    # R: I1 (item 7) — only silence counts: each progress update moves the heartbeat.
+    small_limit.EXPORT_STALE_MINUTES = 15
+    job = start_job(client, world.engineer)
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)
+    beats = []
+
+    def slow(user, params):  # type: ignore[no-untyped-def]
+        def rows():  # type: ignore[no-untyped-def]
+            for minute in (10, 20, 30, 40):  # 40 minutes in all, ten between rows
+                traveller = time_machine.travel(NOW + dt.timedelta(minutes=minute), tick=False)
+                traveller.start()
+                beats.append(exports.export_reap(job_id=job.pk, now=exports.clock.now()))
+                yield [minute, "x"]
+                traveller.stop()
+
+        return 4, ["n", "text"], rows()
+
+    monkeypatch.setitem(exports.SOURCES, "cases", slow)
+    with time_machine.travel(NOW, tick=False):
+        assert export_write(job_id=job.pk) == "4 rows"
+    assert beats == [False, False, False, False]
+    job.refresh_from_db()
+    assert job.state == "done"
+
+
+@pytest.mark.django_db
+def test_a_worker_that_was_only_slow_changes_nothing_once_taken_as_dead(
+    client, world, small_limit, monkeypatch
+):
+    # R: I1 (item 7) — no resurrection: no progress, no "done", no file after "failed".
+    small_limit.EXPORT_STALE_MINUTES = 15
+    late = NOW + dt.timedelta(hours=1)
+    for every in (1, 100):  # declared dead between progress updates / before the last mark
+        job = start_job(client, world.engineer)
+        monkeypatch.setattr(exports, "PROGRESS_EVERY", every)
+
+        def paused(user, params, job=job):  # type: ignore[no-untyped-def]
+            def rows():  # type: ignore[no-untyped-def]
+                yield [1, "x"]
+                assert exports.export_reap(job_id=job.pk, now=late)
+                yield [2, "y"]
+
+            return 2, ["n", "text"], rows()
+
+        monkeypatch.setitem(exports.SOURCES, "cases", paused)
+        with time_machine.travel(NOW, tick=False):
+            assert export_write(job_id=job.pk) == "abandoned"
+        job.refresh_from_db()
+        assert (job.state, job.finished_at) == ("failed", late)
+        assert job.error.startswith("The worker stopped")
+        assert not list(small_limit.EXPORTS_DIR.glob(f"export-{job.pk}.*"))
+
+
+@pytest.mark.django_db
+def test_the_watch_deadline_marks_a_dead_job_when_nobody_looks(
+    client, world, small_limit, monkeypatch
+):
+    # R: I1 (item 7), convention 4 — durable: a deadline, rescheduled while the job lives.
+    small_limit.EXPORT_STALE_MINUTES = 15
+    job = start_job(client, world.engineer)
+    watch = Deadline.objects.get(kind=exports.WATCH_KIND)
+    assert watch.due_at == NOW + dt.timedelta(minutes=15)
+
+    def tick(at):  # type: ignore[no-untyped-def]
+        with time_machine.travel(at, tick=False):
+            worker_tick(worker="t", now=at)
+
+    tick(NOW + dt.timedelta(minutes=15))  # still queued: looked at again later
+    pending = Deadline.objects.filter(kind=exports.WATCH_KIND, state="pending")
+    assert [d.due_at for d in pending.all()] == [NOW + dt.timedelta(minutes=30)]
+    beat = NOW + dt.timedelta(minutes=20)
+    kill_worker_during(job, monkeypatch, beat)
+    tick(NOW + dt.timedelta(minutes=30))  # running, heartbeat 10 minutes old
+    assert [d.due_at for d in pending.all()] == [beat + dt.timedelta(minutes=15)]
+    job.refresh_from_db()
+    assert job.state == "running"
+    tick(beat + dt.timedelta(minutes=15))  # due at exactly the period: not yet stale
+    job.refresh_from_db()
+    assert job.state == "running"
+    (retry,) = pending.all()
+    assert retry.due_at == beat + dt.timedelta(minutes=16)
+    tick(retry.due_at)
+    job.refresh_from_db()
+    assert job.state == "failed" and job.error.startswith("The worker stopped")
+    assert not pending.all().exists()
+    assert (
+        Deadline.objects.get(pk=retry.pk).outcome == f"export {job.pk} marked failed: no progress"
+    )

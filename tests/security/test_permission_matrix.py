@@ -147,6 +147,7 @@ ROUTES: dict[str, str] = {
     # tries another engineer, a manager and a contact on someone's job and file).
     "console/exports/cases/": "console-page",
     "console/exports/<int:pk>/": "console-page",
+    "console/exports/<int:pk>/again/": "console-page",
     "console/exports/<int:pk>/download/": "console-page",
     "service/": "contact-page",
     "api/v1/reports/service-levels": "api-page",

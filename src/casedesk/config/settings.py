@@ -217,6 +217,9 @@ if FILES_ORIGIN:
 # EXPORTS_DIR instead of streaming to the browser; the file is removed after EXPORT_EXPIRE_HOURS.
 EXPORT_INLINE_MAX_ROWS = int(_env("EXPORT_INLINE_MAX_ROWS", "50000"))
 EXPORT_EXPIRE_HOURS = int(_env("EXPORT_EXPIRE_HOURS", "24"))
+# A running export whose worker has not reported progress for this long is taken as dead
+# (killed, host restarted) and marked failed, so its page stops waiting and offers a new one.
+EXPORT_STALE_MINUTES = int(_env("EXPORT_STALE_MINUTES", "15"))
 EXPORTS_DIR = DATA_DIR / "exports"
 
 TASKS = {

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", queue.queue, name="console-queue"),
     path("exports/cases/", queue_exports.export_cases, name="console-export-cases"),
     path("exports/<int:pk>/", queue_exports.export_status, name="console-export"),
+    path("exports/<int:pk>/again/", queue_exports.export_restart, name="console-export-again"),
     path(
         "exports/<int:pk>/download/",
         queue_exports.export_download,

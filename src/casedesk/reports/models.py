@@ -168,6 +168,9 @@ class ExportJob(models.Model):
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_written = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker last reported progress"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     error = models.CharField(max_length=200, blank=True)

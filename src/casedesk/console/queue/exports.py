@@ -16,7 +16,15 @@ from django.views.decorators.http import require_POST
 
 from casedesk.console.queue.forms import queue_filters
 from casedesk.core import clock
-from casedesk.reports.exports import case_filters_params, export_for, export_path, export_start
+from casedesk.reports.exports import (
+    STALE_PREFIX,
+    case_filters_params,
+    export_again,
+    export_for,
+    export_path,
+    export_reap,
+    export_start,
+)
 from casedesk.reports.models import ExportJob
 from casedesk.web.access import support_view
 
@@ -61,8 +69,11 @@ def _job(request: HttpRequest, pk: int) -> ExportJob:
 
 @support_view
 def export_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """Progress while the worker writes; the download link once done."""
+    """Progress while the worker writes; the download link once done. A job whose worker
+    died is marked failed here (``export_reap``), so the page stops waiting for it."""
     job = _job(request, pk)
+    if export_reap(job_id=job.pk, now=clock.now()):
+        job.refresh_from_db()
     waiting = job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
     percent = None
     if job.rows_total:
@@ -70,11 +81,28 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(
         request,
         "console/exports/status.html",
-        {"job": job, "waiting": waiting, "percent": percent, "nav": "queue"},
+        {
+            "job": job,
+            "waiting": waiting,
+            "percent": percent,
+            "stalled": job.error.startswith(STALE_PREFIX),
+            "again": job.state in (ExportJob.State.FAILED, ExportJob.State.EXPIRED),
+            "nav": "queue",
+        },
     )
     if waiting:
         response["Refresh"] = str(REFRESH_SECONDS)  # what <meta http-equiv="refresh"> says
     return response
+
+
+@support_view
+@require_POST
+def export_restart(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new job for the same list as a failed or expired one (only its requester's)."""
+    job = _job(request, pk)
+    if job.state not in (ExportJob.State.FAILED, ExportJob.State.EXPIRED):
+        return redirect("console-export", pk=job.pk)
+    return redirect("console-export", pk=export_again(job=job, now=clock.now()).pk)
 
 
 @support_view
