@@ -182,7 +182,8 @@ def missed_milestones(
     lo, hi = _bounds(start, end)
     page = Q()
     if after is not None:
-        opened = Case.objects.filter(pk=after[0]).values_list("opened_at", flat=True).first()
+        # In scope only: a cursor naming a case the viewer may not see starts nothing (A3).
+        opened = Case.objects.filter(scope, pk=after[0]).values_list("opened_at", flat=True).first()
         if opened is None:
             return [], False
         page = (

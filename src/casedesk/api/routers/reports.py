@@ -19,6 +19,7 @@ from casedesk.api.schemas.reports import (
     SatisfactionOut,
     ServiceLevelOut,
     ServiceLevelQuery,
+    ServiceLevelsQuery,
 )
 from casedesk.api.security import caller
 from casedesk.core import clock
@@ -44,9 +45,14 @@ def _scope(request: HttpRequest) -> Q:
     response={200: ServiceLevelOut, **errors(401, 403, 422, 503)},
     summary="Service levels against the targets (I1, C3)",
 )
-def service_levels_json(request: HttpRequest, q: Query[ServiceLevelQuery]) -> dict[str, Any]:
+def service_levels_json(request: HttpRequest, q: Query[ServiceLevelsQuery]) -> dict[str, Any]:
     """A contact gets the figures without the list of missed cases: those may be
-    colleagues' cases they are not allowed to open (A3)."""
+    colleagues' cases they are not allowed to open (A3). The list is paged like the
+    page's: ``misses_more`` says more follow, ``misses_next`` is where they start."""
+    after = None
+    if q.misses_after:
+        case_id, kind = q.misses_after.split("-", 1)
+        after = (int(case_id), kind)
     report = service_levels(
         scope=_scope(request),
         start=q.start,
@@ -54,7 +60,10 @@ def service_levels_json(request: HttpRequest, q: Query[ServiceLevelQuery]) -> di
         period=q.period,
         now=clock.now(),
         calls=call_scope(caller(request)),
+        misses_after=after,
     )
+    contact = caller(request).is_contact
+    more = report.more_misses and not contact
     return {
         "start": report.start,
         "end": report.end,
@@ -64,7 +73,9 @@ def service_levels_json(request: HttpRequest, q: Query[ServiceLevelQuery]) -> di
         "by_region": [r.as_dict() for r in report.by_region],
         "by_product_group": [r.as_dict() for r in report.by_product_group],
         "trend": [{"start": b, "opened": n, "missed": m} for b, n, m in report.trend],
-        "misses": [] if caller(request).is_contact else [vars(m) for m in report.misses],
+        "misses": [] if contact else [vars(m) for m in report.misses],
+        "misses_more": more,
+        "misses_next": f"{report.misses[-1].case_id}-{report.misses[-1].kind}" if more else None,
     }
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import model_validator
 
+from casedesk.reports.selectors import MISSES_SHOWN
+
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 MAX_DAYS = 3 * 366
@@ -30,6 +32,17 @@ class RangeQuery(Schema):
 
 class ServiceLevelQuery(RangeQuery):
     period: Literal["day", "week", "month", "quarter"] = "week"
+
+
+MISSES_CURSOR = r"^\d{1,12}-(fix|root_cause)$"
+
+
+class ServiceLevelsQuery(ServiceLevelQuery):
+    misses_after: str | None = Field(
+        None,
+        pattern=MISSES_CURSOR,
+        description="The `misses_next` of the previous answer: the next page of `misses`",
+    )
 
 
 class FiguresOut(Schema):
@@ -84,7 +97,15 @@ class ServiceLevelOut(Schema):
     by_region: list[FiguresOut]
     by_product_group: list[FiguresOut]
     trend: list[TrendOut]
-    misses: list[MissOut]
+    misses: list[MissOut] = Field(
+        ...,
+        description="Missed milestones of the cases opened in the range, the most recently "
+        f"opened first, one page (at most {MISSES_SHOWN}); empty for a contact",
+    )
+    misses_more: bool = Field(..., description="More missed milestones follow this page")
+    misses_next: str | None = Field(
+        ..., description="Pass as `misses_after` for the next page; null on the last page"
+    )
 
 
 class CountOut(Schema):
