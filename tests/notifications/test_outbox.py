@@ -207,11 +207,11 @@ def test_milestone_warning_and_breach_go_to_engineer_and_managers(smtp, world):
     assert tick(dt.datetime(2026, 12, 7, 14, 0, tzinfo=UTC)) == 1
     assert tick(dt.datetime(2026, 12, 10, 14, 0, tzinfo=UTC)) == 1
     rows = OutboundMessage.objects.filter(case=case, kind__startswith="milestone").order_by("id")
-    assert [(r.kind, r.to[0]) for r in rows] == [
-        ("milestone_warning", "eve@support.example"),
-        ("milestone_warning", "max@support.example"),
-        ("milestone_breach", "eve@support.example"),
-        ("milestone_breach", "max@support.example"),
+    assert [(r.kind, r.to, r.bcc) for r in rows] == [  # the managers in the envelope only
+        ("milestone_warning", ["eve@support.example"], []),
+        ("milestone_warning", [], ["max@support.example"]),
+        ("milestone_breach", ["eve@support.example"], []),
+        ("milestone_breach", [], ["max@support.example"]),
     ]
     pump(dt.datetime(2026, 12, 10, 14, 0, tzinfo=UTC))
     assert not [m for m in mails_to(smtp, "alice@acme.example") if "SLA target" in m["Subject"]]

@@ -111,12 +111,12 @@ def test_bulk_enqueue_one_row_per_recipient_in_one_insert_and_idempotent(world):
         assert outbox_inserts(queries) == 1
         assert len(queries.captured_queries) <= 4  # contacts+assignee, managers, insert (+sp)
         notify_case_events(events=events, now=world.now)
-    rows = sorted((r.kind, r.to[0]) for r in OutboundMessage.objects.all())
+    rows = sorted((r.kind, r.to, r.bcc) for r in OutboundMessage.objects.all())
     assert rows == [
-        ("followup", "alice@acme.example"),
-        ("followup", "carol@acme.example"),
-        ("milestone_warning", "eve@support.example"),
-        ("milestone_warning", "max@support.example"),
+        ("followup", ["alice@acme.example"], []),
+        ("followup", ["carol@acme.example"], []),
+        ("milestone_warning", [], ["max@support.example"]),
+        ("milestone_warning", ["eve@support.example"], []),
     ]
 
 

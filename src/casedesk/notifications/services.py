@@ -12,13 +12,18 @@ row per recipient with what the send pump needs to render the mail just before s
 - the assigned engineer: customer updates (unless they wrote it);
 - the management address (``CASEDESK_MANAGEMENT_EMAIL``): escalation requests (E4);
 - the assigned engineer and every active manager: SLA milestone warnings and breaches,
-  never for a closed case (C9);
+  never for a closed case (C9) — the engineer a message of their own (their case), the
+  managers one message with their addresses in the envelope only (``bcc``);
 - the engineers of the centre serving a new case now (follow the sun, C2): "new case";
   for a Critical case they and the centre's on-call engineers get "urgent case", around
   the clock — as **one** message with the engineers in the SMTP envelope only (``bcc``),
   so they never see each other's addresses, and an opening costs two messages, not one
   per engineer (issue 17 item 4); a case still unassigned later goes to the region's
-  queue owners (B, C3).
+  queue owners (B, C3), likewise as one message in ``bcc``.
+
+One message to many in ``bcc`` is for staff mail whose text never names its reader
+(``Planned.undisclosed``); its recipients are exactly those of the rule, split into
+messages of at most ``MAX_RECIPIENTS``.
 
 Internal notes, assignments and other internal events mail nobody outside support.
 Events whose ``data`` carries ``"auto_submitted": true`` (the inbound path recording an
@@ -121,7 +126,8 @@ def _plan(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
     if kind == EventKind.UNASSIGNED:
         from casedesk.sla.staffing import queue_owners
 
-        return [Planned("unassigned", queue_owners(case.region), True, dict(event.data))]
+        owners = queue_owners(case.region)
+        return [Planned("unassigned", owners, True, dict(event.data), undisclosed=True)]
     if kind == EventKind.REPLY and event.public and not case.is_closed:
         # A reply written while re-opening a closed case travels in the re-opened mail.
         return [Planned("reply", _contact(case), False)]
@@ -140,7 +146,13 @@ def _plan(event: CaseEvent, case: Case, now: dt.datetime) -> list[Planned]:
         if case.is_closed:
             return []  # C9: a milestone ends with the case; nothing breaches after closure
         which = "milestone_breach" if event.data.get("breach") else "milestone_warning"
-        return [Planned(which, [*_address(case.assignee), *_managers()], True)]
+        engineer = _address(case.assignee)
+        mine = {a.strip().lower() for a in engineer}
+        managers = [m for m in _managers() if m.strip().lower() not in mine]
+        return [
+            Planned(which, engineer, True),
+            Planned(which, managers, True, undisclosed=True),
+        ]
     if kind == EventKind.ESCALATION:
         return _plan_escalation(event)
     return []
