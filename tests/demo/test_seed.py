@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth import authenticate
 
 from casedesk.accounts.models import Certification, Contract, GracePeriod, Role, User
@@ -154,3 +155,56 @@ def test_demo_shows_files_dropbox_escalations_mail_and_surveys(seeded):
     states = list(InboundMessage.objects.values_list("state", flat=True))
     assert {"appended", "needs_care", "ignored"} <= set(states)
     assert SurveyResponse.objects.count() >= 5
+
+
+def test_the_backlog_chart_has_its_history_on_first_start(seeded, client):
+    # R: I1 — every past day since the first seeded case, from the seeded cases' log (each
+    # case's status at the day's snapshot instant), not waiting for the first nightly run.
+    from django.db.models import Q, Sum
+    from django.urls import reverse
+
+    from casedesk.reports.backlog import backlog_report
+    from casedesk.reports.models import BacklogSnapshot, BacklogTotal
+    from casedesk.reports.services import snapshot_due
+
+    active = {Status.OPEN, Status.AWAITING_INFO, Status.SOLUTION_PROPOSED}
+    moves: dict[int, list[CaseEvent]] = {}
+    for event in CaseEvent.objects.filter(kind=EventKind.TRANSITION).order_by("at", "id"):
+        moves.setdefault(event.case_id, []).append(event)
+
+    def open_at(case: Case, instant: dt.datetime) -> bool:
+        if case.opened_at > instant:
+            return False
+        log = moves.get(case.pk, [])
+        before = [e for e in log if e.at <= instant]
+        status = (before[-1].data["to"] if before else log[0].data["from"] if log else None) or [
+            case.status
+        ]
+        return status[0] in active
+
+    cases = list(Case.objects.all())
+    first = min(c.opened_at for c in cases).date()
+    yesterday = NOW.date() - dt.timedelta(days=1)
+    expected = {}
+    for n in range((yesterday - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        expected[day] = sum(open_at(c, snapshot_due(day)) for c in cases)
+    totals = dict(
+        BacklogTotal.objects.values("day").annotate(n=Sum("count")).values_list("day", "n")
+    )
+    assert totals == {day: n for day, n in expected.items() if n}  # a day with none has no row
+    assert len(totals) > 40 and len(set(totals.values())) > 3  # weeks of a changing backlog
+    cells = BacklogSnapshot.objects.values("day").annotate(n=Sum("count"))
+    assert dict(cells.values_list("day", "n")) == totals  # scoped viewers' trend as well
+    report = backlog_report(
+        scope=Q(), start=NOW.date() - dt.timedelta(days=89), end=NOW.date(), now=NOW
+    )
+    assert report.trend == sorted(totals.items())
+    client.force_login(_login("manager"))
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("console-report-backlog"), {"format": "csv"})
+    recorded = [line for line in b"".join(page.streaming_content).decode().splitlines()
+                if line.startswith("Recorded open cases")]  # fmt: skip
+    assert recorded == [f"Recorded open cases,{day},{n}" for day, n in report.trend]
+    rows = BacklogTotal.objects.count()
+    assert seed_demo(now=NOW) is False and BacklogTotal.objects.count() == rows

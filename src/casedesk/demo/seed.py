@@ -3,7 +3,8 @@
 Six partner organisations (one with maintenance lapsed, one inside a grace period for a
 disputed invoice), their end-user sites and contracts, certified contacts, engineers in
 five regions, a care admin and a manager, a product catalogue, and about fifty cases
-covering every status, sub-status and priority, with timelines over the last two months.
+covering every status, sub-status and priority, with timelines over the last two months,
+and the backlog's daily history over those weeks (rebuilt from the cases' log).
 
 Every case is built through ``cases.services`` (so the demo exercises the same rules as
 real use), from a fixed random seed, relative to ``now``. Seeding is one transaction and
@@ -17,9 +18,12 @@ import random
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Min
 
 from casedesk.accounts.models import RefusalReason, User
 from casedesk.accounts.services import contact_refuse, grace_period_record
+from casedesk.cases.models import Case
+from casedesk.reports.services import backlog_history_fill
 
 from . import reference
 from .extras import seed_extras
@@ -80,7 +84,17 @@ def seed_demo(*, now: dt.datetime) -> bool:
             "call log of 14 and 15 of last month); partner management informed.",
             now=now - dt.timedelta(days=6, hours=3),
         )
+        _record_backlog_history(now=now)
     return True
+
+
+def _record_backlog_history(*, now: dt.datetime) -> None:
+    """I1: the backlog chart shows the seeded weeks from the first start, rebuilt from the
+    seeded cases' log as the nightly snapshot would have recorded them."""
+    first = Case.objects.aggregate(first=Min("opened_at"))["first"]
+    if first is not None:
+        yesterday = now.date() - dt.timedelta(days=1)
+        backlog_history_fill(start=first.date(), end=yesterday, now=now)
 
 
 def _record_grace_periods(desk: Desk, *, now: dt.datetime) -> None:

@@ -9,11 +9,12 @@ from collections import Counter
 
 from django.db import transaction
 
-from casedesk.cases.models import ACTIVE_Q, Case
+from casedesk.cases.models import ACTIVE_Q, Case, CaseEvent, EventKind
 from casedesk.scheduling.registry import handles
 from casedesk.scheduling.services import deadline_ensure
 
 from .backlog import age_band, status_group
+from .history import Cell, replay_cells
 from .margins import margins_refresh
 from .models import BacklogSnapshot, BacklogTotal, RollupDay
 from .rollups import rollup_day
@@ -43,7 +44,7 @@ def backlog_snapshot_ensure(*, now: dt.datetime) -> None:
 @transaction.atomic
 def backlog_snapshot_take(*, day: dt.date, at: dt.datetime) -> int:
     """Count the cases open at ``at`` into ``day``'s rows, replacing any earlier run's."""
-    cells: Counter[tuple[str, str, str, str, int | None, int]] = Counter()
+    cells: Counter[Cell] = Counter()
     fields = ["region", "priority", "production_down", "status", "sub_status", "opened_at"]
     rows = Case.objects.filter(ACTIVE_Q, opened_at__lte=at).values(
         *fields, "assignee_id", "organisation_id"
@@ -60,6 +61,12 @@ def backlog_snapshot_take(*, day: dt.date, at: dt.datetime) -> int:
         cells[key] += 1
     BacklogSnapshot.objects.filter(day=day).delete()
     BacklogTotal.objects.filter(day=day).delete()
+    _backlog_write(day, cells)
+    return sum(cells.values())
+
+
+def _backlog_write(day: dt.date, cells: Counter[Cell]) -> None:
+    """``day``'s cells, and their sums without organisation and assignee."""
     totals: Counter[tuple[str, str, str, str]] = Counter()
     for key, n in cells.items():
         totals[key[:4]] += n
@@ -80,7 +87,42 @@ def backlog_snapshot_take(*, day: dt.date, at: dt.datetime) -> int:
         )
         for (region, priority, group, band, assignee, org), n in cells.items()
     )
-    return sum(cells.values())
+
+
+@transaction.atomic
+def backlog_history_fill(*, start: dt.date, end: dt.date, now: dt.datetime) -> int:
+    """Record the days from ``start`` to ``end`` that have no snapshot yet, rebuilt from the
+    case log as the nightly run would have seen them (``history``); days already recorded
+    are history and stay as they are, and a day whose run is still to come is left to it.
+    Returns the days written. For a desk's past before its first snapshot (the demo)."""
+    recorded = set(
+        BacklogTotal.objects.filter(day__range=(start, end)).values_list("day", flat=True)
+    )
+    instants = {}
+    day = start
+    while day <= end:
+        if day not in recorded and snapshot_due(day) <= now:
+            instants[day] = snapshot_due(day)
+        day += dt.timedelta(days=1)
+    if not instants:
+        return 0
+    first, last = min(instants.values()), max(instants.values())
+    fields = ["id", "opened_at", "region", "organisation_id", "status", "sub_status"]
+    cases = list(
+        Case.objects.filter(opened_at__lte=last)
+        .exclude(closed_at__lt=first)  # closed before the first day ends: never open in range
+        .values(*fields, "priority", "production_down", "assignee_id")
+    )
+    events: dict[int, list[dict]] = {}
+    logged = CaseEvent.objects.filter(
+        case_id__in=[c["id"] for c in cases],
+        kind__in=[EventKind.TRANSITION, EventKind.ASSIGNMENT, EventKind.PRIORITY],
+    ).order_by("at", "id")
+    for e in logged.values("case_id", "kind", "at", "data").iterator(chunk_size=5000):
+        events.setdefault(e["case_id"], []).append(e)
+    for day, cells in replay_cells(cases, events, instants).items():
+        _backlog_write(day, cells)
+    return len(instants)
 
 
 @handles(SNAPSHOT_KIND)
