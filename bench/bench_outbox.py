@@ -6,7 +6,7 @@
    Reports replies/s and the share spent in ``notify_case_event``.
    Bodies vary (one-liners, paragraphs with quoted history, non-ASCII text, lines that
    start with a dot).
-2. Starts an aiosmtpd sink in a separate process on an ephemeral loopback port (it
+2. Starts an SMTP sink in a separate process on an ephemeral loopback port (it
    advertises PIPELINING; ``--no-pipelining`` turns that off) and runs ``--workers``
    worker processes (default 2) of the send step (``outbox_pump``: claim a batch, render
    it, send it, mark each message sent) until the outbox is empty. Reports messages/s,
@@ -34,26 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from procstat import cpu_seconds, load_average  # noqa: E402 — a sibling script
-
-
-def _message_id(data: bytes) -> bytes:
-    """The Message-ID header, without parsing the whole message (10,000 of them)."""
-    import re
-
-    found = re.search(rb"^Message-ID:[ \t]*(\S+)", data, re.MULTILINE | re.IGNORECASE)
-    return found[1] if found else b""
-
-
-def _sink(port_queue: mp.Queue, stop: mp.Event, result: mp.Queue, pipelining: bool) -> None:  # type: ignore[type-arg]
-    from tests.notifications.smtp_sink import start_sink
-
-    controller, handler = start_sink()
-    handler.pipelining = pipelining
-    port_queue.put(controller.port)
-    stop.wait()
-    controller.stop()
-    ids = {_message_id(r.data) for r in handler.messages}
-    result.put((len(handler.messages), len(ids)))
+from smtp_sink import SINKS, run_sink_process  # noqa: E402 — a sibling script
 
 
 def main() -> int:
@@ -63,6 +44,9 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="send worker processes")
     parser.add_argument("--no-pipelining", action="store_true", help="the sink hides PIPELINING")
+    parser.add_argument(
+        "--sink", choices=SINKS, default="lean", help="bench/smtp_sink.py (lean) or aiosmtpd"
+    )
     parser.add_argument(
         "--enqueue-batch", type=int, default=1, help="replies per transaction when enqueueing"
     )
@@ -74,7 +58,9 @@ def main() -> int:
     ctx = mp.get_context("spawn")
     port_queue, result, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
     sink = ctx.Process(
-        target=_sink, args=(port_queue, stop, result, not args.no_pipelining), daemon=True
+        target=run_sink_process,
+        args=(args.sink, port_queue, stop, result, not args.no_pipelining),
+        daemon=True,
     )
     sink.start()
     port = port_queue.get(timeout=30)
@@ -162,7 +148,7 @@ def main() -> int:
     worker_cpu = sum(o[2] for o in outcomes)
     pg_cpu = sum(o[3] for o in outcomes)
     stop.set()
-    received, unique = result.get(timeout=600)
+    received, unique, _recipients = result.get(timeout=600)
     sink.join(timeout=10)
 
     print(f"database: {connection.vendor}; replies: {args.replies:,} over {args.cases} cases")

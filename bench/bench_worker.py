@@ -8,7 +8,7 @@ Against the database loaded by ``load_cases.py`` (``CASEDESK_DATABASE_URL``):
 3. 10,000 follow-up deadlines made due at once (cases put in Awaiting Info with the
    matching ``waiting_since``), then ticks until none is due: wall time and rate. Each
    tick runs the worker's deadline step and then its outbox step, as ``casedesk worker``
-   does, sending the reminders to an aiosmtpd sink (its own process, loopback): the
+   does, sending the reminders to an SMTP sink (its own process, loopback): the
    headline is *due follow-ups with their reminders delivered*, with the CPU
    milliseconds per follow-up of the workers, their PostgreSQL backends and the sink.
    ``--no-mail`` leaves the reminders queued (the figure of the earlier runs).
@@ -33,25 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from procstat import cpu_seconds, load_average  # noqa: E402 — a sibling script
-
-
-def _message_id(data: bytes) -> bytes:
-    """The Message-ID header, without parsing the whole message (10,000 of them)."""
-    import re
-
-    found = re.search(rb"^Message-ID:[ \t]*(\S+)", data, re.MULTILINE | re.IGNORECASE)
-    return found[1] if found else b""
-
-
-def _sink(port_queue, stop, result) -> None:  # type: ignore[no-untyped-def]
-    from tests.notifications.smtp_sink import start_sink
-
-    controller, handler = start_sink()
-    port_queue.put(controller.port)
-    stop.wait()
-    controller.stop()
-    ids = {_message_id(r.data) for r in handler.messages}
-    result.put((len(handler.messages), len(ids)))
+from smtp_sink import SINKS, run_sink_process  # noqa: E402 — a sibling script
 
 
 def main() -> int:
@@ -66,12 +48,17 @@ def main() -> int:
     parser.add_argument(
         "--no-mail", action="store_true", help="deadlines only: the reminders stay queued"
     )
+    parser.add_argument(
+        "--sink", choices=SINKS, default="lean", help="bench/smtp_sink.py (lean) or aiosmtpd"
+    )
     args = parser.parse_args()
     mail = not args.no_mail
     if mail:  # the sink first, in its own process, so it does not share our GIL
         ctx = mp.get_context("spawn")
         port_queue, result, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-        sink = ctx.Process(target=_sink, args=(port_queue, stop, result), daemon=True)
+        sink = ctx.Process(
+            target=run_sink_process, args=(args.sink, port_queue, stop, result), daemon=True
+        )
         sink.start()
         port = port_queue.get(timeout=60)
 
@@ -168,7 +155,7 @@ def main() -> int:
     if mail:
         cpu["sink"] = cpu_seconds(sink.pid) - sink_cpu
         stop.set()
-        received, unique = result.get(timeout=600)
+        received, unique, _recipients = result.get(timeout=600)
         sink.join(timeout=10)
         unsent = reminders.exclude(state=MessageState.SENT).count()
         print(

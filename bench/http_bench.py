@@ -20,7 +20,8 @@ POST /api/v1/auth/token for the API), then:
   them). The openings come from ``--openers`` contacts of different organisations, on
   their own contracts and products, with varied priorities, subjects and descriptions;
 * with ``--outbox-workers N`` (default 2), N ``casedesk worker`` processes run beside the
-  server and send the outbox to an aiosmtpd sink (its own process, loopback) while the
+  server and send the outbox to an SMTP sink (its own process, loopback; ``--sink``: the
+  lean ``bench/smtp_sink.py`` by default, or ``aiosmtpd``) while the
   cases are opened; each round then also reports *cases opened with their mail delivered
   to the SMTP sink per second* (the round's cases over the time until the last of their
   mails was accepted by the sink), the same for the customer's "case opened" mail alone,
@@ -306,23 +307,13 @@ def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _sink(port_queue, stop) -> None:  # type: ignore[no-untyped-def]
-    """An aiosmtpd sink (tests.notifications.smtp_sink) in its own process."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.notifications.smtp_sink import start_sink
-
-    controller, _handler = start_sink()
-    port_queue.put(controller.port)
-    stop.wait()
-    controller.stop()
-
-
 @dataclass
 class Outbox:
     """The sink process and the ``casedesk worker`` processes sending to it."""
 
     sink: Any
     stop: Any
+    result: Any
     workers: list[subprocess.Popen[bytes]]
 
     def cpu(self) -> tuple[float, float]:
@@ -333,10 +324,14 @@ class Outbox:
         )
 
 
-def start_outbox(count: int, log: Path) -> Outbox:
+def start_outbox(count: int, log: Path, sink_kind: str = "lean") -> Outbox:
+    from smtp_sink import run_sink_process
+
     ctx = multiprocessing.get_context("spawn")
-    port_queue, stop = ctx.Queue(), ctx.Event()
-    sink = ctx.Process(target=_sink, args=(port_queue, stop), daemon=True)
+    port_queue, stop, result = ctx.Queue(), ctx.Event(), ctx.Queue()
+    sink = ctx.Process(
+        target=run_sink_process, args=(sink_kind, port_queue, stop, result), daemon=True
+    )
     sink.start()
     port = port_queue.get(timeout=60)
     env = dict(os.environ)
@@ -360,14 +355,21 @@ def start_outbox(count: int, log: Path) -> Outbox:
         )
         for i in range(count)
     ]
-    return Outbox(sink, stop, workers)
+    return Outbox(sink, stop, result, workers)
 
 
-def stop_outbox(outbox: Outbox) -> None:
+def stop_outbox(outbox: Outbox) -> tuple[int, int, int] | None:
+    """Stop the workers and the sink: what the sink received (messages, distinct
+    Message-IDs, recipients), or None if it did not say."""
     for worker in outbox.workers:
         stop_server(worker)
     outbox.stop.set()
+    try:
+        received = outbox.result.get(timeout=60)
+    except Exception:  # queue.Empty: the sink died; the caller says so
+        received = None
     outbox.sink.join(timeout=30)
+    return received
 
 
 @dataclass
@@ -680,7 +682,7 @@ def mail_table(
 ) -> list[str]:
     lines = [
         f"Opening with the outbox running ({args.outbox_workers} `casedesk worker` processes "
-        "sending to an aiosmtpd sink on loopback):",
+        f"sending to the {args.sink} SMTP sink on loopback):",
         "",
         "| Round | cases | messages per case | recipients per case | opened/s | with all mail "
         "delivered /s | with the 'case opened' mail delivered /s | CPU ms per case: server | "
@@ -724,6 +726,12 @@ def main() -> None:
         default=2,
         help="casedesk worker processes sending the outbox to a sink during the openings",
     )
+    parser.add_argument(
+        "--sink",
+        choices=("lean", "aiosmtpd"),
+        default="lean",
+        help="the SMTP sink: bench/smtp_sink.py (lean, default) or aiosmtpd (for comparison)",
+    )
     parser.add_argument("--openers", type=int, default=24, help="contacts opening cases")
     parser.add_argument("--keep-opened", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
@@ -748,6 +756,7 @@ def main() -> None:
     proc = start_server(args.port, args.workers, log)
     outbox: Outbox | None = None
     mail_rounds: list[tuple[Result, Delivery, CpuSplit, float, float]] = []
+    received: tuple[int, int, int] | None = None
     try:
         wait_ready(client, proc, log)
         eng_cookie = session_login(client, ENGINEER_EMAIL)
@@ -808,7 +817,7 @@ def main() -> None:
                 raise SystemExit("No contacts with an active contract found for opening.")
             run(client, "warm-up", opening_requests(tokens, 50, 0), args.open_threads, 201)
             if args.outbox_workers:
-                outbox = start_outbox(args.outbox_workers, log)
+                outbox = start_outbox(args.outbox_workers, log, args.sink)
             for i in range(args.open_rounds):
                 reqs = opening_requests(tokens, args.open_requests, i + 1)
                 if outbox is not None:
@@ -840,10 +849,21 @@ def main() -> None:
     finally:
         stop_server(proc)
         if outbox is not None:
-            stop_outbox(outbox)
+            received = stop_outbox(outbox)
     text = report(results, rounds, fx, args)
     if mail_rounds:
         text += "\n\n" + "\n".join(mail_table(mail_rounds, args))
+        if received is None:
+            text += "\n\nThe sink did not report what it received."
+        else:
+            messages, distinct, recipients = received
+            once = messages == distinct >= sum(d.mails for _, d, *_ in mail_rounds)
+            text += (
+                f"\n\nThe {args.sink} sink received {messages:,} messages ({distinct:,} distinct "
+                f"Message-IDs, {recipients:,} recipients) in all, the rounds' "
+                f"{sum(d.mails for _, d, *_ in mail_rounds):,} among them; exactly once: "
+                + ("yes" if once else "NO")
+            )
     load = os.getloadavg()
     text += (
         f"\n\nLoad average before the run {load_before:.2f}; after it "

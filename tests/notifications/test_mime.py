@@ -8,6 +8,7 @@ Django's ``EmailMultiAlternatives`` builds for the same row, whatever the text h
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 
@@ -103,6 +104,24 @@ def test_a_long_subject_is_folded_and_reads_back_whole():
     data = message_bytes(
         sender=SENDER, to=["a@b.example"], subject=subject, text="x", html="", headers=HEADERS
     )
+    assert max(len(line) for line in data.split(b"\r\n")) <= 78
+    assert str(parse(data)["Subject"]) == subject
+
+
+@pytest.mark.parametrize("char", ["é", "€", "😀"])
+def test_a_long_non_ascii_subject_is_folded_into_whole_characters(char):
+    # 2-, 3- and 4-byte characters: no encoded word may end inside one (RFC 2047 5).
+    subject = "[CS-000123] Nouveau dossier : " + (char + "x ") * 70
+    data = message_bytes(
+        sender=SENDER, to=["a@b.example"], subject=subject, text="x", html="", headers=HEADERS
+    )
+    head = data.split(b"\r\n\r\n")[0]
+    subject_lines = head.split(b"Subject: ")[1].split(b"\r\nDate:")[0].split(b"\r\n")
+    assert len(subject_lines) > 3
+    for line in subject_lines:
+        word = line.strip()
+        assert word.startswith(b"=?utf-8?b?") and word.endswith(b"?=") and len(word) <= 75
+        base64.b64decode(word[10:-2]).decode("utf-8")  # whole characters in every word
     assert max(len(line) for line in data.split(b"\r\n")) <= 78
     assert str(parse(data)["Subject"]) == subject
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import binascii
 import secrets
 from dataclasses import dataclass
-from email.header import Header
 from email.utils import formatdate, parseaddr
 
 from django.conf import settings
@@ -50,12 +49,32 @@ def _check(name: str, value: str) -> str:
     return value
 
 
+def _encoded_words(name: str, value: str) -> str:
+    """``Name: value`` as RFC 2047 base64 encoded-words, one per folded line.
+
+    ``email.header.Header`` chooses between Q and B encoding by measuring the Q form byte
+    by byte in Python (~0.8 ms for a 60-character subject); B is written directly here,
+    each word at most 75 characters and cut between UTF-8 characters, never inside one."""
+    data = value.encode("utf-8")
+    words, start = [], 0
+    # "=?utf-8?b?" + base64 + "?=": 12 characters around 4 per 3 bytes; the first word
+    # shares its line with the header's name.
+    size = max(6, (78 - len(name) - 2 - 12) // 4 * 3)
+    while start < len(data):
+        end = min(start + size, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a character: back up
+            end -= 1
+        words.append("=?utf-8?b?" + binascii.b2a_base64(data[start:end], newline=False).decode())
+        words[-1] += "?="
+        start, size = end, 45
+    return f"{name}: " + "\r\n ".join(words)
+
+
 def _header(name: str, value: str) -> str:
     """``Name: value`` folded at white space near 78 characters; RFC 2047 if not ASCII."""
     _check(name, value)
     if not value.isascii():
-        encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
-        return f"{name}: {encoded}"
+        return _encoded_words(name, value)
     line = f"{name}: {value}"
     if len(line) <= 78:
         return line

@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Model, Q
 from django.db.models.functions import Now
 
+from casedesk.core.rows import Inserter
+
 from .models import Deadline, DeadlineState
 from .registry import HANDLERS
 
@@ -141,7 +143,12 @@ def deadline_ensure(
     if buffer is not None:
         buffer.append(row)
         return
-    Deadline.objects.bulk_create([row], ignore_conflicts=True)
+    # Every opened case schedules one (its unassigned alert): the ORM's bulk_create
+    # compiled the statement each time, more Python than running it.
+    _DEADLINES.insert_many([row], ignore_conflicts=True)
+
+
+_DEADLINES = Inserter(Deadline)
 
 
 def deadlines_cancel(*, case_id: int, kinds: list[str], now: dt.datetime, why: str) -> int:
