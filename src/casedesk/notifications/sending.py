@@ -125,7 +125,7 @@ def outbox_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int
             ids += list(rows.values_list("id", flat=True)[: limit - len(ids)])
         if not ids:
             return []
-        OutboundMessage.objects.filter(_due(now) | _lapsed(now), pk__in=ids).update(
+        OutboundMessage.objects.filter(_due(now) | _lapsed(now), pk__any=ids).update(
             state=MessageState.SENDING,
             claimed_by=worker,
             claimed_until=lease_end(_lease()),
@@ -133,7 +133,7 @@ def outbox_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int
         )
         won = set(
             OutboundMessage.objects.filter(
-                pk__in=ids, state=MessageState.SENDING, claimed_by=worker
+                pk__any=ids, state=MessageState.SENDING, claimed_by=worker
             ).values_list("id", flat=True)
         )
     return [pk for pk in ids if pk in won]
@@ -154,10 +154,19 @@ def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
     todo = [m for m in messages if not m.text_body]
     if not todo:
         return {}
-    events = CaseEvent.objects.select_related("actor").in_bulk({m.event_id for m in todo})
-    cases = Case.objects.select_related("contact", "assignee", "organisation").in_bulk(
-        {m.case_id for m in todo}
-    )
+    # By key as one array (``pk__any``): ``in_bulk`` writes an IN list of every key.
+    events = {
+        e.pk: e
+        for e in CaseEvent.objects.select_related("actor").filter(
+            pk__any={m.event_id for m in todo}
+        )
+    }
+    cases = {
+        c.pk: c
+        for c in Case.objects.select_related("contact", "assignee", "organisation").filter(
+            pk__any={m.case_id for m in todo}
+        )
+    }
     failures: dict[int, Exception] = {}
     done: dict[tuple[Any, ...], Rendered | Exception] = {}
     for message in todo:
@@ -263,7 +272,7 @@ class _Claim:
             return True
         began = time.monotonic()
         mine = OutboundMessage.objects.filter(
-            pk__in=self.open, state=MessageState.SENDING, claimed_by=self.worker
+            pk__any=self.open, state=MessageState.SENDING, claimed_by=self.worker
         )
         renewed = mine.filter(claimed_until__gt=Now()).update(claimed_until=lease_end(_lease()))
         if renewed != len(self.open):
@@ -285,7 +294,7 @@ def outbox_send(
     report = PumpReport(claimed=len(ids))
     messages = list(
         OutboundMessage.objects.filter(
-            pk__in=ids, state=MessageState.SENDING, claimed_by=worker
+            pk__any=ids, state=MessageState.SENDING, claimed_by=worker
         ).order_by("next_attempt_at", "id")
     )
     messages.sort(key=_customers_first)  # stable: due order within each group
@@ -401,7 +410,7 @@ def _release(claim: _Claim) -> None:
     """Messages of a batch cut short by a lost claim go back to the queue untouched."""
     if claim.open:
         OutboundMessage.objects.filter(
-            pk__in=claim.open, state=MessageState.SENDING, claimed_by=claim.worker
+            pk__any=claim.open, state=MessageState.SENDING, claimed_by=claim.worker
         ).update(
             state=MessageState.PENDING,
             claimed_by="",

@@ -246,7 +246,7 @@ def _cases_with_people(events: list[CaseEvent]) -> dict[int, Case]:
             missing.add(event.case_id)
     missing -= cases.keys()
     if missing:
-        cases.update(Case.objects.in_bulk(missing))
+        cases.update({c.pk: c for c in Case.objects.filter(pk__any=missing)})
     wanted: dict[int, list[tuple[Case, str]]] = {}
     for event in events:
         case = cases[event.case_id]
@@ -257,8 +257,8 @@ def _cases_with_people(events: list[CaseEvent]) -> dict[int, Case]:
             if user_id is not None and not descriptor.is_cached(case):
                 wanted.setdefault(user_id, []).append((case, name))
     if wanted:
-        for user_id, user in User.objects.in_bulk(wanted).items():
-            for case, name in wanted[user_id]:
+        for user in User.objects.filter(pk__any=wanted):
+            for case, name in wanted[user.pk]:
                 setattr(case, name, user)
     for event in events:
         event.case = cases[event.case_id]  # the plan and the rows share the loaded case
