@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from casedesk.accounts.models import Role, User
 from casedesk.cases.models import Case, CaseEvent, EventKind
@@ -42,6 +42,7 @@ from casedesk.core.rows import Inserter
 from casedesk.policy.text import has_c0_control
 from casedesk.policy.transitions import Action, CloseReason
 
+from .handover import claim_for_handover, lease_sql
 from .models import MessageState, OutboundMessage, SurveyResponse
 from .rendering import case_facts, new_message_id, render_mail, thread_root
 from .selectors import survey_answered
@@ -322,12 +323,28 @@ _OUTBOX = Inserter(OutboundMessage)
 
 
 def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
-    """Insert outbox rows; a row whose idempotency key exists already is skipped (rule 7)."""
+    """Insert outbox rows; a row whose idempotency key exists already is skipped (rule 7).
+
+    Queued by a worker's deadline step (``handover.outbox_handover``), the rows are
+    inserted claimed for its outbox step, as its claim statement would leave them."""
     if not rows:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox rows are written inside the transaction of their change")
-    _OUTBOX.insert_many(rows, ignore_conflicts=True)
+    handed = claim_for_handover() if connection.features.can_return_rows_from_bulk_insert else None
+    if handed is None:
+        _OUTBOX.insert_many(rows, ignore_conflicts=True)
+        return rows
+    for row in rows:
+        row.state, row.claimed_by, row.attempts = MessageState.SENDING, handed.tag, 1
+    _OUTBOX.insert_many(
+        rows,
+        ignore_conflicts=True,
+        keys=True,
+        match="idempotency_key",  # a row already queued (a batch run again) is not ours
+        computed={"claimed_until": lease_sql()},
+    )
+    handed.messages = [row for row in rows if row.pk is not None]
     return rows
 
 

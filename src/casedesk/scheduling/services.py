@@ -91,7 +91,11 @@ def _flush_inserts() -> None:
         pending = list(rows.items())
         rows.clear()
         for model, entries in pending:
-            _inserter(model).insert_many([row for row, _, _ in entries], keys=True)
+            new = [row for row, _, _ in entries]
+            if connection.features.can_return_rows_from_bulk_insert:
+                _inserter(model).insert_many(new, keys=True)
+            else:  # the keys are needed below (``then``); older SQLite cannot return them
+                model._default_manager.bulk_create(new)
         together: dict[Callable[[list[Any]], object], list[Any]] = {}
         for _, entries in pending:
             for row, then, then_all in entries:
