@@ -186,6 +186,10 @@ def _drain(name: str, batch: int, mail: bool) -> tuple[int, int, float, float]:
     from casedesk.notifications.sending import outbox_pump
     from casedesk.scheduling.services import worker_tick
 
+    try:  # as casedesk worker: the deadline step hands its mails to the outbox step
+        from casedesk.notifications.handover import outbox_handover
+    except ImportError:  # code before the handover
+        outbox_handover = None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
@@ -198,9 +202,17 @@ def _drain(name: str, batch: int, mail: bool) -> tuple[int, int, float, float]:
         profile = cProfile.Profile()
         profile.enable()
     while True:
-        done = worker_tick(worker=name, now=dt.datetime.now(tz=dt.UTC), limit=batch)
+        handed: list = []
+        if outbox_handover is not None and mail:
+            with outbox_handover(name, handed):
+                done = worker_tick(worker=name, now=dt.datetime.now(tz=dt.UTC), limit=batch)
+        else:
+            done = worker_tick(worker=name, now=dt.datetime.now(tz=dt.UTC), limit=batch)
+        pump = {"handed": handed} if handed else {}
         mailed = (
-            outbox_pump(worker=name, now=dt.datetime.now(tz=dt.UTC), limit=batch) if mail else 0
+            outbox_pump(worker=name, now=dt.datetime.now(tz=dt.UTC), limit=batch, **pump)
+            if mail
+            else 0
         )
         total, sent = total + done, sent + mailed
         if not done and not mailed:

@@ -150,3 +150,57 @@ def test_many_rows_refuse_an_existing_key(world):
     with pytest.raises(ValueError, match="key already"):
         Inserter(OutboundMessage).insert_many([_outbox_row(world, "new"), stored])
     assert OutboundMessage.objects.count() == before
+
+
+def test_many_rows_at_once_are_the_same_as_the_orms_and_come_back_with_their_keys(world):
+    # R: B4; issue 17: a worker batch's events in one statement (one unnest on PostgreSQL)
+    def fields(n):
+        return {
+            "case": world.alice_case,
+            "at": world.now + dt.timedelta(minutes=n),
+            "kind": "note",
+            "body": f'note {n} "quoted", back\\slash, {{braces}}, ünïcode' if n else "",
+            "data": {"n": n, "list": [None, True, 2.5]} if n % 2 else {},
+        }
+
+    fast = [CaseEvent(**fields(n)) for n in range(5)]
+    Inserter(CaseEvent).insert_many(fast, keys=True)
+    slow = [CaseEvent.objects.create(**fields(n)) for n in range(5)]
+    assert all(f.pk is not None and not f._state.adding for f in fast)
+    assert len({f.pk for f in fast}) == 5
+    for f, s in zip(fast, slow, strict=True):
+        assert _row(CaseEvent, f.pk) == _row(CaseEvent, s.pk)
+
+
+def test_skipped_rows_get_no_key_and_computed_columns_take_their_expression(world):
+    # issue 17: outbox rows handed over already claimed, the lease on the database's clock
+    from django.db.models.functions import Now
+
+    from casedesk.notifications.models import OutboundMessage
+
+    def row(name):
+        return OutboundMessage(
+            kind="test",
+            to=["a@example.test"],
+            message_id=f"<{name}@x>",
+            idempotency_key=name,
+            next_attempt_at=world.now,
+            created_at=world.now,
+        )
+
+    Inserter(OutboundMessage).insert_many([row("taken")])
+    rows = [row("new-1"), row("taken"), row("new-2")]
+    Inserter(OutboundMessage).insert_many(
+        rows,
+        ignore_conflicts=True,
+        keys=True,
+        match="idempotency_key",
+        computed={"claimed_until": ("%s", [dt.datetime(2030, 1, 1, tzinfo=dt.UTC)])},
+    )
+    assert rows[1].pk is None and rows[1]._state.adding
+    stored = OutboundMessage.objects.in_bulk([rows[0].pk, rows[2].pk])
+    assert [stored[r.pk].idempotency_key for r in (rows[0], rows[2])] == ["new-1", "new-2"]
+    assert {m.claimed_until.year for m in stored.values()} == {2030}
+    taken = OutboundMessage.objects.get(idempotency_key="taken")
+    assert taken.claimed_until is None
+    assert OutboundMessage.objects.filter(claimed_until__gt=Now()).count() == 2

@@ -11,6 +11,7 @@ versions still verify, tokens under removed versions do not.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -41,6 +42,7 @@ def reference_keys() -> dict[int, bytes]:
     return {1: derived}
 
 
+@functools.lru_cache(maxsize=4096)  # a worker batch signs each case twice (thread, subject)
 def _signature(key: bytes, case_id: int, organisation_id: int) -> str:
     mac = hmac.new(key, f"case:{case_id}:org:{organisation_id}".encode(), hashlib.sha256)
     return base64.b32encode(mac.digest()).decode()[:SIGNATURE_CHARS]

@@ -65,6 +65,7 @@ from django.db.models.functions import Now
 from casedesk.scheduling.services import claim_tag, lease_end
 
 from .commits import quick_commits
+from .handover import Handed, outbox_lease
 from .marks import (
     Refused,
     RenderError,
@@ -77,6 +78,7 @@ from .mime import UNDISCLOSED, Sender, address, message_bytes
 from .models import MessageState, OutboundMessage
 from .rendering import Rendered, as_of_event, render_mail
 from .smtp_pipe import ClaimLostError, Outgoing, session_for, session_release, smtp_configured
+from .sources import render_sources
 
 log = logging.getLogger(__name__)
 __all__ = ["backoff", "outbox_claim", "outbox_pump", "outbox_render", "outbox_send"]
@@ -95,10 +97,6 @@ class PumpReport:
             self.failed += 1
         else:
             self.retried += 1
-
-
-def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
 
 
 def _due(now: dt.datetime) -> Q:
@@ -125,15 +123,15 @@ def outbox_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int
             ids += list(rows.values_list("id", flat=True)[: limit - len(ids)])
         if not ids:
             return []
-        OutboundMessage.objects.filter(_due(now) | _lapsed(now), pk__in=ids).update(
+        OutboundMessage.objects.filter(_due(now) | _lapsed(now), pk__any=ids).update(
             state=MessageState.SENDING,
             claimed_by=worker,
-            claimed_until=lease_end(_lease()),
+            claimed_until=lease_end(outbox_lease()),
             attempts=F("attempts") + 1,
         )
         won = set(
             OutboundMessage.objects.filter(
-                pk__in=ids, state=MessageState.SENDING, claimed_by=worker
+                pk__any=ids, state=MessageState.SENDING, claimed_by=worker
             ).values_list("id", flat=True)
         )
     return [pk for pk in ids if pk in won]
@@ -149,15 +147,10 @@ def outbox_render(*, messages: list[OutboundMessage]) -> dict[int, Exception]:
     that share kind and context (a milestone to the engineer and the managers) are
     rendered once between them — the templates never show the recipient.
     """
-    from casedesk.cases.models import Case, CaseEvent
-
     todo = [m for m in messages if not m.text_body]
     if not todo:
         return {}
-    events = CaseEvent.objects.select_related("actor").in_bulk({m.event_id for m in todo})
-    cases = Case.objects.select_related("contact", "assignee", "organisation").in_bulk(
-        {m.case_id for m in todo}
-    )
+    events, cases = render_sources(todo)
     failures: dict[int, Exception] = {}
     done: dict[tuple[Any, ...], Rendered | Exception] = {}
     for message in todo:
@@ -250,7 +243,7 @@ class _Claim:
     def __init__(self, worker: str, ids: list[int], claimed_at: float | None) -> None:
         self.worker = worker
         self.open = set(ids)
-        self.half = _lease().total_seconds() / 2
+        self.half = outbox_lease().total_seconds() / 2
         self.valid_until = claimed_at + self.half if claimed_at is not None else 0.0
 
     def done(self, pk: int) -> None:
@@ -263,9 +256,11 @@ class _Claim:
             return True
         began = time.monotonic()
         mine = OutboundMessage.objects.filter(
-            pk__in=self.open, state=MessageState.SENDING, claimed_by=self.worker
+            pk__any=self.open, state=MessageState.SENDING, claimed_by=self.worker
         )
-        renewed = mine.filter(claimed_until__gt=Now()).update(claimed_until=lease_end(_lease()))
+        renewed = mine.filter(claimed_until__gt=Now()).update(
+            claimed_until=lease_end(outbox_lease())
+        )
         if renewed != len(self.open):
             self.open &= set(mine.filter(claimed_until__gt=Now()).values_list("id", flat=True))
         self.valid_until = began + self.half
@@ -276,18 +271,27 @@ class _Claim:
 
 
 def outbox_send(
-    *, ids: list[int], worker: str, now: dt.datetime, claimed_at: float | None = None
+    *,
+    ids: list[int] | None,
+    worker: str,
+    now: dt.datetime,
+    claimed_at: float | None = None,
+    held: list[OutboundMessage] | None = None,
 ) -> PumpReport:
     """Send claimed messages over one connection; each outcome is recorded as it happens.
 
-    ``claimed_at``: ``time.monotonic()`` read just before the claim statement (see
-    ``_Claim``); without it the claim is re-checked once before the first message."""
-    report = PumpReport(claimed=len(ids))
-    messages = list(
-        OutboundMessage.objects.filter(
-            pk__in=ids, state=MessageState.SENDING, claimed_by=worker
-        ).order_by("next_attempt_at", "id")
-    )
+    ``ids`` None: the messages claimed under ``worker`` by a handover, ``held`` in memory
+    (or read back by the tag). ``claimed_at``: ``time.monotonic()`` read just before the
+    claim statement (see ``_Claim``); without it the claim is re-checked once before the
+    first message."""
+    if held is not None:
+        messages = sorted(held, key=lambda m: m.pk)  # due together: key order is due order
+    else:
+        mine = OutboundMessage.objects.filter(state=MessageState.SENDING, claimed_by=worker)
+        if ids is not None:
+            mine = mine.filter(pk__any=ids)
+        messages = list(mine.order_by("next_attempt_at", "id"))
+    report = PumpReport(claimed=len(messages) if ids is None else len(ids))
     messages.sort(key=_customers_first)  # stable: due order within each group
     failures = outbox_render(messages=messages) if messages else {}
     for message in messages:
@@ -401,7 +405,7 @@ def _release(claim: _Claim) -> None:
     """Messages of a batch cut short by a lost claim go back to the queue untouched."""
     if claim.open:
         OutboundMessage.objects.filter(
-            pk__in=claim.open, state=MessageState.SENDING, claimed_by=claim.worker
+            pk__any=claim.open, state=MessageState.SENDING, claimed_by=claim.worker
         ).update(
             state=MessageState.PENDING,
             claimed_by="",
@@ -463,13 +467,24 @@ def _fail_all(
         report.count_failure(record_failure(message, worker, now, exc))
 
 
-def outbox_pump(*, worker: str, now: dt.datetime, limit: int = 100) -> int:
-    """One worker tick for the outbox: claim what is due under a fresh claim tag and send
-    it; returns mails sent. An idle tick closes an SMTP session unused for a while."""
+def outbox_pump(
+    *, worker: str, now: dt.datetime, limit: int = 100, handed: list[Handed] | None = None
+) -> int:
+    """One worker tick for the outbox: first the mails this worker's deadline step queued
+    already claimed (``handed``, emptied here), then claim what is due under a fresh claim
+    tag and send it; returns mails sent. An idle tick closes an SMTP session unused for a
+    while."""
+    sent = 0
+    while handed:
+        claim = handed.pop(0)
+        sent += outbox_send(
+            ids=None, worker=claim.tag, now=now, claimed_at=claim.claimed_at, held=claim.messages
+        ).sent
     tag = claim_tag(worker)
     claimed_at = time.monotonic()
     ids = outbox_claim(worker=tag, now=now, limit=limit)
     if not ids:
-        session_release(idle=True)
-        return 0
-    return outbox_send(ids=ids, worker=tag, now=now, claimed_at=claimed_at).sent
+        if not sent:
+            session_release(idle=True)
+        return sent
+    return sent + outbox_send(ids=ids, worker=tag, now=now, claimed_at=claimed_at).sent

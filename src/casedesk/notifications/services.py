@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from casedesk.accounts.models import Role, User
 from casedesk.cases.models import Case, CaseEvent, EventKind
@@ -47,6 +47,7 @@ from casedesk.core.rows import Inserter
 from casedesk.policy.text import has_c0_control
 from casedesk.policy.transitions import Action, CloseReason
 
+from .handover import claim_for_handover, lease_sql
 from .models import MessageState, OutboundMessage, SurveyResponse
 from .rendering import case_facts, new_message_id, render_mail, thread_root
 from .selectors import survey_answered
@@ -258,7 +259,7 @@ def _cases_with_people(events: list[CaseEvent]) -> dict[int, Case]:
             missing.add(event.case_id)
     missing -= cases.keys()
     if missing:
-        cases.update(Case.objects.in_bulk(missing))
+        cases.update({c.pk: c for c in Case.objects.filter(pk__any=missing)})
     wanted: dict[int, list[tuple[Case, str]]] = {}
     for event in events:
         case = cases[event.case_id]
@@ -269,8 +270,8 @@ def _cases_with_people(events: list[CaseEvent]) -> dict[int, Case]:
             if user_id is not None and not descriptor.is_cached(case):
                 wanted.setdefault(user_id, []).append((case, name))
     if wanted:
-        for user_id, user in User.objects.in_bulk(wanted).items():
-            for case, name in wanted[user_id]:
+        for user in User.objects.filter(pk__any=wanted):
+            for case, name in wanted[user.pk]:
                 setattr(case, name, user)
     for event in events:
         event.case = cases[event.case_id]  # the plan and the rows share the loaded case
@@ -334,12 +335,28 @@ _OUTBOX = Inserter(OutboundMessage)
 
 
 def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
-    """Insert outbox rows; a row whose idempotency key exists already is skipped (rule 7)."""
+    """Insert outbox rows; a row whose idempotency key exists already is skipped (rule 7).
+
+    Queued by a worker's deadline step (``handover.outbox_handover``), the rows are
+    inserted claimed for its outbox step, as its claim statement would leave them."""
     if not rows:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox rows are written inside the transaction of their change")
-    _OUTBOX.insert_many(rows, ignore_conflicts=True)
+    handed = claim_for_handover() if connection.features.can_return_rows_from_bulk_insert else None
+    if handed is None:
+        _OUTBOX.insert_many(rows, ignore_conflicts=True)
+        return rows
+    for row in rows:
+        row.state, row.claimed_by, row.attempts = MessageState.SENDING, handed.tag, 1
+    _OUTBOX.insert_many(
+        rows,
+        ignore_conflicts=True,
+        keys=True,
+        match="idempotency_key",  # a row already queued (a batch run again) is not ours
+        computed={"claimed_until": lease_sql()},
+    )
+    handed.messages = [row for row in rows if row.pk is not None]
     return rows
 
 

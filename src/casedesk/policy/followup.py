@@ -78,22 +78,26 @@ def followup_ladder(
     if production_down:
         return ()
     days = policy.followup.business_days
-    last = len(days)
-    steps = []
-    for number, count in enumerate(days, start=1):
-        due = calendar.add_business_days(started_at, count)
-        action: FollowUpAction = "close" if number == last else "reminder"
-        what = (
-            "close the case and send the final notice"
-            if action == "close"
-            else f"send reminder #{number}"
-        )
-        reason = (
-            f"no customer response {count} business days after the request "
-            f"({calendar.name} calendar): {what} at {format_local(due, calendar)}"
-        )
-        steps.append(FollowUpStep(number, due, action, reason))
-    return tuple(steps)
+    return tuple(_rung(started_at, calendar, days, n) for n in range(1, len(days) + 1))
+
+
+def _rung(
+    started_at: datetime, calendar: BusinessCalendar, days: tuple[int, ...], number: int
+) -> FollowUpStep:
+    """Rung ``number`` (1-based) of the ladder ``days``."""
+    count = days[number - 1]
+    due = calendar.add_business_days(started_at, count)
+    action: FollowUpAction = "close" if number == len(days) else "reminder"
+    what = (
+        "close the case and send the final notice"
+        if action == "close"
+        else f"send reminder #{number}"
+    )
+    reason = (
+        f"no customer response {count} business days after the request "
+        f"({calendar.name} calendar): {what} at {format_local(due, calendar)}"
+    )
+    return FollowUpStep(number, due, action, reason)
 
 
 def next_followup(
@@ -111,5 +115,10 @@ def next_followup(
     """
     if steps_done < 0:
         raise ValueError("steps_done must not be negative")
-    ladder = followup_ladder(started_at, calendar, policy, priority, production_down)
-    return ladder[steps_done] if steps_done < len(ladder) else None
+    check_production_down(priority, production_down)
+    days = policy.followup.business_days
+    if production_down or steps_done >= len(days):
+        return None
+    # Only the rung asked for (a worker batch schedules 500 next rungs; the rest of the
+    # ladder would be computed and thrown away).
+    return _rung(started_at, calendar, days, steps_done + 1)

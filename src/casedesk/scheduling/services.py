@@ -15,6 +15,7 @@ still tagged with the tick's claim, so every deadline takes effect exactly once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -73,18 +74,28 @@ def deferred_create(
     return row
 
 
+@functools.cache
+def _inserter(model: type[Model]) -> Inserter[Any]:
+    return Inserter(model)
+
+
 def _flush_inserts() -> None:
-    """Write buffered rows now (before anything reads or cancels deadlines, and at commit)."""
+    """Write buffered rows now (before anything reads or cancels deadlines, and at commit):
+    one statement per model, its text the same for any batch (``Inserter``)."""
     buffer = _insert_buffer.get()
     if buffer:
-        Deadline.objects.bulk_create(buffer, ignore_conflicts=True)
+        _inserter(Deadline).insert_many(buffer, ignore_conflicts=True)
         buffer.clear()
     rows = _row_buffer.get()
     if rows:
         pending = list(rows.items())
         rows.clear()
         for model, entries in pending:
-            model._default_manager.bulk_create([row for row, _, _ in entries])
+            new = [row for row, _, _ in entries]
+            if connection.features.can_return_rows_from_bulk_insert:
+                _inserter(model).insert_many(new, keys=True)
+            else:  # the keys are needed below (``then``); older SQLite cannot return them
+                model._default_manager.bulk_create(new)
         together: dict[Callable[[list[Any]], object], list[Any]] = {}
         for _, entries in pending:
             for row, then, then_all in entries:
@@ -207,14 +218,14 @@ def deadlines_claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[
         ids = list(candidates.values_list("id", flat=True)[:limit])
         if not ids:
             return []
-        won = Deadline.objects.filter(_claimable(now), pk__in=ids).update(
+        won = Deadline.objects.filter(_claimable(now), pk__any=ids).update(
             claimed_by=worker, claimed_until=lease_end(_lease()), attempts=F("attempts") + 1
         )
         if won == len(ids):  # always on PostgreSQL (rows locked) and SQLite (one writer)
             return ids
         mine = set(
             Deadline.objects.filter(
-                pk__in=ids, claimed_by=worker, state=DeadlineState.PENDING
+                pk__any=ids, claimed_by=worker, state=DeadlineState.PENDING
             ).values_list("id", flat=True)
         )
         return [pk for pk in ids if pk in mine]
@@ -311,11 +322,11 @@ def _run_batch(deadline_ids: list[int], worker: str, now: dt.datetime, *, isolat
         with transaction.atomic():
             # Cases first, then deadlines: the order a case service takes them in (lock the
             # case, then cancel its deadlines), so the two never wait on each other in a cycle.
-            case_ids = Deadline.objects.filter(pk__in=deadline_ids, case_id__isnull=False)
+            case_ids = Deadline.objects.filter(pk__any=deadline_ids, case_id__isnull=False)
             cases = _lock_cases(set(case_ids.values_list("case_id", flat=True)))
             deadlines = [
                 d
-                for d in Deadline.objects.select_for_update().filter(pk__in=deadline_ids)
+                for d in Deadline.objects.select_for_update().filter(pk__any=deadline_ids)
                 if d.state == DeadlineState.PENDING and d.claimed_by == worker
             ]
             deadlines.sort(key=lambda d: (d.due_at, d.pk))
@@ -329,7 +340,7 @@ def _run_batch(deadline_ids: list[int], worker: str, now: dt.datetime, *, isolat
             _flush_inserts()
             # Outcomes repeat ("follow-up #1: reminder sent"): one UPDATE per distinct outcome.
             for outcome, pks in done.items():
-                Deadline.objects.filter(pk__in=pks, claimed_by=worker).update(
+                Deadline.objects.filter(pk__any=pks, claimed_by=worker).update(
                     state=DeadlineState.DONE, finished_at=now, outcome=outcome, claimed_until=None
                 )
     except _BatchFailedError:
@@ -371,7 +382,7 @@ def _lock_cases(case_ids: set[int]) -> dict[int, Any]:
         return {}
     from casedesk.cases.models import Case
 
-    locked = Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")
+    locked = Case.objects.select_for_update().filter(pk__any=case_ids).order_by("pk")
     return {case.pk: case for case in locked}
 
 

@@ -1,0 +1,140 @@
+"""The deadline step hands its mails to the outbox step of the same tick (issue 17 item 4;
+C5, E1, convention 6, rule 7).
+
+The reminders are inserted already claimed — as the claim statement would leave them,
+the lease on the database's clock — and travel in memory to the outbox step. They must
+still go out exactly once: not claimable by anyone else meanwhile, sent by a pump that
+takes over when the worker dies before sending, and never handed over from a
+transaction that rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.db.models.functions import Now
+
+from casedesk.cases import services
+from casedesk.cases.models import CaseEvent, EventKind
+from casedesk.core import clock
+from casedesk.notifications.handover import Handed, outbox_handover
+from casedesk.notifications.models import MessageState, OutboundMessage
+from casedesk.notifications.sending import outbox_claim, outbox_pump
+from casedesk.notifications.services import notify_case_event
+from casedesk.scheduling import worker
+from casedesk.scheduling.services import worker_tick
+from tests.factories import build_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+LEASE = dt.timedelta(seconds=300)
+
+
+@pytest.fixture
+def due_world(settings):
+    """alice's first follow-up due (C5), every earlier mail already sent."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if hasattr(settings, "OUTBOX_LEASE_SECONDS"):
+        del settings.OUTBOX_LEASE_SECONDS
+    real_now = clock.now()
+    world = build_world(now=real_now - dt.timedelta(days=40))
+    services.case_transition(
+        case=world.alice_case,
+        actor=world.engineer,
+        action="request_info",
+        to="info_required",
+        reason="logs please",
+        now=real_now - dt.timedelta(days=30),
+    )
+    while outbox_pump(worker="before", now=real_now, limit=500):
+        pass
+    mail.outbox.clear()
+    return world
+
+
+def reminders():
+    return OutboundMessage.objects.filter(kind="followup")
+
+
+def lease_left(row: OutboundMessage) -> dt.timedelta:
+    rows = OutboundMessage.objects.filter(pk=row.pk).annotate(t=Now())
+    until, now = rows.values_list("claimed_until", "t").get()
+    return until - now
+
+
+def test_the_tick_inserts_its_reminders_claimed_and_the_outbox_step_sends_them(due_world):
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed):
+        assert worker_tick(worker="w1", now=clock.now()) >= 1
+    (row,) = reminders()
+    assert len(handed) == 1 and handed[0].tag.startswith("w1#")
+    assert (row.state, row.claimed_by, row.attempts) == (MessageState.SENDING, handed[0].tag, 1)
+    assert LEASE - dt.timedelta(seconds=30) < lease_left(row) <= LEASE  # the database's clock
+    assert outbox_claim(worker="w2", now=clock.now() + dt.timedelta(days=1)) == []
+    assert [m.pk for m in handed[0].messages] == [row.pk]
+
+    assert outbox_pump(worker="w1", now=clock.now(), handed=handed) == 1
+    assert handed == []
+    row.refresh_from_db()
+    assert row.state == MessageState.SENT
+    assert [m.to for m in mail.outbox] == [[due_world.alice_case.contact.email]]
+    assert "Reminder #1" in mail.outbox[0].body
+    assert outbox_pump(worker="w1", now=clock.now()) == 0  # nothing left to send twice
+
+
+def test_the_worker_loop_sends_the_reminder_in_the_tick_that_queued_it(due_world):
+    worker.run_worker(once=True, idle_sleep=0)
+    (row,) = reminders()
+    assert row.state == MessageState.SENT and row.attempts == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_worker_that_dies_before_sending_leaves_them_to_any_pump_once_the_lease_ends(
+    due_world,
+):
+    handed: list[Handed] = []
+    with outbox_handover("dies", handed):
+        worker_tick(worker="dies", now=clock.now())
+    # The worker is gone: its handed claim is never sent. Until the lease ends nobody
+    # else may take the reminder; then the lapsed-lease path does, exactly once.
+    assert outbox_pump(worker="other", now=clock.now()) == 0
+    reminders().update(claimed_until=Now() - dt.timedelta(seconds=1))
+    assert outbox_pump(worker="other", now=clock.now()) == 1
+    assert outbox_pump(worker="other", now=clock.now()) == 0
+    assert len(mail.outbox) == 1
+    (row,) = reminders()
+    assert row.state == MessageState.SENT and row.attempts == 2
+
+
+def test_a_rolled_back_transaction_hands_nothing_over(due_world):
+    case = due_world.alice_case
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed), pytest.raises(RuntimeError), transaction.atomic():
+        event = CaseEvent.objects.create(
+            case=case, at=clock.now(), kind=EventKind.FOLLOW_UP, body="x", data={"step": 1}
+        )
+        notify_case_event(event=event, now=clock.now())
+        assert reminders().count() == 1
+        raise RuntimeError("the batch failed")
+    assert handed == [] and not reminders().exists()
+
+
+def test_a_mail_queued_again_is_not_handed_over_twice(due_world):
+    """A batch run again after a crash finds its mail queued already (idempotency key):
+    the row stays as it is and is not part of the new claim."""
+    case = due_world.alice_case
+    with transaction.atomic():
+        event = CaseEvent.objects.create(
+            case=case, at=clock.now(), kind=EventKind.FOLLOW_UP, body="x", data={"step": 1}
+        )
+        notify_case_event(event=event, now=clock.now())
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed), transaction.atomic():
+        notify_case_event(event=event, now=clock.now())
+    (row,) = reminders()
+    assert row.state == MessageState.PENDING and row.claimed_by == ""
+    assert [h.messages for h in handed] == [[]]
+    assert outbox_pump(worker="w1", now=clock.now(), handed=handed) == 1
+    assert len(mail.outbox) == 1
