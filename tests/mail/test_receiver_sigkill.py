@@ -6,7 +6,8 @@ after the 250s. The process is killed with SIGKILL mid-stream. Every message ans
 250 must be stored (its bytes intact) — and processed by the next start — and the MTA's
 retries of everything (answered or not) store and route each message exactly once. (A
 kill between a file's fsync and its batch's commit may leave that file unreferenced; never
-a row without its bytes.)
+a row without its bytes.) The same holds with several receiver processes sharing the port
+(``--processes 2``, ``mail.processes``), whether one child or the parent is killed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -40,9 +42,9 @@ def _message(n: int) -> bytes:
     ).encode()
 
 
-def _start(env: dict[str, str]) -> tuple[subprocess.Popen, int, str]:
+def _start(env: dict[str, str], processes: int) -> tuple[subprocess.Popen, int, str]:
     proc = subprocess.Popen(  # noqa: S603
-        [CASEDESK, "mail-receiver", "--port", "0"],
+        [CASEDESK, "mail-receiver", "--port", "0", "--processes", str(processes)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -62,10 +64,25 @@ def _rows(db: Path) -> list[tuple[str, str, str, str]]:
         ).fetchall()
 
 
+def _children(line: str) -> list[int]:
+    """The receiver processes' ids from the start line (``2 processes: 123 456``)."""
+    return [int(pid) for pid in line.rsplit("processes:", 1)[1].strip(" )\n").split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 @pytest.mark.skipif(
     bool(os.environ.get("CASEDESK_DATABASE_URL")), reason="runs the commands on their own SQLite"
 )
-def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
+@pytest.mark.parametrize(
+    ("processes", "kill"), [(1, "receiver"), (2, "child"), (2, "parent")], ids=str
+)
+def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path, processes, kill):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
     env |= {
         "CASEDESK_DATA_DIR": str(tmp_path / "data"),
@@ -75,7 +92,9 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
     }
     subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
     db = tmp_path / "data" / "casedesk.sqlite3"
-    proc, port, _ = _start(env)
+    proc, port, line = _start(env, processes)
+    children = _children(line) if processes > 1 else []
+    assert len(children) == processes or processes == 1
 
     acked: set[int] = set()
     lock = threading.Lock()
@@ -101,10 +120,22 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
     for client in clients:
         client.start()
     assert enough.wait(120)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(60)
+    if kill == "child":  # its sessions break; the parent starts a new child
+        os.kill(children[0], signal.SIGKILL)
+    else:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(60)
     for client in clients:
         client.join(120)
+    if kill == "child":  # the rest go on; stop it all, as an operator would
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    for pid in children:  # a killed parent takes its children with it
+        for _ in range(600):
+            if _gone(pid):
+                break
+            time.sleep(0.1)
+        assert _gone(pid), f"receiver process {pid} outlived the {kill}"
     with lock:
         answered = set(acked)
     assert len(answered) >= KILL_AFTER
@@ -118,7 +149,7 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
         assert (tmp_path / "data" / "files" / raw_key).read_bytes() == raw
 
     # The next start processes what the kill left stored but unrouted.
-    proc, port, line = _start(env)
+    proc, port, line = _start(env, processes)
     try:
         assert all(state != "received" for _, state, _, _ in _rows(db)), line
         # The MTA retries every message (the unanswered, and answered ones whose 250 it

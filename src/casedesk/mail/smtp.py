@@ -52,11 +52,23 @@ LINE_LIMIT = 1024 * 1024  # bytes per line, CRLF included (RFC 5321 says 1,000)
 QUIT_WAIT = 60.0  # seconds QUIT waits for the session's messages to be processed
 
 
-class _SMTP(FastData, SMTP):
+class _Counted(SMTP):
+    """Calls ``casedesk_on_lost`` when the session ends (the receiver processes count their
+    sessions to share them out, ``mail.processes``)."""
+
+    casedesk_on_lost: Any = None
+
+    def connection_lost(self, error: Exception | None) -> None:
+        super().connection_lost(error)
+        if self.casedesk_on_lost is not None:
+            self.casedesk_on_lost()
+
+
+class _SMTP(FastData, _Counted, SMTP):
     line_length_limit = LINE_LIMIT
 
 
-class _LMTP(FastData, LMTP):
+class _LMTP(FastData, _Counted, LMTP):
     line_length_limit = LINE_LIMIT
 
 
