@@ -3,7 +3,9 @@
 Builds a desk in a fresh data directory (SQLite) or in the EMPTY database named by
 ``CASEDESK_DATABASE_URL``: ``--contacts`` contacts in two organisations and ``--cases``
 cases waiting on their contacts. Starts the aiosmtpd receiver in-process on a free
-loopback port (as ``casedesk mail-receiver`` does), and a separate load-generator
+loopback port (as ``casedesk mail-receiver`` does with one process), or with
+``--processes N`` the command ``casedesk mail-receiver --processes N`` as a child process
+(N receiver processes sharing the port), and a separate load-generator
 process sends the plan over ``--connections`` SMTP sessions (smtplib, one thread each,
 a new session every 500 messages).
 
@@ -232,6 +234,29 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
     return row
 
 
+class ReceiverCommand:
+    """``casedesk mail-receiver --processes N`` as a child of this process (its CPU and its
+    children's count as the receiver's)."""
+
+    def __init__(self, processes: int) -> None:
+        from django.db import connections
+
+        connections.close_all()
+        self.proc = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "casedesk.cli", "mail-receiver", "--port", "0",
+             "--processes", str(processes)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        print(line.strip(), file=sys.stderr, flush=True)
+        self.port = int(line.split("127.0.0.1:")[1].split()[0])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(120)
+
+
 def tiny_plan(cases: list, n: int, tag: str) -> list:
     import random
 
@@ -264,6 +289,10 @@ def main() -> int:
     parser.add_argument("--per-kind", type=int, default=400, help="0: no runs per kind")
     parser.add_argument("--mix", choices=("realistic", "tiny"), default="realistic")
     parser.add_argument("--receiver-threads", type=int, default=4)
+    parser.add_argument(
+        "--processes", type=int, default=0,
+        help="0: the receiver in this process; N: `casedesk mail-receiver --processes N`",
+    )  # fmt: skip
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -297,7 +326,10 @@ def main() -> int:
     cases, contacts = desk
     tag = f"mb{int(time.time())}"
     blob = shared_blob()
-    controller = start_receiver(host="127.0.0.1", port=0)
+    if args.processes:
+        controller = ReceiverCommand(args.processes)
+    else:
+        controller = start_receiver(host="127.0.0.1", port=0)
     try:
         if args.mix == "tiny":
             run_once("tiny", tiny_plan(cases, args.messages, tag), blob, controller.port, args)
