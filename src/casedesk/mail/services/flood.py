@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from casedesk.accounts.models import Role, User
@@ -75,57 +74,53 @@ def _case_flood(case: Case, limit: int) -> tuple[str, str, str]:
 
 
 class FloodCounts:
-    """``flood_reason`` for a batch with one query (issue 17, item 2): the rows already
-    received in each message's minute, counted per message in SQL; the messages of the
-    batch decided before it are counted here (their rows carry no sender nor case yet)."""
+    """``flood_reason`` for a batch with one query (issue 17, item 2): the rows of the batch's
+    minute from its senders or for its cases (pk, time, sender, case), counted here per
+    message; the messages of the batch decided before one count as its rows would (their
+    rows carry no sender nor case yet)."""
 
     def __init__(self, batch: list[tuple[InboundMessage, Case | None]]) -> None:
         self.per_sender = int(getattr(settings, "MAIL_FLOOD_PER_SENDER", PER_SENDER))
         self.per_case = int(getattr(settings, "MAIL_FLOOD_PER_CASE", PER_CASE))
-        self.counts: dict[str, int] = {}
-        self.seen: list[InboundMessage] = []
-        sums: dict[str, Any] = {}
-        for message, case in batch:
-            window = Q(
-                received_at__gt=message.received_at - WINDOW,
-                received_at__lte=message.received_at,
-                pk__lt=message.pk,
-            )
-            if message.from_address and self.per_sender > 0:
-                mine = window & Q(from_address=message.from_address)
-                sums[f"s{message.pk}"] = Count("pk", filter=mine)
-            if case is not None and self.per_case > 0:
-                sums[f"c{message.pk}"] = Count("pk", filter=window & Q(case_id=case.pk))
-        if not sums:
-            return
-        senders = {m.from_address for m, _ in batch if m.from_address}
-        cases = {c.pk for _, c in batch if c is not None}
-        rows = InboundMessage.objects.filter(
-            received_at__gt=min(m.received_at for m, _ in batch) - WINDOW,
-            received_at__lte=max(m.received_at for m, _ in batch),
-        ).filter(Q(from_address__in=senders) | Q(case_id__in=cases))
-        self.counts = rows.exclude(state=State.IGNORED).aggregate(**sums)
-
-    def _earlier(self, message: InboundMessage, **match: Any) -> int:
-        return sum(
-            1
-            for m in self.seen
-            if m.pk < message.pk
-            and message.received_at - WINDOW < m.received_at <= message.received_at
-            and all(getattr(m, k) == v for k, v in match.items())
+        senders = (
+            {m.from_address for m, _ in batch if m.from_address} if self.per_sender > 0 else ()
         )
+        cases = {c.pk for _, c in batch if c is not None} if self.per_case > 0 else ()
+        rows: list[tuple[int, dt.datetime, str, int | None]] = []
+        if batch and (senders or cases):
+            rows = list(
+                InboundMessage.objects.filter(
+                    received_at__gt=min(m.received_at for m, _ in batch) - WINDOW,
+                    received_at__lte=max(m.received_at for m, _ in batch),
+                    pk__lt=max(m.pk for m, _ in batch),
+                )
+                .filter(Q(from_address__in=senders) | Q(case_id__in=cases))
+                .exclude(state=State.IGNORED)
+                .values_list("pk", "received_at", "from_address", "case_id")
+            )
+        self.rows: dict[tuple[int, object], list] = {}  # (column, value) -> its rows
+        for row in rows:
+            self._add(row)
+
+    def _add(self, row: tuple[int, dt.datetime, str, int | None]) -> None:
+        self.rows.setdefault((2, row[2]), []).append(row)
+        if row[3] is not None:
+            self.rows.setdefault((3, row[3]), []).append(row)
+
+    def _count(self, message: InboundMessage, column: int, value: object) -> int:
+        low, high = message.received_at - WINDOW, message.received_at
+        rows = self.rows.get((column, value), ())
+        return sum(1 for row in rows if row[0] < message.pk and low < row[1] <= high)
 
     def reason(self, message: InboundMessage, case: Case | None) -> tuple[str, str, str] | None:
         """As ``flood_reason``."""
         address = message.from_address
         if address and self.per_sender > 0:
-            count = self.counts.get(f"s{message.pk}", 0) + self._earlier(
-                message, from_address=address
-            )
+            count = self._count(message, 2, address)
             if count >= self.per_sender:
                 return _sender_flood(address, self.per_sender)
         if case is not None and self.per_case > 0:
-            count = self.counts.get(f"c{message.pk}", 0) + self._earlier(message, case_id=case.pk)
+            count = self._count(message, 3, case.pk)
             if count >= self.per_case:
                 return _case_flood(case, self.per_case)
         return None
@@ -133,7 +128,7 @@ class FloodCounts:
     def decided(self, message: InboundMessage) -> None:
         """``message`` (of the batch) has its end state: later ones count it, as its row."""
         if message.state != State.IGNORED:
-            self.seen.append(message)
+            self._add((message.pk, message.received_at, message.from_address, message.case_id))
 
 
 def _care_addresses() -> list[str]:
