@@ -162,6 +162,22 @@ def setup_desk(args: argparse.Namespace):  # bench helper
     return cases, [u.email for u in contacts]
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each live thread of this process by name (the in-process receiver:
+    its event loop, storing and processing threads)."""
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        try:
+            stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+        except (OSError, TypeError):
+            continue
+        fields = stat.rpartition(")")[2].split()
+        name = "main (bench, polls)" if thread is threading.main_thread() else thread.name
+        name = "event loop (aiosmtpd)" if name.startswith("Thread-") else name
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
 def pg_backends() -> dict[int, float]:
     from django.db import connection
 
@@ -193,6 +209,7 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
     assert proc.stdout.readline().strip() == "ready"
     pg0 = pg_backends()
     me0 = tree_cpu(os.getpid(), skip=proc.pid)
+    threads0 = thread_cpu()
     load0 = os.getloadavg()[0]
     started = time.perf_counter()
     proc.stdin.write("go\n")
@@ -205,6 +222,7 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
         time.sleep(0.01)
     elapsed = time.perf_counter() - started
     me = tree_cpu(os.getpid(), skip=proc.pid) - me0
+    threads = {k: v - threads0.get(k, 0.0) for k, v in thread_cpu().items()}
     pg1 = pg_backends()
     pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
     n = len(report["results"])
@@ -225,6 +243,9 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
         "postgres_cpu_ms": round(pg * 1000 / max(n, 1), 2),
         "client_cpu_ms": round(report["cpu"] * 1000 / max(n, 1), 2),
         "load_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        "receiver_threads_cpu_ms": {
+            k: round(v * 1000 / max(n, 1), 2) for k, v in sorted(threads.items()) if v
+        },
         "outcomes": states,
         "errors": report["errors"],
     }
