@@ -7,11 +7,13 @@ after the 250s. The process is killed with SIGKILL mid-stream. Every message ans
 retries of everything (answered or not) store and route each message exactly once. (A
 kill between a file's fsync and its batch's commit may leave that file unreferenced; never
 a row without its bytes.) The same holds with several receiver processes sharing the port
-(``--processes 2``, ``mail.processes``), whether one child or the parent is killed.
+(``--processes 2``, ``mail.processes``), whether one child or the parent is killed; on
+SQLite, and on PostgreSQL (a database of its own) when the suite runs there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,11 +60,38 @@ def _start(env: dict[str, str], processes: int) -> tuple[subprocess.Popen, int, 
     return proc, port, line
 
 
-def _rows(db: Path) -> list[tuple[str, str, str, str]]:
+ROWS = "SELECT message_key, state, raw_key, sha256 FROM mail_inboundmessage"
+
+
+def _rows(db: Path | str) -> list[tuple[str, str, str, str]]:
+    if isinstance(db, str):  # a PostgreSQL URL
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            return conn.execute(ROWS).fetchall()
     with sqlite3.connect(db) as conn:
-        return conn.execute(
-            "SELECT message_key, state, raw_key, sha256 FROM mail_inboundmessage"
-        ).fetchall()
+        return conn.execute(ROWS).fetchall()
+
+
+@contextlib.contextmanager
+def _database(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path | str]]:
+    """The commands' own database: SQLite in the data directory, or, when the suite runs
+    on PostgreSQL, a fresh database on that server (dropped after)."""
+    url = os.environ.get("CASEDESK_DATABASE_URL", "")
+    if not url:
+        yield {}, tmp_path / "data" / "casedesk.sqlite3"
+        return
+    import psycopg
+
+    server, _, _ = url.rpartition("/")
+    name = f"casedesk_sigkill_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield {"CASEDESK_DATABASE_URL": f"{server}/{name}"}, f"{server}/{name}"
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _children(line: str) -> list[int]:
@@ -76,14 +106,19 @@ def _gone(pid: int) -> bool:
         return True
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("CASEDESK_DATABASE_URL")), reason="runs the commands on their own SQLite"
-)
 @pytest.mark.parametrize(
     ("processes", "kill"), [(1, "receiver"), (2, "child"), (2, "parent")], ids=str
 )
 def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path, processes, kill):
+    with _database(tmp_path) as (database, db):
+        _sigkill_run(tmp_path, processes, kill, database, db)
+
+
+def _sigkill_run(
+    tmp_path: Path, processes: int, kill: str, database: dict[str, str], db: Path | str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
+    env |= database
     env |= {
         "CASEDESK_DATA_DIR": str(tmp_path / "data"),
         "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),
@@ -91,7 +126,6 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path, pro
         "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
     }
     subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
-    db = tmp_path / "data" / "casedesk.sqlite3"
     proc, port, line = _start(env, processes)
     children = _children(line) if processes > 1 else []
     assert len(children) == processes or processes == 1
