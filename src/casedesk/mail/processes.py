@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
 RESPAWN_PAUSE = 1.0  # seconds between a child's death and its replacement
+AWAY = 2**30  # the session count of a child being replaced: never the least busy
 
 
 def default_processes() -> int:
@@ -67,6 +68,7 @@ class _Child:
         self.server_kwargs = server_kwargs
         self.stopping = threading.Event()
         self.lock = threading.Lock()  # the loop thread and the accepting thread count
+        counts[index] = 0  # a dead predecessor's slot was set out of the way (AWAY)
         self.handler = InboundHandler(source="lmtp" if self.lmtp else "smtp")
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run_loop, name="casedesk-mail-loop")
@@ -147,7 +149,10 @@ def _child_main(
 
         from .services import mail_process_pending
 
-        mail_process_pending(now=clock.now())
+        try:
+            mail_process_pending(now=clock.now())
+        except Exception:  # the database away: the worker's deadlines process them later
+            log.exception("stored messages not processed at restart")
     child = _Child(sock, index, counts, dict(server_kwargs))
     signal.signal(signal.SIGTERM, lambda *_: child.stopping.set())
     os.write(ready, b"%d\n" % os.getpid())
@@ -221,7 +226,7 @@ def serve_processes(
                     continue
                 log.error("mail receiver process %s ended (status %s); starting it again",
                           pid, status)  # fmt: skip
-                counts[index] = 0
+                counts[index] = AWAY  # the others accept meanwhile
                 time.sleep(RESPAWN_PAUSE)
                 new, read = spawn(index, respawned=True)
                 os.close(read)

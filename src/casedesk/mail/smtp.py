@@ -9,9 +9,9 @@ batches (``mail_process_batch``) after the ``250``: a message stored but not yet
 processed when the receiver is killed is processed by the ``mail.process`` deadline
 stored with it, or at the receiver's next start. The queue between the two is bounded:
 when processing falls behind, the ``250`` waits for room (back-pressure on the MTA).
-One processing thread by default: the work is Python under one GIL, and two threads
-routing batches that touch the same cases in another order deadlock on the case rows
-(PostgreSQL detects it; the batch is then processed one message at a time). Should
+One processing thread by default: the work is Python under one GIL; more cores take more
+processes (``mail.processes``, ``casedesk mail-receiver --processes N``), whose batches lock
+the cases they touch in id order, so they never deadlock on them. Should
 processing fail outright, the messages are handed to ``casedesk worker`` at once
 (``mail.tasks``). ``wait_processed()`` returns once everything acknowledged is processed.
 
