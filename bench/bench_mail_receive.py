@@ -3,7 +3,9 @@
 Builds a desk in a fresh data directory (SQLite) or in the EMPTY database named by
 ``CASEDESK_DATABASE_URL``: ``--contacts`` contacts in two organisations and ``--cases``
 cases waiting on their contacts. Starts the aiosmtpd receiver in-process on a free
-loopback port (as ``casedesk mail-receiver`` does), and a separate load-generator
+loopback port (as ``casedesk mail-receiver`` does with one process), or with
+``--processes N`` the command ``casedesk mail-receiver --processes N`` as a child process
+(N receiver processes sharing the port), and a separate load-generator
 process sends the plan over ``--connections`` SMTP sessions (smtplib, one thread each,
 a new session every 500 messages).
 
@@ -160,6 +162,22 @@ def setup_desk(args: argparse.Namespace):  # bench helper
     return cases, [u.email for u in contacts]
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each live thread of this process by name (the in-process receiver:
+    its event loop, storing and processing threads)."""
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        try:
+            stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+        except (OSError, TypeError):
+            continue
+        fields = stat.rpartition(")")[2].split()
+        name = "main (bench, polls)" if thread is threading.main_thread() else thread.name
+        name = "event loop (aiosmtpd)" if name.startswith("Thread-") else name
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
 def pg_backends() -> dict[int, float]:
     from django.db import connection
 
@@ -191,6 +209,7 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
     assert proc.stdout.readline().strip() == "ready"
     pg0 = pg_backends()
     me0 = tree_cpu(os.getpid(), skip=proc.pid)
+    threads0 = thread_cpu()
     load0 = os.getloadavg()[0]
     started = time.perf_counter()
     proc.stdin.write("go\n")
@@ -203,6 +222,7 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
         time.sleep(0.01)
     elapsed = time.perf_counter() - started
     me = tree_cpu(os.getpid(), skip=proc.pid) - me0
+    threads = {k: v - threads0.get(k, 0.0) for k, v in thread_cpu().items()}
     pg1 = pg_backends()
     pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
     n = len(report["results"])
@@ -223,6 +243,9 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
         "postgres_cpu_ms": round(pg * 1000 / max(n, 1), 2),
         "client_cpu_ms": round(report["cpu"] * 1000 / max(n, 1), 2),
         "load_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        "receiver_threads_cpu_ms": {
+            k: round(v * 1000 / max(n, 1), 2) for k, v in sorted(threads.items()) if v
+        },
         "outcomes": states,
         "errors": report["errors"],
     }
@@ -230,6 +253,29 @@ def run_once(name: str, plan: list, blob: bytes, port: int, args: argparse.Names
     row["idle_2core_msg_per_s"] = round(2000 / total) if total else None
     print(json.dumps(row), flush=True)
     return row
+
+
+class ReceiverCommand:
+    """``casedesk mail-receiver --processes N`` as a child of this process (its CPU and its
+    children's count as the receiver's)."""
+
+    def __init__(self, processes: int) -> None:
+        from django.db import connections
+
+        connections.close_all()
+        self.proc = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "casedesk.cli", "mail-receiver", "--port", "0",
+             "--processes", str(processes)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        print(line.strip(), file=sys.stderr, flush=True)
+        self.port = int(line.split("127.0.0.1:")[1].split()[0])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(120)
 
 
 def tiny_plan(cases: list, n: int, tag: str) -> list:
@@ -264,6 +310,10 @@ def main() -> int:
     parser.add_argument("--per-kind", type=int, default=400, help="0: no runs per kind")
     parser.add_argument("--mix", choices=("realistic", "tiny"), default="realistic")
     parser.add_argument("--receiver-threads", type=int, default=4)
+    parser.add_argument(
+        "--processes", type=int, default=0,
+        help="0: the receiver in this process; N: `casedesk mail-receiver --processes N`",
+    )  # fmt: skip
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -297,7 +347,10 @@ def main() -> int:
     cases, contacts = desk
     tag = f"mb{int(time.time())}"
     blob = shared_blob()
-    controller = start_receiver(host="127.0.0.1", port=0)
+    if args.processes:
+        controller = ReceiverCommand(args.processes)
+    else:
+        controller = start_receiver(host="127.0.0.1", port=0)
     try:
         if args.mix == "tiny":
             run_once("tiny", tiny_plan(cases, args.messages, tag), blob, controller.port, args)

@@ -201,20 +201,35 @@ def cmd_mail_receiver(args: argparse.Namespace) -> int:
 
     from casedesk.core import clock
     from casedesk.mail.checks import SENDER_AUTH_WARNING
+    from casedesk.mail.processes import default_processes
     from casedesk.mail.services import mail_process_pending
     from casedesk.mail.smtp import start_receiver
 
     if not settings.MAIL_TRUSTED_AUTHSERV_ID:
         print(f"casedesk mail receiver: warning: {SENDER_AUTH_WARNING}", file=sys.stderr)
     pending = mail_process_pending(now=clock.now())
-    controller = start_receiver(host=args.host, port=args.port, lmtp=args.lmtp)
+    processes = args.processes or default_processes()
     protocol = "LMTP" if args.lmtp else "SMTP"
-    print(f"casedesk mail receiver: {protocol} on {args.host}:{controller.port}"
-          f" ({pending} stored message(s) processed at start)", flush=True)  # fmt: skip
     stop = threading.Event()
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if processes > 1:
+        from casedesk.mail.parsing import mail_limits
+        from casedesk.mail.processes import serve_processes
+
+        def ready(port: int, pids: list[int]) -> None:
+            print(f"casedesk mail receiver: {protocol} on {args.host}:{port}"
+                  f" ({pending} stored message(s) processed at start;"
+                  f" {processes} processes: {' '.join(map(str, pids))})", flush=True)  # fmt: skip
+
+        signal.signal(signal.SIGINT, lambda *_: stop.set())  # the children are stopped too
+        serve_processes(host=args.host, port=args.port, processes=processes, lmtp=args.lmtp,
+                        max_bytes=mail_limits().max_bytes, on_ready=ready, stop=stop)  # fmt: skip
+        return 0
+    controller = start_receiver(host=args.host, port=args.port, lmtp=args.lmtp)
+    print(f"casedesk mail receiver: {protocol} on {args.host}:{controller.port}"
+          f" ({pending} stored message(s) processed at start)", flush=True)  # fmt: skip
     try:
         stop.wait()
     except KeyboardInterrupt:
@@ -416,6 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
     mail_receiver.add_argument("--host", default="127.0.0.1")
     mail_receiver.add_argument("--port", type=int, default=2525)
     mail_receiver.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    mail_receiver.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="receiver processes sharing the port (default CASEDESK_MAIL_RECEIVER_PROCESSES,"
+        " or one per CPU on PostgreSQL and one on SQLite)",
+    )
     mail_receiver.add_argument("--data-dir", dest="data_dir_sub", default=None)
     mail_receiver.set_defaults(func=cmd_mail_receiver)
 

@@ -6,11 +6,14 @@ after the 250s. The process is killed with SIGKILL mid-stream. Every message ans
 250 must be stored (its bytes intact) — and processed by the next start — and the MTA's
 retries of everything (answered or not) store and route each message exactly once. (A
 kill between a file's fsync and its batch's commit may leave that file unreferenced; never
-a row without its bytes.)
+a row without its bytes.) The same holds with several receiver processes sharing the port
+(``--processes 2``, ``mail.processes``), whether one child or the parent is killed; on
+SQLite, and on PostgreSQL (a database of its own) when the suite runs there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -20,6 +23,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,9 +45,9 @@ def _message(n: int) -> bytes:
     ).encode()
 
 
-def _start(env: dict[str, str]) -> tuple[subprocess.Popen, int, str]:
+def _start(env: dict[str, str], processes: int) -> tuple[subprocess.Popen, int, str]:
     proc = subprocess.Popen(  # noqa: S603
-        [CASEDESK, "mail-receiver", "--port", "0"],
+        [CASEDESK, "mail-receiver", "--port", "0", "--processes", str(processes)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -55,18 +60,65 @@ def _start(env: dict[str, str]) -> tuple[subprocess.Popen, int, str]:
     return proc, port, line
 
 
-def _rows(db: Path) -> list[tuple[str, str, str, str]]:
+ROWS = "SELECT message_key, state, raw_key, sha256 FROM mail_inboundmessage"
+
+
+def _rows(db: Path | str) -> list[tuple[str, str, str, str]]:
+    if isinstance(db, str):  # a PostgreSQL URL
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            return conn.execute(ROWS).fetchall()
     with sqlite3.connect(db) as conn:
-        return conn.execute(
-            "SELECT message_key, state, raw_key, sha256 FROM mail_inboundmessage"
-        ).fetchall()
+        return conn.execute(ROWS).fetchall()
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("CASEDESK_DATABASE_URL")), reason="runs the commands on their own SQLite"
+@contextlib.contextmanager
+def _database(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path | str]]:
+    """The commands' own database: SQLite in the data directory, or, when the suite runs
+    on PostgreSQL, a fresh database on that server (dropped after)."""
+    url = os.environ.get("CASEDESK_DATABASE_URL", "")
+    if not url:
+        yield {}, tmp_path / "data" / "casedesk.sqlite3"
+        return
+    import psycopg
+
+    server, _, _ = url.rpartition("/")
+    name = f"casedesk_sigkill_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield {"CASEDESK_DATABASE_URL": f"{server}/{name}"}, f"{server}/{name}"
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _children(line: str) -> list[int]:
+    """The receiver processes' ids from the start line (``2 processes: 123 456``)."""
+    return [int(pid) for pid in line.rsplit("processes:", 1)[1].strip(" )\n").split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("processes", "kill"), [(1, "receiver"), (2, "child"), (2, "parent")], ids=str
 )
-def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
+def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path, processes, kill):
+    with _database(tmp_path) as (database, db):
+        _sigkill_run(tmp_path, processes, kill, database, db)
+
+
+def _sigkill_run(
+    tmp_path: Path, processes: int, kill: str, database: dict[str, str], db: Path | str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
+    env |= database
     env |= {
         "CASEDESK_DATA_DIR": str(tmp_path / "data"),
         "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),
@@ -74,8 +126,9 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
         "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
     }
     subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
-    db = tmp_path / "data" / "casedesk.sqlite3"
-    proc, port, _ = _start(env)
+    proc, port, line = _start(env, processes)
+    children = _children(line) if processes > 1 else []
+    assert len(children) == processes or processes == 1
 
     acked: set[int] = set()
     lock = threading.Lock()
@@ -101,10 +154,22 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
     for client in clients:
         client.start()
     assert enough.wait(120)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(60)
+    if kill == "child":  # its sessions break; the parent starts a new child
+        os.kill(children[0], signal.SIGKILL)
+    else:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(60)
     for client in clients:
         client.join(120)
+    if kill == "child":  # the rest go on; stop it all, as an operator would
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    for pid in children:  # a killed parent takes its children with it
+        for _ in range(600):
+            if _gone(pid):
+                break
+            time.sleep(0.1)
+        assert _gone(pid), f"receiver process {pid} outlived the {kill}"
     with lock:
         answered = set(acked)
     assert len(answered) >= KILL_AFTER
@@ -118,7 +183,7 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path):
         assert (tmp_path / "data" / "files" / raw_key).read_bytes() == raw
 
     # The next start processes what the kill left stored but unrouted.
-    proc, port, line = _start(env)
+    proc, port, line = _start(env, processes)
     try:
         assert all(state != "received" for _, state, _, _ in _rows(db)), line
         # The MTA retries every message (the unanswered, and answered ones whose 250 it

@@ -277,6 +277,8 @@ MAIL_TRUSTED_AUTHSERV_ID = _env("MAIL_TRUSTED_AUTHSERV_ID", "")
 MAIL_TRUST_UNAUTHENTICATED = _env_bool("MAIL_TRUST_UNAUTHENTICATED", False)
 MAIL_FLOOD_PER_SENDER = int(_env("MAIL_FLOOD_PER_SENDER", "10"))  # a minute; 0: no limit
 MAIL_FLOOD_PER_CASE = int(_env("MAIL_FLOOD_PER_CASE", "20"))
+# `casedesk mail-receiver` processes; 0: one per CPU on PostgreSQL, one on SQLite.
+MAIL_RECEIVER_PROCESSES = int(_env("MAIL_RECEIVER_PROCESSES", "0"))
 IMAP_HOST = _env("IMAP_HOST", "")
 IMAP_PORT = int(_env("IMAP_PORT", "0"))
 IMAP_USER = _env("IMAP_USER", "")

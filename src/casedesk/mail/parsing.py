@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
-from email.headerregistry import UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
@@ -421,6 +421,36 @@ class _Walk:
         )
 
 
+class _SharedHeaders(HeaderRegistry):
+    """``policy.default`` parses a header again on every read (a part's ``Content-Type`` ~5
+    times in the walk, ``get_filename``, ``get_content_charset``…; issue 17, item 2). The
+    header objects are immutable, so the same name and value give the same object, across
+    messages too (``text/plain; charset=utf-8`` is everywhere). Only short values are kept,
+    and at most ``SIZE`` of them: a hostile message cannot grow it."""
+
+    SIZE = 4096
+    LONGEST = 512
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: dict[tuple[str, str], BaseHeader] = {}
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if len(value) > self.LONGEST:
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._seen.get(key)
+        if header is None:
+            header = super().__call__(name, value)
+            if len(self._seen) >= self.SIZE:
+                self._seen.clear()
+            self._seen[key] = header
+        return header
+
+
+MAIL_POLICY = policy.default.clone(header_factory=_SharedHeaders())
+
+
 def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     """The parsed message, control headers already stripped; ``MailRejected`` otherwise."""
     limits = limits or mail_limits()
@@ -428,7 +458,7 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     _prescan(raw, limits)
     try:
         source, runs = set_aside(raw)
-        msg = BytesParser(policy=policy.default).parsebytes(source)
+        msg = BytesParser(policy=MAIL_POLICY).parsebytes(source)
         if runs:
             put_back(msg, runs)
     except Exception as exc:  # pragma: no cover - the stdlib parser itself is lenient

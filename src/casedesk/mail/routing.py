@@ -23,7 +23,7 @@ from casedesk.notifications.rendering import thread_root
 from .authres import AuthVerdict, check_sender_authentication
 from .parsing import ParsedMail
 from .quoting import SPLIT_MAX
-from .reference import find_reference_tokens, reference_valid
+from .reference import ReferenceToken, find_reference_tokens, reference_valid
 from .sanitise import html_to_text
 
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon"}
@@ -101,9 +101,41 @@ def _care(code: str, reason: str, case: Case | None = None) -> Outcome:
     return Outcome(code, reason, case=case)
 
 
-def route_reply(parsed: ParsedMail, text: str) -> Outcome:
-    """The case a reply joins and who wrote it, or why it waits for care (E2, E3, rule 1)."""
-    if len(parsed.from_addresses) != 1 or not parsed.from_addresses[0][1]:
+@dataclass(frozen=True)
+class Known:
+    """Rows a batch of mail read in one query each (issue 17, item 2), so routing does not
+    ask per message: the cases its reference IDs name (all of them, locked in id order),
+    and the active users by lower-cased address (None: no such user)."""
+
+    cases: dict[int, Case]
+    users: dict[str, User | None]
+
+
+def reply_address(parsed: ParsedMail) -> str:
+    """The one clean From address, or "" (then the mail waits for care)."""
+    if len(parsed.from_addresses) != 1:
+        return ""
+    return parsed.from_addresses[0][1] or ""
+
+
+def reply_tokens(parsed: ParsedMail, text: str) -> list[ReferenceToken]:
+    """The reference IDs in the subject and the new text (the HTML's when there is none)."""
+    searchable = "\n".join(
+        (parsed.subject, text, html_to_text(parsed.html[:SPLIT_MAX]) if not text else "")
+    )
+    return find_reference_tokens(searchable)
+
+
+def route_reply(
+    parsed: ParsedMail,
+    text: str,
+    *,
+    tokens: list[ReferenceToken] | None = None,
+    known: Known | None = None,
+) -> Outcome:
+    """The case a reply joins and who wrote it, or why it waits for care (E2, E3, rule 1).
+    ``tokens`` (``reply_tokens``) and ``known`` when a batch has read them already."""
+    if not reply_address(parsed):
         shown = next((v for n, v in parsed.headers if n.lower() == "from"), "")[:300]
         return _care(
             "sender_unclear",
@@ -111,17 +143,15 @@ def route_reply(parsed: ParsedMail, text: str) -> Outcome:
             f"or forged to look like another address): “{shown}”. Treated as unauthenticated.",
         )
     address = parsed.from_addresses[0][1]
-    searchable = "\n".join(
-        (parsed.subject, text, html_to_text(parsed.html[:SPLIT_MAX]) if not text else "")
-    )
-    tokens = find_reference_tokens(searchable)
+    if tokens is None:
+        tokens = reply_tokens(parsed, text)
     if not tokens:
         threaded = threaded_case_ids(parsed)
         if len(threaded) > 1:
             return _care("several_references", "A reply to mail of several cases; which one?")
         if threaded:
             case = Case.objects.get(pk=threaded.pop())
-            return _sender_checks(parsed, address, case, " (threaded by In-Reply-To)")
+            return _sender_checks(parsed, address, case, " (threaded by In-Reply-To)", known)
         number = CASE_NUMBER_RE.search(parsed.subject) or CASE_NUMBER_RE.search(text)
         if number:
             return _care(
@@ -130,7 +160,10 @@ def route_reply(parsed: ParsedMail, text: str) -> Outcome:
                 "alone never links mail (E3).",
             )
         return _care("no_reference", "No reference ID: a new e-mail (E3).")
-    cases = {c.pk: c for c in Case.objects.filter(pk__in=[t.case_id for t in tokens])}
+    if known is not None:  # read for every token of the batch
+        cases = {t.case_id: known.cases[t.case_id] for t in tokens if t.case_id in known.cases}
+    else:
+        cases = {c.pk: c for c in Case.objects.filter(pk__in=[t.case_id for t in tokens])}
     valid = {
         t.case_id: cases[t.case_id]
         for t in tokens
@@ -140,12 +173,17 @@ def route_reply(parsed: ParsedMail, text: str) -> Outcome:
         return _care("bad_reference", "The reference ID is not valid (edited or forged).")
     if len(valid) > 1:
         return _care("several_references", "Reference IDs of several cases; which one is meant?")
-    return _sender_checks(parsed, address, next(iter(valid.values())))
+    return _sender_checks(parsed, address, next(iter(valid.values())), "", known)
 
 
-def _sender_checks(parsed: ParsedMail, address: str, case: Case, via: str = "") -> Outcome:
+def _sender_checks(
+    parsed: ParsedMail, address: str, case: Case, via: str = "", known: Known | None = None
+) -> Outcome:
     """The sender must be an active participant of ``case`` who passes authentication."""
-    sender = User.objects.filter(email__iexact=address, is_active=True).first()
+    if known is not None and address.lower() in known.users:
+        sender = known.users[address.lower()]
+    else:
+        sender = User.objects.filter(email__iexact=address, is_active=True).first()
     if sender is None:
         return _care("unknown_sender", f"{address} is not a registered, active user.", case)
     if not is_participant(sender, case):

@@ -9,9 +9,9 @@ batches (``mail_process_batch``) after the ``250``: a message stored but not yet
 processed when the receiver is killed is processed by the ``mail.process`` deadline
 stored with it, or at the receiver's next start. The queue between the two is bounded:
 when processing falls behind, the ``250`` waits for room (back-pressure on the MTA).
-One processing thread by default: the work is Python under one GIL, and two threads
-routing batches that touch the same cases in another order deadlock on the case rows
-(PostgreSQL detects it; the batch is then processed one message at a time). Should
+One processing thread by default: the work is Python under one GIL; more cores take more
+processes (``mail.processes``, ``casedesk mail-receiver --processes N``), whose batches lock
+the cases they touch in id order, so they never deadlock on them. Should
 processing fail outright, the messages are handed to ``casedesk worker`` at once
 (``mail.tasks``). ``wait_processed()`` returns once everything acknowledged is processed.
 
@@ -52,11 +52,23 @@ LINE_LIMIT = 1024 * 1024  # bytes per line, CRLF included (RFC 5321 says 1,000)
 QUIT_WAIT = 60.0  # seconds QUIT waits for the session's messages to be processed
 
 
-class _SMTP(FastData, SMTP):
+class _Counted(SMTP):
+    """Calls ``casedesk_on_lost`` when the session ends (the receiver processes count their
+    sessions to share them out, ``mail.processes``)."""
+
+    casedesk_on_lost: Any = None
+
+    def connection_lost(self, error: Exception | None) -> None:
+        super().connection_lost(error)
+        if self.casedesk_on_lost is not None:
+            self.casedesk_on_lost()
+
+
+class _SMTP(FastData, _Counted, SMTP):
     line_length_limit = LINE_LIMIT
 
 
-class _LMTP(FastData, LMTP):
+class _LMTP(FastData, _Counted, LMTP):
     line_length_limit = LINE_LIMIT
 
 

@@ -5,9 +5,15 @@ written and fsynced, then every row and its ``mail.process`` deadline in ONE tra
 — so many DATA commands share one commit; the receiver answers each ``250`` only after
 that commit. ``mail_process_batch`` then routes a batch in one transaction: parsing,
 quote splitting and sanitising first, outside it (rule 6: slow work on hostile input never
-holds the write lock); the rows are claimed with one locking read; each message is routed
-and appended as ``mail_process`` would; the deadlines of the processed messages are
-marked done in the same commit, so the worker has nothing to re-check.
+holds the write lock); the rows are claimed with one locking read; the cases the batch's
+reference IDs name are read and locked in id order in one query, the senders in another,
+the flood counts in a third (not per message); each message is then routed and appended
+as ``mail_process`` would; the deadlines of the processed messages are marked done in the
+same commit, so the worker has nothing to re-check. Several receiver processes run such
+batches at once (``mail.processes``): the claim routes each message once, and locking
+the cases in id order up front means two batches never deadlock on them (a rare case
+reached only through ``In-Reply-To`` is locked when appended; a deadlock there rolls the
+batch back to one message at a time, below).
 
 Failure keeps the one-message guarantees: a store batch that meets the unique index (the
 same message delivered through another process at the same time) is stored again one
@@ -24,15 +30,20 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
+from casedesk.accounts.models import User
+from casedesk.cases.models import Case
 from casedesk.files.storage import get_storage
 from casedesk.scheduling.models import Deadline, DeadlineState
 
 from ..models import InboundMessage, State
 from ..parsing import safe_text
+from ..routing import Known, reply_address, reply_tokens
 from ._common import _CONTROL
-from .reading import _prepare
-from .receiving import _process, mail_process
+from .flood import FloodCounts
+from .reading import _prepare, _Prepared
+from .receiving import Decision, _apply, _decide, mail_process
 from .storing import (
     PROCESS_GRACE,
     PROCESS_KIND,
@@ -137,6 +148,55 @@ def mail_store_batch(items: list[Incoming], *, now: dt.datetime) -> list[Inbound
     return [found[key] for key in keys]
 
 
+def _route_batch(
+    mine: list[tuple[InboundMessage, _Prepared]],
+) -> list[tuple[InboundMessage, _Prepared, Decision]]:
+    """Route the claimed messages with the batch's reads done once (issue 17, item 2): the
+    cases their reference IDs name, read and LOCKED in id order in one query — two
+    batches (in two receiver processes) that touch the same cases then never wait on each
+    other in a cycle — and their senders in one query."""
+    tokens = {}
+    addresses: set[str] = set()
+    for message, ready in mine:
+        if ready.parsed is not None and reply_address(ready.parsed):
+            tokens[message.pk] = reply_tokens(ready.parsed, ready.body_text)
+            if tokens[message.pk]:
+                addresses.add(reply_address(ready.parsed))
+    case_ids = sorted({t.case_id for found in tokens.values() for t in found})
+    cases = {}
+    if case_ids:
+        cases = {
+            c.pk: c for c in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")
+        }
+    known = Known(cases=cases, users=_users(addresses))
+    routed = []
+    for message, ready in mine:
+        found = tokens.get(message.pk)
+        decision = _decide(ready, message.envelope_from, tokens=found, known=known)
+        routed.append((message, ready, decision))
+    return routed
+
+
+def _users(addresses: set[str]) -> dict[str, User | None]:
+    """The active user of each address (``email__iexact``, the lowest id first) in one query;
+    a non-ASCII address without a match is left out (looked up alone: SQL's upper-casing
+    may differ from Python's)."""
+    if not addresses:
+        return {}
+    match = Q()
+    for address in addresses:
+        match |= Q(email__iexact=address)
+    users: dict[str, User | None] = {}
+    for user in User.objects.filter(match, is_active=True).order_by("pk"):
+        for address in addresses:
+            if user.email.upper() == address.upper():
+                users.setdefault(address.lower(), user)
+    for address in addresses:
+        if address.isascii():
+            users.setdefault(address.lower(), None)
+    return users
+
+
 def mail_process_batch(batch: list[tuple[InboundMessage, bytes]], *, now: dt.datetime) -> None:
     """Route stored messages (each with its raw bytes) in one transaction; see the module
     doc for what happens when one of them fails."""
@@ -158,12 +218,15 @@ def mail_process_batch(batch: list[tuple[InboundMessage, bytes]], *, now: dt.dat
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
+            mine = [(m, ready) for m, ready in prepared if m.pk in claimed]
+            routed = _route_batch(mine)
+            flood = FloodCounts([(m, d.outcome.case if d.outcome else None) for m, _, d in routed])
             done = []
-            for message, ready in prepared:
-                if message.pk in claimed:
-                    message.processed_at = now
-                    _process(message, ready, now, written)
-                    done.append(process_deadline_key(message.pk))
+            for message, ready, decision in routed:
+                message.processed_at = now
+                _apply(message, ready, decision, now, written, flood.reason)
+                flood.decided(message)
+                done.append(process_deadline_key(message.pk))
             Deadline.objects.filter(key__in=done, state=DeadlineState.PENDING).update(
                 state=DeadlineState.DONE, finished_at=now, outcome=DONE_OUTCOME
             )

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
+from casedesk.cases.models import Case
 from casedesk.files.storage import get_storage
 
 from ..models import InboundMessage, State
 from ..parsing import MailRejected, mail_limits, safe_text
-from ..routing import automatic_mail, route_reply
+from ..routing import Outcome, automatic_mail, route_reply
 from .appending import _append
 from .flood import flood_alert, flood_reason
 from .reading import _fill_headers_only, _prepare, _Prepared
@@ -139,41 +143,69 @@ def _finish(message: InboundMessage, state: str, code: str, reason: str) -> None
     message.save()
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What becomes of a claimed message before the flood limits: an end state
+    (``state``/``code``/``reason``), or the routing ``outcome``."""
+
+    state: str = ""
+    code: str = ""
+    reason: str = ""
+    outcome: Outcome | None = None
+
+
+def _decide(prepared: _Prepared, envelope_from: str | None, **route: Any) -> Decision:
+    """Read-only: broken, automatic, or routed (``route``: ``route_reply``'s batch reads)."""
+    if prepared.parsed is None:
+        rejected = prepared.rejected or MailRejected("unparseable", "Not parsed.")
+        return Decision(State.QUARANTINED, rejected.code, rejected.reason)
+    parsed = prepared.parsed
+    automatic = automatic_mail(parsed, envelope_from)
+    if automatic is not None:
+        return Decision(State.IGNORED, automatic.code, automatic.reason)
+    if parsed.broken:  # issue 15, item 3: never on a case; care reads the raw text
+        listed = "; ".join(parsed.broken)
+        return Decision(State.QUARANTINED, "mime_defects", f"Broken MIME: {listed}."[:2000])
+    return Decision(outcome=route_reply(parsed, prepared.body_text, **route))
+
+
 def _process(
     message: InboundMessage, prepared: _Prepared, now: dt.datetime, written: list[str]
 ) -> None:
-    if prepared.parsed is None:
-        rejected = prepared.rejected or MailRejected("unparseable", "Not parsed.")
-        _finish(message, State.QUARANTINED, rejected.code, rejected.reason)
+    _apply(message, prepared, _decide(prepared, message.envelope_from), now, written)
+
+
+def _apply(
+    message: InboundMessage,
+    prepared: _Prepared,
+    decision: Decision,
+    now: dt.datetime,
+    written: list[str],
+    flood: Callable[[InboundMessage, Case | None], tuple[str, str, str] | None] = flood_reason,
+) -> None:
+    """Act on ``decision``: the end state, the flood limits (``flood``), care or the case."""
+    outcome = decision.outcome
+    if outcome is None:
+        _finish(message, decision.state, decision.code, decision.reason)
         return
-    parsed = prepared.parsed
-    automatic = automatic_mail(parsed, message.envelope_from)
-    if automatic is not None:
-        _finish(message, State.IGNORED, automatic.code, automatic.reason)
-        return
-    if parsed.broken:  # issue 15, item 3: never on a case; care reads the raw text
-        listed = "; ".join(parsed.broken)
-        _finish(message, State.QUARANTINED, "mime_defects", f"Broken MIME: {listed}."[:2000])
-        return
-    outcome = route_reply(parsed, prepared.body_text)
     message.case = outcome.case
-    flood = flood_reason(message, outcome.case)
-    if flood is not None:  # issue 15, item 4
-        code, what, reason = flood
+    held = flood(message, outcome.case)
+    if held is not None:  # issue 15, item 4
+        code, what, reason = held
         _finish(message, State.NEEDS_CARE, code, reason)
         flood_alert(code=code, what=what, reason=reason, now=now)
         return
     if not outcome.appends:
         _finish(message, State.NEEDS_CARE, outcome.code, outcome.reason)
         return
-    if outcome.case is None or outcome.sender is None:  # pragma: no cover - appends says so
-        raise RuntimeError("an appending outcome without its case or sender")
+    if outcome.case is None or outcome.sender is None or prepared.parsed is None:
+        raise RuntimeError("an appending outcome without its case or sender")  # pragma: no cover
     staff = not outcome.sender.is_contact
     _append(
         message,
         case=outcome.case,
         actor=outcome.sender,
-        parts=parsed.attachments,
+        parts=prepared.parsed.attachments,
         now=now,
         written=written,
         internal=staff,
