@@ -6,6 +6,8 @@ import socket
 
 import pytest
 
+from casedesk.notifications import smtp_pipe
+
 from .smtp_sink import start_sink
 
 
@@ -30,3 +32,14 @@ def dead_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def fresh_smtp_session():  # type: ignore[no-untyped-def]
+    """No pipelined SMTP session cached by an earlier test of this thread, none left after."""
+    smtp_pipe.session_release(idle=True)
+    yield
+    session = getattr(smtp_pipe._local, "session", None)
+    if session is not None:
+        session.close()
+        smtp_pipe._local.session = None

@@ -21,7 +21,6 @@ from casedesk.accounts.models import Role
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.cases.services import case_open
 from casedesk.notifications import services as notify
-from casedesk.notifications import smtp_pipe
 from casedesk.notifications.marks import mark_sent_partly
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import backoff, outbox_claim, outbox_pump
@@ -30,22 +29,11 @@ from casedesk.sla.models import Duty, RegionDuty
 from tests.factories import draft, make_user, quiet
 from tests.scenarios.desk import at, desk_at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_smtp_session")]
 
 LENA, OLGA, NATE = "lena@support.example", "olga@support.example", "nate@support.example"
 MORNING = at(2026, 11, 25, 10)  # Wed: London's business hours
 T0 = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_session():
-    """No SMTP session cached by an earlier test of this thread."""
-    smtp_pipe.session_release(idle=True)
-    yield
-    session = getattr(smtp_pipe._local, "session", None)
-    if session is not None:
-        session.close()
-        smtp_pipe._local.session = None
 
 
 @pytest.fixture

@@ -20,20 +20,9 @@ from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import backoff, outbox_claim, outbox_pump, outbox_send
 from casedesk.scheduling.services import claim_tag
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_smtp_session")]
 
 T0 = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_session():
-    """Each test starts without a session cached by an earlier one (same thread)."""
-    smtp_pipe.session_release(idle=True)
-    yield
-    session = getattr(smtp_pipe._local, "session", None)
-    if session is not None:
-        session.close()
-        smtp_pipe._local.session = None
 
 
 @pytest.fixture(params=[True, False], ids=["pipelining", "one-by-one"])

@@ -19,7 +19,6 @@ from casedesk.accounts.models import Role
 from casedesk.cases import services
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.notifications import services as notify
-from casedesk.notifications import smtp_pipe
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import outbox_pump
 from casedesk.scheduling.services import worker_tick
@@ -27,20 +26,10 @@ from casedesk.sla.models import Duty, RegionDuty
 from tests.factories import make_user
 from tests.scenarios.desk import at, desk_at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_smtp_session")]
 START = at(2026, 11, 24, 14)
 WARNING = at(2026, 12, 7, 14)  # Medium, London: root cause due Thu 10 Dec 14:00
 EVE, MAX, MIA = "eve@support.example", "max@support.example", "mia@support.example"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_session():
-    smtp_pipe.session_release(idle=True)
-    yield
-    session = getattr(smtp_pipe._local, "session", None)
-    if session is not None:
-        session.close()
-        smtp_pipe._local.session = None
 
 
 def tick(when: dt.datetime) -> int:
