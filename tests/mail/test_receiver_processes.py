@@ -10,6 +10,7 @@ import signal
 import smtplib
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,62 @@ def test_two_processes_take_two_sessions_each_and_both_receive(tmp_path):
         assert proc.wait(60) == 0
     for pid in children:
         assert not Path(f"/proc/{pid}").exists()
+
+
+def _children_of(parent: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == parent:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_a_killed_process_is_replaced_by_one_that_serves(tmp_path):
+    """E2: the parent restarts a dead receiver process, and the new one takes its share of
+    the sessions and stays up (a restart that died at once would be restarted forever)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
+    env |= {
+        "CASEDESK_DATA_DIR": str(tmp_path / "data"),
+        "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),
+        "CASEDESK_MAIL_TRUST_UNAUTHENTICATED": "true",
+        "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
+    }
+    subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
+    proc = subprocess.Popen(  # noqa: S603
+        [CASEDESK, "mail-receiver", "--port", "0", "--processes", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    sessions = []
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        port = int(line.split("127.0.0.1:")[1].split()[0])
+        first, second = (int(p) for p in line.rsplit("processes:", 1)[1].strip(" )\n").split())
+        os.kill(first, signal.SIGKILL)
+        replaced = set()
+        for _ in range(600):  # until the parent has started another (bounded, ~60 s)
+            replaced = _children_of(proc.pid) - {first, second}
+            if replaced and first not in _children_of(proc.pid):
+                break
+            time.sleep(0.1)
+        assert len(replaced) == 1
+        (new,) = replaced
+        before = {pid: _sockets(pid) for pid in (second, new)}
+        for _ in range(4):  # the survivor takes one, then waits for the newcomer's turn
+            sessions.append(smtplib.SMTP("127.0.0.1", port, timeout=60))
+        assert _children_of(proc.pid) == {second, new}  # still the same, still up
+        assert [_sockets(pid) - before[pid] for pid in (second, new)] == [2, 2]
+        for n, smtp in enumerate(sessions):
+            raw = f"From: a@mail.example\r\nSubject: r{n}\r\nMessage-ID: <r{n}@m>\r\n\r\nHi\r\n"
+            assert smtp.sendmail("a@mail.example", ["support@x"], raw.encode()) == {}
+            smtp.quit()
+    finally:
+        for smtp in sessions:
+            smtp.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0

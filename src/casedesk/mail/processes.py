@@ -144,6 +144,10 @@ def _child_main(
 ) -> int:  # fmt: skip
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles ^C
+    # Until this child serves, SIGTERM ends it at once (not the parent's inherited
+    # handler, which would leave it running and the parent waiting): what it stored is
+    # durable and is processed by the next start.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if respawned:  # what the dead child stored but never routed
         from casedesk.core import clock
 
@@ -155,7 +159,8 @@ def _child_main(
             log.exception("stored messages not processed at restart")
     child = _Child(sock, index, counts, dict(server_kwargs))
     signal.signal(signal.SIGTERM, lambda *_: child.stopping.set())
-    os.write(ready, b"%d\n" % os.getpid())
+    with contextlib.suppress(BrokenPipeError):  # a restarted child: nobody waits to hear
+        os.write(ready, b"%d\n" % os.getpid())
     os.close(ready)
     child.serve()
     connections.close_all()
