@@ -123,3 +123,33 @@ def test_a_killed_process_is_replaced_by_one_that_serves(tmp_path):
             smtp.close()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
+
+
+def test_a_session_that_fails_before_it_starts_is_not_counted():
+    """A client that resets before its session exists must not leave its process looking
+    busier than it is: the others would keep taking its share of the sessions."""
+    import concurrent.futures
+    import multiprocessing
+    import socket
+
+    from casedesk.mail.processes import _Child
+
+    counts = multiprocessing.Array("i", 2, lock=False)
+    listener = socket.create_server(("127.0.0.1", 0))
+    child = _Child(listener, 0, counts, {"lmtp": False})
+    try:
+        conn, peer = socket.socketpair()
+        ok = concurrent.futures.Future()
+        ok.set_result(None)
+        child._add(1)
+        child._started(ok, conn)  # a session that started: counted until it is lost
+        assert counts[:] == [1, 0] and conn.fileno() != -1
+        failed = concurrent.futures.Future()
+        failed.set_exception(ConnectionResetError())
+        child._started(failed, conn)
+        assert counts[:] == [0, 0] and conn.fileno() == -1
+        peer.close()
+    finally:
+        child.loop.close()
+        child.handler.close()
+        listener.close()

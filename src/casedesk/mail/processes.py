@@ -81,6 +81,13 @@ class _Child:
         with self.lock:  # only this process writes its own count: no lock across processes
             self.counts[self.index] = max(0, self.counts[self.index] + delta)
 
+    def _started(self, done: Any, conn: socket.socket) -> None:
+        """A session that failed before its protocol existed (the client reset at once)
+        never reports itself lost: uncount it here."""
+        if done.cancelled() or done.exception() is not None:
+            self._add(-1)
+            conn.close()
+
     def _my_turn(self) -> bool:
         return self.counts[self.index] <= min(self.counts[:])
 
@@ -107,9 +114,10 @@ class _Child:
                 raise
             conn.setblocking(False)
             self._add(1)
-            asyncio.run_coroutine_threadsafe(
+            started = asyncio.run_coroutine_threadsafe(
                 self.loop.connect_accepted_socket(self._factory, conn), self.loop
             )
+            started.add_done_callback(lambda done, conn=conn: self._started(done, conn))
         self.sock.close()
         self.loop.call_soon_threadsafe(_cancel_all, self.loop)
         self.thread.join()
