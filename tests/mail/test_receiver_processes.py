@@ -11,6 +11,7 @@ import smtplib
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,49 +22,6 @@ CASEDESK = str(Path(sys.executable).with_name("casedesk"))
 def _sockets(pid: int) -> int:
     fds = Path(f"/proc/{pid}/fd")
     return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
-
-
-@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
-def test_two_processes_take_two_sessions_each_and_both_receive(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
-    env |= {
-        "CASEDESK_DATA_DIR": str(tmp_path / "data"),
-        "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),
-        "CASEDESK_MAIL_TRUST_UNAUTHENTICATED": "true",
-        "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
-    }
-    subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
-    proc = subprocess.Popen(  # noqa: S603
-        [CASEDESK, "mail-receiver", "--port", "0", "--processes", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    sessions = []
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        port = int(line.split("127.0.0.1:")[1].split()[0])
-        children = [int(p) for p in line.rsplit("processes:", 1)[1].strip(" )\n").split()]
-        assert len(children) == 2
-        before = {pid: _sockets(pid) for pid in children}
-        for _ in range(4):  # each waits for its greeting: accepted before the next connects
-            sessions.append(smtplib.SMTP("127.0.0.1", port, timeout=60))
-        assert [_sockets(pid) - before[pid] for pid in children] == [2, 2]
-        for n, smtp in enumerate(sessions):
-            raw = f"From: a@mail.example\r\nSubject: s{n}\r\nMessage-ID: <p{n}@m>\r\n\r\nHi\r\n"
-            assert smtp.sendmail("a@mail.example", ["support@x"], raw.encode()) == {}
-            smtp.quit()  # 221 once processed
-        from sqlite3 import connect
-
-        with connect(tmp_path / "data" / "casedesk.sqlite3") as db:
-            states = db.execute("SELECT state FROM mail_inboundmessage").fetchall()
-        assert sorted(states) == [("needs_care",)] * 4
-    finally:
-        for smtp in sessions:
-            smtp.close()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 0
-    for pid in children:
-        assert not Path(f"/proc/{pid}").exists()
 
 
 def _children_of(parent: int) -> set[int]:
@@ -78,10 +36,17 @@ def _children_of(parent: int) -> set[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
-def test_a_killed_process_is_replaced_by_one_that_serves(tmp_path):
-    """E2: the parent restarts a dead receiver process, and the new one takes its share of
-    the sessions and stays up (a restart that died at once would be restarted forever)."""
+@dataclass
+class Receiver:
+    proc: subprocess.Popen[str]
+    port: int
+    children: list[int]
+
+
+@pytest.fixture
+def receiver(tmp_path):  # type: ignore[no-untyped-def]
+    """`casedesk mail-receiver --processes 2` on a migrated scratch SQLite database; SIGTERM
+    at the end must stop it cleanly (exit status 0)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
     env |= {
         "CASEDESK_DATA_DIR": str(tmp_path / "data"),
@@ -94,35 +59,69 @@ def test_a_killed_process_is_replaced_by_one_that_serves(tmp_path):
         [CASEDESK, "mail-receiver", "--port", "0", "--processes", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
-    sessions = []
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         port = int(line.split("127.0.0.1:")[1].split()[0])
-        first, second = (int(p) for p in line.rsplit("processes:", 1)[1].strip(" )\n").split())
-        os.kill(first, signal.SIGKILL)
-        replaced = set()
-        for _ in range(600):  # until the parent has started another (bounded, ~60 s)
-            replaced = _children_of(proc.pid) - {first, second}
-            if replaced and first not in _children_of(proc.pid):
-                break
-            time.sleep(0.1)
-        assert len(replaced) == 1
-        (new,) = replaced
-        before = {pid: _sockets(pid) for pid in (second, new)}
-        for _ in range(4):  # the survivor takes one, then waits for the newcomer's turn
+        children = [int(p) for p in line.rsplit("processes:", 1)[1].strip(" )\n").split()]
+        yield Receiver(proc, port, children)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+
+
+def _four_sessions_send(port: int, pids: list[int], tag: str) -> list[int]:
+    """Open four SMTP sessions (each waits for its greeting, so it is accepted before the
+    next connects), send one message on each, quit; the sessions each pid took."""
+    before = {pid: _sockets(pid) for pid in pids}
+    sessions = []
+    try:
+        for _ in range(4):
             sessions.append(smtplib.SMTP("127.0.0.1", port, timeout=60))
-        assert _children_of(proc.pid) == {second, new}  # still the same, still up
-        assert [_sockets(pid) - before[pid] for pid in (second, new)] == [2, 2]
+        taken = [_sockets(pid) - before[pid] for pid in pids]
         for n, smtp in enumerate(sessions):
-            raw = f"From: a@mail.example\r\nSubject: r{n}\r\nMessage-ID: <r{n}@m>\r\n\r\nHi\r\n"
+            head = f"From: a@mail.example\r\nSubject: {tag}{n}\r\nMessage-ID: <{tag}{n}@m>"
+            raw = head + "\r\n\r\nHi\r\n"
             assert smtp.sendmail("a@mail.example", ["support@x"], raw.encode()) == {}
-            smtp.quit()
+            smtp.quit()  # 221 once processed
+        return taken
     finally:
         for smtp in sessions:
             smtp.close()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_two_processes_take_two_sessions_each_and_both_receive(receiver, tmp_path):
+    assert len(receiver.children) == 2
+    assert _four_sessions_send(receiver.port, receiver.children, "p") == [2, 2]
+    from sqlite3 import connect
+
+    with connect(tmp_path / "data" / "casedesk.sqlite3") as db:
+        states = db.execute("SELECT state FROM mail_inboundmessage").fetchall()
+    assert sorted(states) == [("needs_care",)] * 4
+    receiver.proc.send_signal(signal.SIGTERM)
+    assert receiver.proc.wait(60) == 0
+    for pid in receiver.children:
+        assert not Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_a_killed_process_is_replaced_by_one_that_serves(receiver):
+    """E2: the parent restarts a dead receiver process, and the new one takes its share of
+    the sessions and stays up (a restart that died at once would be restarted forever)."""
+    parent, (first, second) = receiver.proc.pid, receiver.children
+    os.kill(first, signal.SIGKILL)
+    replaced: set[int] = set()
+    for _ in range(600):  # until the parent has started another (bounded, ~60 s)
+        replaced = _children_of(parent) - {first, second}
+        if replaced and first not in _children_of(parent):
+            break
+        time.sleep(0.1)
+    assert len(replaced) == 1
+    (new,) = replaced
+    # The survivor takes one, then waits for the newcomer's turn.
+    assert _four_sessions_send(receiver.port, [second, new], "r") == [2, 2]
+    assert _children_of(parent) == {second, new}  # still the same, still up
 
 
 def test_a_session_that_fails_before_it_starts_is_not_counted():
