@@ -180,3 +180,8 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.kind}, {self.state})"
+
+    @property
+    def restartable(self) -> bool:
+        """A job that will never give a file (failed, or its file expired) may be run again."""
+        return self.state in (self.State.FAILED, self.State.EXPIRED)

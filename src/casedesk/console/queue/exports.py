@@ -86,7 +86,7 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
             "waiting": waiting,
             "percent": percent,
             "stalled": job.error.startswith(STALE_PREFIX),
-            "again": job.state in (ExportJob.State.FAILED, ExportJob.State.EXPIRED),
+            "again": job.restartable,
             "nav": "queue",
         },
     )
@@ -100,7 +100,7 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 def export_restart(request: HttpRequest, pk: int) -> HttpResponse:
     """A new job for the same list as a failed or expired one (only its requester's)."""
     job = _job(request, pk)
-    if job.state not in (ExportJob.State.FAILED, ExportJob.State.EXPIRED):
+    if not job.restartable:
         return redirect("console-export", pk=job.pk)
     return redirect("console-export", pk=export_again(job=job, now=clock.now()).pk)
 
