@@ -165,9 +165,8 @@ def _route_batch(
     case_ids = sorted({t.case_id for found in tokens.values() for t in found})
     cases = {}
     if case_ids:
-        cases = {
-            c.pk: c for c in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")
-        }
+        locked = Case.objects.select_for_update().filter(pk__any=case_ids).order_by("pk")
+        cases = {c.pk: c for c in locked}
     known = Known(cases=cases, users=_users(addresses))
     routed = []
     for message, ready in mine:
@@ -214,7 +213,7 @@ def mail_process_batch(batch: list[tuple[InboundMessage, bytes]], *, now: dt.dat
         with transaction.atomic():
             claimed = set(
                 InboundMessage.objects.select_for_update()
-                .filter(pk__in=[m.pk for m, _ in prepared], state=State.RECEIVED)
+                .filter(pk__any=[m.pk for m, _ in prepared], state=State.RECEIVED)
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
