@@ -9,6 +9,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 
 from casedesk.cases.models import Case, CaseEvent
+from casedesk.core import rows as rows_module
 from casedesk.core.rows import Inserter
 
 pytestmark = pytest.mark.django_db
@@ -152,8 +153,17 @@ def test_many_rows_refuse_an_existing_key(world):
     assert OutboundMessage.objects.count() == before
 
 
-def test_many_rows_at_once_are_the_same_as_the_orms_and_come_back_with_their_keys(world):
+# Both ways PostgreSQL is written to: arrays through unnest, and VALUES for a few rows.
+BOTH_PATHS = pytest.mark.parametrize("small_batch", [0, 100], ids=["unnest", "values"])
+
+
+@BOTH_PATHS
+def test_many_rows_at_once_are_the_same_as_the_orms_and_come_back_with_their_keys(
+    world, monkeypatch, small_batch
+):
     # R: B4; issue 17: a worker batch's events in one statement (one unnest on PostgreSQL)
+    monkeypatch.setattr(rows_module, "SMALL_BATCH", small_batch)
+
     def fields(n):
         return {
             "case": world.alice_case,
@@ -172,8 +182,12 @@ def test_many_rows_at_once_are_the_same_as_the_orms_and_come_back_with_their_key
         assert _row(CaseEvent, f.pk) == _row(CaseEvent, s.pk)
 
 
-def test_skipped_rows_get_no_key_and_computed_columns_take_their_expression(world):
+@BOTH_PATHS
+def test_skipped_rows_get_no_key_and_computed_columns_take_their_expression(
+    world, monkeypatch, small_batch
+):
     # issue 17: outbox rows handed over already claimed, the lease on the database's clock
+    monkeypatch.setattr(rows_module, "SMALL_BATCH", small_batch)
     from django.db.models.functions import Now
 
     from casedesk.notifications.models import OutboundMessage

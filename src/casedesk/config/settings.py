@@ -143,6 +143,9 @@ def _database() -> dict[str, object]:
         url, conn_max_age=int(_env("DB_CONN_MAX_AGE", "60")), conn_health_checks=True
     )
     if config["ENGINE"].endswith("postgresql"):
+        # Django's backend, with the health check above done without a round trip when the
+        # socket shows the server has not ended the session (casedesk/core/postgresql).
+        config["ENGINE"] = "casedesk.core.postgresql"
         # Our joins are FK → PK lookups written from the case outwards, already in the best
         # order; letting the planner search join orders cost more than running the query
         # (docs/benchmarks.md). CASEDESK_DB_JOIN_COLLAPSE_LIMIT=8 restores the default.
