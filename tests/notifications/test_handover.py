@@ -17,7 +17,6 @@ from django.core import mail
 from django.db import transaction
 from django.db.models.functions import Now
 
-from casedesk.cases import services
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.core import clock
 from casedesk.notifications.handover import Handed, outbox_handover
@@ -26,32 +25,20 @@ from casedesk.notifications.sending import outbox_claim, outbox_pump
 from casedesk.notifications.services import notify_case_event
 from casedesk.scheduling import worker
 from casedesk.scheduling.services import worker_tick
-from tests.factories import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LEASE = dt.timedelta(seconds=300)
 
 
-@pytest.fixture
-def due_world(settings):
-    """alice's first follow-up due (C5), every earlier mail already sent."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+@pytest.fixture(autouse=True)
+def _earlier_mail_sent(due_world, settings):
+    """On top of ``due_world`` (tests/conftest.py): every mail before the follow-up already
+    sent, and the default outbox lease."""
     if hasattr(settings, "OUTBOX_LEASE_SECONDS"):
         del settings.OUTBOX_LEASE_SECONDS
-    real_now = clock.now()
-    world = build_world(now=real_now - dt.timedelta(days=40))
-    services.case_transition(
-        case=world.alice_case,
-        actor=world.engineer,
-        action="request_info",
-        to="info_required",
-        reason="logs please",
-        now=real_now - dt.timedelta(days=30),
-    )
-    while outbox_pump(worker="before", now=real_now, limit=500):
+    while outbox_pump(worker="before", now=clock.now(), limit=500):
         pass
     mail.outbox.clear()
-    return world
 
 
 def reminders():
