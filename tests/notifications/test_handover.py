@@ -22,7 +22,7 @@ from casedesk.core import clock
 from casedesk.notifications.handover import Handed, outbox_handover
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import outbox_claim, outbox_pump
-from casedesk.notifications.services import notify_case_event
+from casedesk.notifications.services import notify_case_event, notify_case_events
 from casedesk.scheduling import worker
 from casedesk.scheduling.services import worker_tick
 
@@ -119,9 +119,45 @@ def test_a_mail_queued_again_is_not_handed_over_twice(due_world):
         notify_case_event(event=event, now=clock.now())
     handed: list[Handed] = []
     with outbox_handover("w1", handed), transaction.atomic():
-        notify_case_event(event=event, now=clock.now())
+        (again,) = notify_case_event(event=event, now=clock.now())
+    # Not written, so not claimed: not even the returned instance says otherwise.
+    assert again.pk is None
+    assert (again.state, again.claimed_by, again.attempts) == (MessageState.PENDING, "", 0)
     (row,) = reminders()
     assert row.state == MessageState.PENDING and row.claimed_by == ""
     assert [h.messages for h in handed] == [[]]
     assert outbox_pump(worker="w1", now=clock.now(), handed=handed) == 1
     assert len(mail.outbox) == 1
+
+
+def test_in_a_batch_only_the_rows_written_are_claimed_and_sent_by_the_handover(due_world):
+    """One INSERT, one row queued already and one new: the claim is the new row's alone;
+    the old one is left to the ordinary pump, and each mail goes out once."""
+    case = due_world.alice_case
+    with transaction.atomic():
+        first = CaseEvent.objects.create(
+            case=case, at=clock.now(), kind=EventKind.FOLLOW_UP, body="x", data={"step": 1}
+        )
+        notify_case_event(event=first, now=clock.now())
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed), transaction.atomic():
+        second = CaseEvent.objects.create(
+            case=case, at=clock.now(), kind=EventKind.FOLLOW_UP, body="y", data={"step": 2}
+        )
+        skipped, written = notify_case_events(events=[first, second], now=clock.now())
+    (claim,) = handed
+    assert skipped.pk is None and (skipped.state, skipped.claimed_by) == (MessageState.PENDING, "")
+    assert written.pk is not None and (written.state, written.claimed_by) == (
+        MessageState.SENDING,
+        claim.tag,
+    )
+    assert claim.messages == [written]
+    old = reminders().get(event=first)
+    assert (old.state, old.claimed_by, old.attempts) == (MessageState.PENDING, "", 0)
+
+    assert outbox_pump(worker="w1", now=clock.now(), handed=handed) == 2
+    assert outbox_pump(worker="w1", now=clock.now()) == 0
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
+        reminders().values_list("message_id", flat=True)
+    )
+    assert len(mail.outbox) == 2
