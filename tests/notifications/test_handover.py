@@ -20,6 +20,7 @@ from django.db.models.functions import Now
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.core import clock
 from casedesk.notifications.handover import Handed, outbox_handover
+from casedesk.notifications.marks import backoff
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import outbox_claim, outbox_pump
 from casedesk.notifications.services import notify_case_event, notify_case_events
@@ -161,3 +162,41 @@ def test_in_a_batch_only_the_rows_written_are_claimed_and_sent_by_the_handover(d
         reminders().values_list("message_id", flat=True)
     )
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.parametrize("trouble", ["deferred", "server down"])
+def test_a_handed_reminder_whose_send_fails_backs_off_and_is_released_at_once(
+    due_world, smtp, settings, dead_port, fresh_smtp_session, trouble
+):
+    """A failed send of a handed-over reminder is recorded as the ordinary pump records
+    its own (E1, rule 7): the attempt, the error, the back-off, and the claim released —
+    not held until the lease ends. After the back-off any pump sends it, once."""
+    alice = due_world.alice_case.contact.email
+    port = settings.EMAIL_PORT
+    if trouble == "deferred":
+        smtp.defer.add(alice.lower())  # 450 to RCPT TO: try again later
+    else:
+        settings.EMAIL_PORT = dead_port
+    at = clock.now()
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed):
+        worker_tick(worker="w1", now=at)
+    assert outbox_pump(worker="w1", now=at, handed=handed) == 0
+    (row,) = reminders()
+    assert (row.state, row.attempts, row.claimed_by, row.claimed_until) == (
+        MessageState.PENDING,
+        1,
+        "",
+        None,
+    )
+    assert row.next_attempt_at == at + backoff(1)
+    assert ("(450, " if trouble == "deferred" else "Connection refused") in row.last_error
+
+    smtp.defer.clear()
+    settings.EMAIL_PORT = port
+    assert outbox_pump(worker="w2", now=at + backoff(1) - dt.timedelta(seconds=1)) == 0
+    assert outbox_pump(worker="w2", now=at + backoff(1)) == 1  # no lease to wait out
+    assert outbox_pump(worker="w2", now=at + dt.timedelta(hours=1)) == 0
+    assert [r.rcpt_tos for r in smtp.messages] == [[alice]]
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.last_error) == (MessageState.SENT, 2, "")
