@@ -10,6 +10,8 @@ import pytest
 from django.core.cache import caches
 from hypothesis import settings as hypothesis_settings
 
+from casedesk.cases import services as case_services
+from casedesk.core import clock
 from tests import factories
 
 # Hypothesis fails an example that takes longer than 200 ms: a wall-clock assertion, which
@@ -70,3 +72,22 @@ def now() -> dt.datetime:
 @pytest.fixture
 def world(db, now):  # type: ignore[no-untyped-def]
     return factories.build_world(now=now)
+
+
+@pytest.fixture
+def due_world(settings):  # type: ignore[no-untyped-def]
+    """alice's first follow-up due (C5): in a world built 40 days ago her case has waited on
+    her for 30 days. The mail of that history is still queued; mail goes to Django's memory
+    backend (``mail.outbox``). On the real clock: the worker reads ``clock.now()``."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    real_now = clock.now()
+    world = factories.build_world(now=real_now - dt.timedelta(days=40))
+    case_services.case_transition(
+        case=world.alice_case,
+        actor=world.engineer,
+        action="request_info",
+        to="info_required",
+        reason="logs please",
+        now=real_now - dt.timedelta(days=30),
+    )
+    return world

@@ -6,13 +6,10 @@ is logged and never keeps the others from running in the same tick.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core import mail
 from django.db import OperationalError
 
-from casedesk.cases import services
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.core import clock
 from casedesk.mail.services import mail_store
@@ -20,26 +17,9 @@ from casedesk.mail.tasks import mail_process_stored
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.scheduling import worker
 from casedesk.scheduling.models import Deadline, DeadlineState
-from tests.factories import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def due_world(settings):
-    """Queued mail for the opened cases, and alice's first follow-up due (C5)."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    real_now = clock.now()
-    world = build_world(now=real_now - dt.timedelta(days=40))
-    services.case_transition(
-        case=world.alice_case,
-        actor=world.engineer,
-        action="request_info",
-        to="info_required",
-        reason="logs please",
-        now=real_now - dt.timedelta(days=30),
-    )
-    return world
+# due_world (tests/conftest.py): alice's first follow-up due, the mail of her case still queued.
 
 
 def followups(world):

@@ -17,41 +17,29 @@ from django.core import mail
 from django.db import transaction
 from django.db.models.functions import Now
 
-from casedesk.cases import services
 from casedesk.cases.models import CaseEvent, EventKind
 from casedesk.core import clock
 from casedesk.notifications.handover import Handed, outbox_handover
+from casedesk.notifications.marks import backoff
 from casedesk.notifications.models import MessageState, OutboundMessage
 from casedesk.notifications.sending import outbox_claim, outbox_pump
-from casedesk.notifications.services import notify_case_event
+from casedesk.notifications.services import notify_case_event, notify_case_events
 from casedesk.scheduling import worker
 from casedesk.scheduling.services import worker_tick
-from tests.factories import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LEASE = dt.timedelta(seconds=300)
 
 
-@pytest.fixture
-def due_world(settings):
-    """alice's first follow-up due (C5), every earlier mail already sent."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+@pytest.fixture(autouse=True)
+def _earlier_mail_sent(due_world, settings):
+    """On top of ``due_world`` (tests/conftest.py): every mail before the follow-up already
+    sent, and the default outbox lease."""
     if hasattr(settings, "OUTBOX_LEASE_SECONDS"):
         del settings.OUTBOX_LEASE_SECONDS
-    real_now = clock.now()
-    world = build_world(now=real_now - dt.timedelta(days=40))
-    services.case_transition(
-        case=world.alice_case,
-        actor=world.engineer,
-        action="request_info",
-        to="info_required",
-        reason="logs please",
-        now=real_now - dt.timedelta(days=30),
-    )
-    while outbox_pump(worker="before", now=real_now, limit=500):
+    while outbox_pump(worker="before", now=clock.now(), limit=500):
         pass
     mail.outbox.clear()
-    return world
 
 
 def reminders():
@@ -132,9 +120,83 @@ def test_a_mail_queued_again_is_not_handed_over_twice(due_world):
         notify_case_event(event=event, now=clock.now())
     handed: list[Handed] = []
     with outbox_handover("w1", handed), transaction.atomic():
-        notify_case_event(event=event, now=clock.now())
+        (again,) = notify_case_event(event=event, now=clock.now())
+    # Not written, so not claimed: not even the returned instance says otherwise.
+    assert again.pk is None
+    assert (again.state, again.claimed_by, again.attempts) == (MessageState.PENDING, "", 0)
     (row,) = reminders()
     assert row.state == MessageState.PENDING and row.claimed_by == ""
     assert [h.messages for h in handed] == [[]]
     assert outbox_pump(worker="w1", now=clock.now(), handed=handed) == 1
     assert len(mail.outbox) == 1
+
+
+def test_in_a_batch_only_the_rows_written_are_claimed_and_sent_by_the_handover(due_world):
+    """One INSERT, one row queued already and one new: the claim is the new row's alone;
+    the old one is left to the ordinary pump, and each mail goes out once."""
+    case = due_world.alice_case
+    with transaction.atomic():
+        first = CaseEvent.objects.create(
+            case=case, at=clock.now(), kind=EventKind.FOLLOW_UP, body="x", data={"step": 1}
+        )
+        notify_case_event(event=first, now=clock.now())
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed), transaction.atomic():
+        second = CaseEvent.objects.create(
+            case=case, at=clock.now(), kind=EventKind.FOLLOW_UP, body="y", data={"step": 2}
+        )
+        skipped, written = notify_case_events(events=[first, second], now=clock.now())
+    (claim,) = handed
+    assert skipped.pk is None and (skipped.state, skipped.claimed_by) == (MessageState.PENDING, "")
+    assert written.pk is not None and (written.state, written.claimed_by) == (
+        MessageState.SENDING,
+        claim.tag,
+    )
+    assert claim.messages == [written]
+    old = reminders().get(event=first)
+    assert (old.state, old.claimed_by, old.attempts) == (MessageState.PENDING, "", 0)
+
+    assert outbox_pump(worker="w1", now=clock.now(), handed=handed) == 2
+    assert outbox_pump(worker="w1", now=clock.now()) == 0
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
+        reminders().values_list("message_id", flat=True)
+    )
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.parametrize("trouble", ["deferred", "server down"])
+def test_a_handed_reminder_whose_send_fails_backs_off_and_is_released_at_once(
+    due_world, smtp, settings, dead_port, fresh_smtp_session, trouble
+):
+    """A failed send of a handed-over reminder is recorded as the ordinary pump records
+    its own (E1, rule 7): the attempt, the error, the back-off, and the claim released —
+    not held until the lease ends. After the back-off any pump sends it, once."""
+    alice = due_world.alice_case.contact.email
+    port = settings.EMAIL_PORT
+    if trouble == "deferred":
+        smtp.defer.add(alice.lower())  # 450 to RCPT TO: try again later
+    else:
+        settings.EMAIL_PORT = dead_port
+    at = clock.now()
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed):
+        worker_tick(worker="w1", now=at)
+    assert outbox_pump(worker="w1", now=at, handed=handed) == 0
+    (row,) = reminders()
+    assert (row.state, row.attempts, row.claimed_by, row.claimed_until) == (
+        MessageState.PENDING,
+        1,
+        "",
+        None,
+    )
+    assert row.next_attempt_at == at + backoff(1)
+    assert ("(450, " if trouble == "deferred" else "Connection refused") in row.last_error
+
+    smtp.defer.clear()
+    settings.EMAIL_PORT = port
+    assert outbox_pump(worker="w2", now=at + backoff(1) - dt.timedelta(seconds=1)) == 0
+    assert outbox_pump(worker="w2", now=at + backoff(1)) == 1  # no lease to wait out
+    assert outbox_pump(worker="w2", now=at + dt.timedelta(hours=1)) == 0
+    assert [r.rcpt_tos for r in smtp.messages] == [[alice]]
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.last_error) == (MessageState.SENT, 2, "")

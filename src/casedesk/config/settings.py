@@ -255,6 +255,8 @@ EMAIL_FILE_PATH = Path(_env("MAIL_FILE_DIR", str(DATA_DIR / "sent-mail"))).resol
 MAIL_DOMAIN = _env("MAIL_DOMAIN")
 MANAGEMENT_EMAIL = _env("MANAGEMENT_EMAIL", "support-management@casedesk.invalid")
 OUTBOX_MAX_ATTEMPTS = int(_env("OUTBOX_MAX_ATTEMPTS", "8"))
+# A worker's claim on an outbox message lapses after this long, on the database's clock (a
+# killed worker's mail is retaken; every send re-checks the claim first).
 OUTBOX_LEASE_SECONDS = int(_env("OUTBOX_LEASE_SECONDS", "300"))
 # Wait for the disk on every "sent" mark (notifications.commits); off by default.
 OUTBOX_DURABLE_MARKS = _env_bool("OUTBOX_DURABLE_MARKS", False)

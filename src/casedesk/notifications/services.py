@@ -338,7 +338,9 @@ def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
     """Insert outbox rows; a row whose idempotency key exists already is skipped (rule 7).
 
     Queued by a worker's deadline step (``handover.outbox_handover``), the rows are
-    inserted claimed for its outbox step, as its claim statement would leave them."""
+    inserted claimed for its outbox step, as its claim statement would leave them. Only
+    the rows written carry the claim afterwards: a skipped one (queued already, a batch
+    run again) has no key and keeps the state it was built with, as it is not ours."""
     if not rows:
         return []
     if not transaction.get_connection().in_atomic_block:
@@ -347,6 +349,7 @@ def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
     if handed is None:
         _OUTBOX.insert_many(rows, ignore_conflicts=True)
         return rows
+    built = [(row.state, row.claimed_by, row.attempts) for row in rows]
     for row in rows:
         row.state, row.claimed_by, row.attempts = MessageState.SENDING, handed.tag, 1
     _OUTBOX.insert_many(
@@ -356,7 +359,12 @@ def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
         match="idempotency_key",  # a row already queued (a batch run again) is not ours
         computed={"claimed_until": lease_sql()},
     )
-    handed.messages = [row for row in rows if row.pk is not None]
+    handed.messages = []
+    for row, unclaimed in zip(rows, built, strict=True):
+        if row.pk is None:
+            row.state, row.claimed_by, row.attempts = unclaimed
+        else:
+            handed.messages.append(row)
     return rows
 
 
