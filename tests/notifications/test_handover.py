@@ -14,7 +14,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Now
 
 from casedesk.cases.models import CaseEvent, EventKind
@@ -70,6 +70,23 @@ def test_the_tick_inserts_its_reminders_claimed_and_the_outbox_step_sends_them(d
     assert [m.to for m in mail.outbox] == [[due_world.alice_case.contact.email]]
     assert "Reminder #1" in mail.outbox[0].body
     assert outbox_pump(worker="w1", now=clock.now()) == 0  # nothing left to send twice
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="NOW() is per transaction there")
+def test_the_lease_runs_from_the_insert_not_from_the_start_of_a_long_batch(due_world):
+    # rule 7: the sender's safe window (half the lease from just before the insert) must
+    # end inside the lease the database holds, however long the batch ran before it.
+    # Django's Now() is PostgreSQL's STATEMENT_TIMESTAMP(); NOW() (the transaction's
+    # start) would end the lease early by the batch's run time, and fail this.
+    handed: list[Handed] = []
+    with outbox_handover("w1", handed), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.05), clock_timestamp()")
+            (_, before_insert) = cursor.fetchone()
+        assert worker_tick(worker="w1", now=clock.now()) >= 1
+    (row,) = reminders()
+    assert row.claimed_until >= before_insert + LEASE
 
 
 def test_the_worker_loop_sends_the_reminder_in_the_tick_that_queued_it(due_world):
