@@ -137,7 +137,9 @@ def test_connections_killed_by_postgresql_are_replaced(tmp_path, now):
         requests_succeed(8)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                # With a timeout it returns once each backend has exited and written its
+                # goodbye: a drop announced before the next request, as a restart's is.
+                "SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity "
                 "WHERE application_name = %s",
                 [name],
             )

@@ -352,19 +352,21 @@ def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
     built = [(row.state, row.claimed_by, row.attempts) for row in rows]
     for row in rows:
         row.state, row.claimed_by, row.attempts = MessageState.SENDING, handed.tag, 1
-    _OUTBOX.insert_many(
-        rows,
-        ignore_conflicts=True,
-        keys=True,
-        match="idempotency_key",  # a row already queued (a batch run again) is not ours
-        computed={"claimed_until": lease_sql()},
-    )
     handed.messages = []
-    for row, unclaimed in zip(rows, built, strict=True):
-        if row.pk is None:
-            row.state, row.claimed_by, row.attempts = unclaimed
-        else:
-            handed.messages.append(row)
+    try:
+        _OUTBOX.insert_many(
+            rows,
+            ignore_conflicts=True,
+            keys=True,
+            match="idempotency_key",  # a row already queued (a batch run again) is not ours
+            computed={"claimed_until": lease_sql()},
+        )
+    finally:  # written or not (an error), a row without a key is not ours to send
+        for row, unclaimed in zip(rows, built, strict=True):
+            if row.pk is None:
+                row.state, row.claimed_by, row.attempts = unclaimed
+            else:
+                handed.messages.append(row)
     return rows
 
 
