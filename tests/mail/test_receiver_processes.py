@@ -5,18 +5,16 @@ all. (Killing one is in test_receiver_sigkill.py.)"""
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import smtplib
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-CASEDESK = str(Path(sys.executable).with_name("casedesk"))
+from tests.mail.receivers import CASEDESK, migrated_env
 
 
 def _sockets(pid: int) -> int:
@@ -47,14 +45,7 @@ class Receiver:
 def receiver(tmp_path):  # type: ignore[no-untyped-def]
     """`casedesk mail-receiver --processes 2` on a migrated scratch SQLite database; SIGTERM
     at the end must stop it cleanly (exit status 0)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
-    env |= {
-        "CASEDESK_DATA_DIR": str(tmp_path / "data"),
-        "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),
-        "CASEDESK_MAIL_TRUST_UNAUTHENTICATED": "true",
-        "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
-    }
-    subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
+    env = migrated_env(tmp_path)
     proc = subprocess.Popen(  # noqa: S603
         [CASEDESK, "mail-receiver", "--port", "0", "--processes", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,

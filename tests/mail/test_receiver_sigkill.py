@@ -21,7 +21,6 @@ import signal
 import smtplib
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,8 +29,8 @@ from pathlib import Path
 import pytest
 
 from casedesk.mail.services.storing import message_key
+from tests.mail.receivers import CASEDESK, migrated_env
 
-CASEDESK = str(Path(sys.executable).with_name("casedesk"))
 CONNECTIONS = 4
 PER_CONNECTION = 150
 KILL_AFTER = 40  # 250s seen before the kill
@@ -117,15 +116,7 @@ def test_sigkill_during_group_commit_loses_no_acknowledged_message(tmp_path, pro
 def _sigkill_run(
     tmp_path: Path, processes: int, kill: str, database: dict[str, str], db: Path | str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
-    env |= database
-    env |= {
-        "CASEDESK_DATA_DIR": str(tmp_path / "data"),
-        "CASEDESK_SECRET_KEY": secrets.token_urlsafe(50),
-        "CASEDESK_MAIL_TRUST_UNAUTHENTICATED": "true",
-        "DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
-    }
-    subprocess.run([CASEDESK, "manage", "migrate", "-v0"], env=env, check=True, timeout=180)  # noqa: S603
+    env = migrated_env(tmp_path, database)
     proc, port, line = _start(env, processes)
     children = _children(line) if processes > 1 else []
     assert len(children) == processes or processes == 1
