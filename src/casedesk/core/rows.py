@@ -290,7 +290,8 @@ class Inserter(Generic[M]):
                     for obj in batch:
                         for i, value in enumerate(self._values(obj, conn)):
                             values.extend(per_field.get(i, [value]))
-                    # SQLite 3.35+: rows come back in the order they went in.
+                    # Rows come back in the order they went in (SQLite 3.35+, and PostgreSQL
+                    # for VALUES, which bulk_create relies on too).
                     cursor.execute(
                         self._many_sql(len(batch), ignore_conflicts, sqls) + back, values
                     )
