@@ -413,6 +413,17 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _not_negative(text: str) -> int:
+    """A count of 0 or more (0: the default), or a usage error naming the value."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 1 or more (0: the default)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casedesk", description=__doc__)
     parser.add_argument("--data-dir", help="where SQLite and files live (CASEDESK_DATA_DIR)")
@@ -433,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     mail_receiver.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
     mail_receiver.add_argument(
         "--processes",
-        type=int,
+        type=_not_negative,
         default=0,
         help="receiver processes sharing the port (default CASEDESK_MAIL_RECEIVER_PROCESSES,"
         " or one per CPU on PostgreSQL and one on SQLite)",

@@ -4,6 +4,7 @@ all. (Killing one is in test_receiver_sigkill.py.)"""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import smtplib
@@ -143,3 +144,54 @@ def test_a_session_that_fails_before_it_starts_is_not_counted():
         child.loop.close()
         child.handler.close()
         listener.close()
+
+
+class _FlakySocket:
+    """A listening socket whose first accept fails as when descriptors run out (EMFILE)."""
+
+    def __init__(self, child_box):
+        self.calls = 0
+        self.child_box = child_box
+        self.closed = False
+
+    def settimeout(self, _):
+        pass
+
+    def accept(self):
+        self.calls += 1
+        if self.calls == 1:
+            raise OSError(errno.EMFILE, "Too many open files")
+        self.child_box[0].stopping.set()  # the second try: the process is told to stop
+        raise TimeoutError
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.django_db
+def test_a_failed_accept_for_want_of_resources_does_not_end_the_process(monkeypatch):
+    # R: E2, rule 6 — a shortage of descriptors must not crash the child (and loop its
+    # restarts); it pauses and accepts again.
+    from casedesk.mail import processes
+
+    monkeypatch.setattr(processes, "ACCEPT_PAUSE", 0)
+    box = []
+    sock = _FlakySocket(box)
+    counts = [0]
+    child = processes._Child(sock, 0, counts, {"lmtp": False, "ident": "test"})
+    box.append(child)
+    try:
+        child.serve()  # returns instead of raising
+    finally:  # had it raised, its loop thread would still run
+        if child.thread.is_alive():
+            child.loop.call_soon_threadsafe(child.loop.stop)
+            child.thread.join(30)
+    assert sock.calls == 2 and sock.closed
+
+
+def test_a_negative_process_count_is_a_usage_error():
+    run = subprocess.run(  # noqa: S603
+        [CASEDESK, "mail-receiver", "--processes", "-2"], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "-2 is negative" in run.stderr

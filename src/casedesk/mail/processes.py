@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import errno
 import logging
 import multiprocessing
 import os
@@ -42,6 +43,10 @@ log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 RESPAWN_PAUSE = 1.0  # seconds between a child's death and its replacement
 AWAY = 2**30  # the session count of a child being replaced: never the least busy
+ACCEPT_PAUSE = 1.0  # seconds after an accept that failed for want of resources
+TRANSIENT_ACCEPT_ERRORS = frozenset(
+    {errno.ECONNABORTED, errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.EPROTO}
+)
 
 
 def default_processes() -> int:
@@ -108,10 +113,17 @@ class _Child:
                 conn, _ = self.sock.accept()
             except (TimeoutError, BlockingIOError, InterruptedError):
                 continue
-            except OSError:
+            except OSError as exc:
                 if self.stopping.is_set():
                     break
-                raise
+                if exc.errno not in TRANSIENT_ACCEPT_ERRORS:
+                    raise
+                # Out of descriptors or buffers, or a client gone before its accept: the
+                # sessions open here go on; crashing would drop them and, restarted every
+                # second into the same shortage, loop (asyncio's own servers pause too).
+                log.warning("mail receiver: accept failed (%s); trying again shortly", exc)
+                time.sleep(ACCEPT_PAUSE)
+                continue
             conn.setblocking(False)
             self._add(1)
             started = asyncio.run_coroutine_threadsafe(
