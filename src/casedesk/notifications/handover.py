@@ -57,7 +57,7 @@ class Handed:
 
     tag: str
     claimed_at: float
-    messages: list[OutboundMessage] | None = None  # the rows as inserted, when keys came back
+    messages: list[OutboundMessage] = field(default_factory=list)  # the rows as inserted
 
 
 @dataclass

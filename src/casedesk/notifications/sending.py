@@ -280,17 +280,18 @@ def outbox_send(
 ) -> PumpReport:
     """Send claimed messages over one connection; each outcome is recorded as it happens.
 
-    ``ids`` None: the messages claimed under ``worker`` by a handover, ``held`` in memory
-    (or read back by the tag). ``claimed_at``: ``time.monotonic()`` read just before the
-    claim statement (see ``_Claim``); without it the claim is re-checked once before the
-    first message."""
+    ``ids`` None: the messages claimed under ``worker`` by a handover, ``held`` in memory.
+    ``claimed_at``: ``time.monotonic()`` read just before the claim statement (see
+    ``_Claim``); without it the claim is re-checked once before the first message."""
     if held is not None:
         messages = sorted(held, key=lambda m: m.pk)  # due together: key order is due order
-    else:
-        mine = OutboundMessage.objects.filter(state=MessageState.SENDING, claimed_by=worker)
-        if ids is not None:
-            mine = mine.filter(pk__any=ids)
+    elif ids is not None:
+        mine = OutboundMessage.objects.filter(
+            state=MessageState.SENDING, claimed_by=worker, pk__any=ids
+        )
         messages = list(mine.order_by("next_attempt_at", "id"))
+    else:
+        raise ValueError("outbox_send needs the claimed ids or the held messages")
     report = PumpReport(claimed=len(messages) if ids is None else len(ids))
     messages.sort(key=_customers_first)  # stable: due order within each group
     failures = outbox_render(messages=messages) if messages else {}

@@ -352,7 +352,6 @@ def outbox_enqueue(*, rows: list[OutboundMessage]) -> list[OutboundMessage]:
     built = [(row.state, row.claimed_by, row.attempts) for row in rows]
     for row in rows:
         row.state, row.claimed_by, row.attempts = MessageState.SENDING, handed.tag, 1
-    handed.messages = []
     try:
         _OUTBOX.insert_many(
             rows,

@@ -52,6 +52,34 @@ def status_group(status: str, sub_status: str) -> str:
     return "support"
 
 
+# (region, priority or production_down, status group, age band, assignee id, organisation id)
+Cell = tuple[str, str, str, str, int | None, int]
+
+
+def backlog_cell(
+    *,
+    region: str,
+    priority: str,
+    production_down: bool,
+    status: str,
+    sub_status: str,
+    opened_at: dt.datetime,
+    at: dt.datetime,
+    assignee_id: int | None,
+    organisation_id: int,
+) -> Cell:
+    """Where an open case counts in the backlog at ``at``: the nightly snapshot and the
+    history rebuilt from the case log (``history``) count the same way."""
+    return (
+        region,
+        "production_down" if production_down else priority,
+        status_group(status, sub_status),
+        age_band(opened_at, at),
+        assignee_id,
+        organisation_id,
+    )
+
+
 @dataclass
 class BacklogReport:
     at: dt.datetime

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .backlog import age_band, status_group
+from casedesk.cases.models import ACTIVE_STATUSES
 
-ACTIVE = frozenset({"awaiting_info", "open", "solution_proposed"})  # cases.models.ACTIVE_Q
-# (region, priority or production_down, status group, age band, assignee id, organisation id)
-Cell = tuple[str, str, str, str, int | None, int]
+from .backlog import Cell, backlog_cell
+
+ACTIVE = frozenset(ACTIVE_STATUSES)
 
 
 @dataclass
@@ -86,13 +86,16 @@ def replay_cells(
                 done += 1
             if state.status not in ACTIVE:
                 continue
-            key = (
-                case["region"],
-                "production_down" if state.production_down else state.priority,
-                status_group(state.status, state.sub_status),
-                age_band(case["opened_at"], at),
-                state.assignee,
-                case["organisation_id"],
+            key = backlog_cell(
+                region=case["region"],
+                priority=state.priority,
+                production_down=state.production_down,
+                status=state.status,
+                sub_status=state.sub_status,
+                opened_at=case["opened_at"],
+                at=at,
+                assignee_id=state.assignee,
+                organisation_id=case["organisation_id"],
             )
             out[day][key] += 1
     return out

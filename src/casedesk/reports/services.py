@@ -13,8 +13,8 @@ from casedesk.cases.models import ACTIVE_Q, Case, CaseEvent, EventKind
 from casedesk.scheduling.registry import handles
 from casedesk.scheduling.services import deadline_ensure
 
-from .backlog import age_band, status_group
-from .history import Cell, replay_cells
+from .backlog import Cell, backlog_cell
+from .history import replay_cells
 from .margins import margins_refresh
 from .models import BacklogSnapshot, BacklogTotal, RollupDay
 from .rollups import rollup_day
@@ -50,15 +50,7 @@ def backlog_snapshot_take(*, day: dt.date, at: dt.datetime) -> int:
         *fields, "assignee_id", "organisation_id"
     )
     for c in rows.iterator(chunk_size=5000):
-        key = (
-            c["region"],
-            "production_down" if c["production_down"] else c["priority"],
-            status_group(c["status"], c["sub_status"]),
-            age_band(c["opened_at"], at),
-            c["assignee_id"],
-            c["organisation_id"],
-        )
-        cells[key] += 1
+        cells[backlog_cell(**c, at=at)] += 1
     BacklogSnapshot.objects.filter(day=day).delete()
     BacklogTotal.objects.filter(day=day).delete()
     _backlog_write(day, cells)

@@ -156,10 +156,7 @@ def deadline_ensure(
         return
     # Every opened case schedules one (its unassigned alert): the ORM's bulk_create
     # compiled the statement each time, more Python than running it.
-    _DEADLINES.insert_many([row], ignore_conflicts=True)
-
-
-_DEADLINES = Inserter(Deadline)
+    _inserter(Deadline).insert_many([row], ignore_conflicts=True)
 
 
 def deadlines_cancel(*, case_id: int, kinds: list[str], now: dt.datetime, why: str) -> int:

@@ -72,7 +72,7 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress while the worker writes; the download link once done. A job whose worker
     died is marked failed here (``export_reap``), so the page stops waiting for it."""
     job = _job(request, pk)
-    if export_reap(job_id=job.pk, now=clock.now()):
+    if job.state == ExportJob.State.RUNNING and export_reap(job_id=job.pk, now=clock.now()):
         job.refresh_from_db()
     waiting = job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
     percent = None
