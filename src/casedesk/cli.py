@@ -194,6 +194,8 @@ def _demo_mail_receiver(args: argparse.Namespace) -> None:
 
 def cmd_mail_receiver(args: argparse.Namespace) -> int:
     """Receive mail from the MTA over SMTP (or LMTP) and process it (E2, E3)."""
+    if args.processes < 0:
+        raise SystemExit(f"casedesk mail-receiver: --processes {args.processes}: give 0 or more")
     _setup(args.data_dir, announce="mail-receiver")
     import threading
 
@@ -413,17 +415,6 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _not_negative(text: str) -> int:
-    """A count of 0 or more (0: the default), or a usage error naming the value."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative; give 1 or more (0: the default)")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casedesk", description=__doc__)
     parser.add_argument("--data-dir", help="where SQLite and files live (CASEDESK_DATA_DIR)")
@@ -444,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     mail_receiver.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
     mail_receiver.add_argument(
         "--processes",
-        type=_not_negative,
+        type=int,
         default=0,
         help="receiver processes sharing the port (default CASEDESK_MAIL_RECEIVER_PROCESSES,"
         " or one per CPU on PostgreSQL and one on SQLite)",

@@ -426,10 +426,8 @@ class _SharedHeaders(HeaderRegistry):
     times in the walk, ``get_filename``, ``get_content_charset``…; issue 17, item 2). The
     header objects are immutable, so the same name and value give the same object, across
     messages too (``text/plain; charset=utf-8`` is everywhere). Only short values are kept,
-    and at most ``SIZE`` of them: a hostile message cannot grow it. A kept header holds its
-    parse tree: ~18 KB for a plain value, up to ~760 bytes per character for one of many
-    parameters, so 256 values of at most 128 characters cap it near 25 MB per process
-    (4,096 of 512 let crafted mail grow a receiver by a gigabyte; review, issue 17)."""
+    and at most ``SIZE`` of them: a kept header holds its parse tree (~18 KB, up to ~760
+    bytes a character with many parameters), so this caps it near 25 MB a process."""
 
     SIZE = 256
     LONGEST = 128
